@@ -1,0 +1,173 @@
+"""Catalog: projects, the action-class tree with its guidelines, and videos."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+SAMPLING_CHOICES = [
+    ("random", "Random"), ("max_entropy", "Max-Entropy (HACS)"), ("max_consensus", "Max-Consensus (HACS)"),
+    ("qbc", "Query by committee (SLAC)"), ("union", "Random ∪ Max-Entropy ∪ Max-Consensus (HACS)"),
+]
+
+
+class Project(models.Model):
+    """A labelling project: its videos, queues and the quality-control knobs that apply to them."""
+
+    class DefaultLabel(models.TextChoices):
+        POSITIVE = "positive", "Positive (click the wrong ones)"
+        NEGATIVE = "negative", "Negative (click the right ones)"
+
+    class ConsensusMode(models.TextChoices):
+        FIXED = "fixed", "3 labels, 2-of-3 majority"
+        ADAPTIVE = "adaptive", "2 agreeing labels, 3rd only on disagreement"
+
+    name = models.CharField(max_length=200, unique=True)
+    # HACS/SLAC paid annotators to click only clips whose label is wrong: the grid starts from this state.
+    default_label = models.CharField(max_length=10, choices=DefaultLabel.choices, default=DefaultLabel.POSITIVE)
+    consensus_mode = models.CharField(max_length=10, choices=ConsensusMode.choices, default=ConsensusMode.FIXED)
+    clips_per_video = models.PositiveSmallIntegerField(default=3)
+    page_size = models.PositiveSmallIntegerField(default=60)
+    gold_rate = models.FloatField(default=0.10, help_text="share of each page filled with gold clips")
+    accuracy_gate = models.FloatField(default=0.90, help_text="golden accuracy below which an annotator is flagged")
+    min_gold_for_gate = models.PositiveSmallIntegerField(default=3)
+    lease_minutes = models.PositiveSmallIntegerField(default=30)
+    # Mining (issue 4): off, candidates are uniform random at ingest; on, ingest starts the mining pipeline.
+    mining_enabled = models.BooleanField(default=False)
+    # HACS §3.3.2: Max-Consensus trains the best models; a mix of methods gives the least biased evaluation set.
+    sampling_training = models.CharField(max_length=16, choices=SAMPLING_CHOICES, default="qbc")
+    sampling_evaluation = models.CharField(max_length=16, choices=SAMPLING_CHOICES, default="union")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionClass(models.Model):
+    """A node of the action taxonomy (ActivityNet: 272 nodes, 200 leaves). Any depth, so HAA500 fits."""
+
+    node_id = models.IntegerField(unique=True, help_text="ActivityNet nodeId, kept for exports")
+    name = models.CharField(max_length=200, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    is_leaf = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "action classes"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Guideline(models.Model):
+    """What an annotator reads beside the grid: definition, and examples of positives and hard negatives."""
+
+    action_class = models.OneToOneField(ActionClass, on_delete=models.CASCADE, related_name="guideline")
+    definition = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Guideline for {self.action_class}"
+
+
+class GuidelineExample(models.Model):
+    class Kind(models.TextChoices):
+        POSITIVE = "positive", "Positive example"
+        HARD_NEGATIVE = "hard_negative", "Hard negative"
+
+    guideline = models.ForeignKey(Guideline, on_delete=models.CASCADE, related_name="examples")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    clip = models.ForeignKey("clips.Clip", on_delete=models.CASCADE, related_name="example_roles")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guideline", "clip"], name="one_example_role_per_clip")]
+
+
+class Clarification(models.Model):
+    """An admin's addition to a class guideline; every annotator of the class acknowledges it once."""
+
+    action_class = models.ForeignKey(ActionClass, on_delete=models.CASCADE, related_name="clarifications")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ClarificationAck", related_name="acknowledged_clarifications"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class ClarificationAck(models.Model):
+    clarification = models.ForeignKey(Clarification, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clarification", "user"], name="ack_once")]
+
+
+def video_upload_key(instance: Video, filename: str) -> str:
+    # Generated keys: the user's file name never reaches the storage path (traversal, unicode, length).
+    return f"videos/{instance.uid.hex[:2]}/{instance.uid.hex}"
+
+
+class Video(models.Model):
+    class Subset(models.TextChoices):
+        TRAINING = "training"
+        VALIDATION = "validation"
+        TESTING = "testing"
+
+    class Status(models.TextChoices):
+        INGESTED = "ingested"
+        CLIPS_SAMPLED = "clips_sampled"
+        READY = "ready"
+        FAILED = "failed"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos")
+    external_id = models.CharField(max_length=64, help_text="YouTube id when from YouTube, else the platform's id")
+    source_url = models.URLField(max_length=500, blank=True)
+    file = models.FileField(upload_to=video_upload_key, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    query_class = models.ForeignKey(ActionClass, on_delete=models.PROTECT, related_name="videos")
+    subset = models.CharField(max_length=10, choices=Subset.choices, default=Subset.TRAINING)
+    duration = models.FloatField(help_text="seconds")
+    fps = models.FloatField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.BigIntegerField(default=0)
+    start_time = models.FloatField(default=0, help_text="container start-time offset, seconds")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INGESTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "external_id"], name="video_external_id_unique")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Job(models.Model):
+    """Status row of a long background job: what the admin's progress bar and the API poll."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=40)
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=60, blank=True)
+    progress = models.FloatField(default=0.0, help_text="0..1")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,157 @@
+"""Catalog writes: the taxonomy, guidelines, and video ingest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+
+from backend.catalog.models import ActionClass, Guideline, Project, Video
+from backend.config.celery import task_publish_on_commit
+from workers import media
+
+log = logging.getLogger("actionloom.catalog")
+
+
+class IngestError(ValueError):
+    """A video was refused; nothing was stored. The message is meant for the user."""
+
+
+class FileTooLarge(IngestError):
+    """Over ACTIONLOOM_MAX_UPLOAD_BYTES (the API answers 413)."""
+
+
+def check_upload_size(*, name: str, size: int) -> None:
+    limit = settings.MAX_UPLOAD_BYTES
+    if size > limit:
+        shown = f"{limit / 2**20:.0f} MiB" if limit >= 2**20 else f"{limit} bytes"
+        raise FileTooLarge(f"{name}: the file is {size} bytes; the limit is {shown}")
+
+
+def taxonomy_load(*, path: Path | None = None) -> int:
+    """Load an ActivityNet-style node list ({nodeId, nodeName, parentId, parentName}); idempotent.
+
+    Returns the number of nodes. Leaves (no node names them as parent) are the labelable action classes.
+    """
+    nodes = json.loads(Path(path or settings.DEFAULT_TAXONOMY_FILE).read_text())
+    parents = {n["parentId"] for n in nodes if n["parentId"] is not None}
+    by_id: dict[int, ActionClass] = {}
+    with transaction.atomic():
+        for node in sorted(nodes, key=_depth_key(nodes)):
+            obj, _ = ActionClass.objects.update_or_create(
+                node_id=node["nodeId"],
+                defaults={
+                    "name": node["nodeName"],
+                    "parent": by_id.get(node["parentId"]),
+                    "is_leaf": node["nodeId"] not in parents,
+                },
+            )
+            by_id[node["nodeId"]] = obj
+            if obj.is_leaf:
+                Guideline.objects.get_or_create(action_class=obj)
+    return len(nodes)
+
+
+def _depth_key(nodes: list[dict]):
+    parent_of = {n["nodeId"]: n["parentId"] for n in nodes}
+
+    def depth(node: dict) -> int:
+        d, cur = 0, node["parentId"]
+        while cur is not None:
+            d, cur = d + 1, parent_of.get(cur)
+        return d
+
+    return lambda node: (depth(node), node["nodeId"])
+
+
+def action_class_resolve(*, name: str) -> ActionClass:
+    try:
+        return ActionClass.objects.get(name=name, is_leaf=True)
+    except ActionClass.DoesNotExist:
+        close = ActionClass.objects.filter(name__icontains=name.split()[0] if name.split() else name, is_leaf=True)
+        hint = f" Did you mean: {', '.join(c.name for c in close[:5])}?" if close else ""
+        raise IngestError(f"unknown action class {name!r}.{hint}") from None
+
+
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def upload_name_clean(name: str | None) -> str:
+    """A user's file name made fit to show: no folders (either slash), no control or bidi-override characters,
+    NFC, at most 255 characters. It is only ever shown; storage keys are generated (video_upload_key)."""
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()
+    return base[:255] or "upload"
+
+
+def external_id_from_name(name: str) -> str:
+    """A platform id for an uploaded file: its stem made safe and short, plus a random suffix."""
+    stem = _SAFE_ID.sub("-", Path(name).stem).strip("-")[:40] or "video"
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+def video_ingest(
+    *, project: Project, path: Path, action_class: ActionClass, subset: str = Video.Subset.TRAINING,
+    original_name: str | None = None, external_id: str | None = None, source_url: str = "",
+) -> Video:
+    """Probe a file, store it under a generated key and create its Video; then sample and cut its clips.
+
+    Refuses (IngestError, nothing stored) non-video, corrupt, zero-length and too-long files.
+    """
+    name = original_name or path.name
+    if subset not in Video.Subset.values:
+        raise IngestError(f"unknown subset {subset!r}; use one of {', '.join(Video.Subset.values)}")
+    check_upload_size(name=name, size=path.stat().st_size)
+    try:
+        info = media.probe(path, max_seconds=settings.MAX_VIDEO_SECONDS)
+    except media.ProbeError as exc:
+        raise IngestError(str(exc).replace(path.name, name, 1)) from exc
+    external_id = external_id or external_id_from_name(name)
+    if Video.objects.filter(project=project, external_id=external_id).exists():
+        raise IngestError(f"{name}: a video with id {external_id!r} is already in project {project.name!r}")
+    with transaction.atomic():
+        video = Video(
+            project=project, external_id=external_id, source_url=source_url, original_name=name[:255],
+            query_class=action_class, subset=subset, duration=info.duration, fps=info.fps, width=info.width,
+            height=info.height, size_bytes=info.size_bytes, start_time=info.start_time,
+        )
+        with path.open("rb") as fh:
+            video.file.save("source", File(fh), save=False)
+        try:
+            video.save()
+        except Exception:
+            video.file.delete(save=False)  # nothing stored on failure
+            raise
+        if project.mining_enabled:
+            from backend.mining.services import mining_start
+            from backend.mining.tasks import mine_stage_task
+
+            mining_start(video=video)
+            task_publish_on_commit(mine_stage_task, video.pk)
+        else:
+            from backend.clips.services import video_candidates_create
+
+            video_candidates_create(video=video)
+    log.info("ingested %s (%s, %.1f s) for %s", name, external_id, info.duration, action_class.name)
+    return video
+
+
+def project_resolve(*, name: str | None = None) -> Project:
+    """The named project; without a name, the only one there is (created as "Default" on an empty install)."""
+    if name:
+        try:
+            return Project.objects.get(name=name)
+        except Project.DoesNotExist:
+            known = ", ".join(Project.objects.values_list("name", flat=True)) or "none yet"
+            raise IngestError(f"unknown project {name!r} (projects: {known})") from None
+    projects = list(Project.objects.order_by("pk")[:2])
+    if len(projects) > 1:
+        raise IngestError("there are several projects: name one with --project")
+    return projects[0] if projects else Project.objects.create(name="Default")

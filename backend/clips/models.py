@@ -1,0 +1,133 @@
+"""Candidate clips, the pages annotators lease, their labels, and the consensus decided from them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def clip_media_key(instance: Clip, filename: str) -> str:
+    # One opaque key per clip: nothing in a media URL tells a gold clip from another.
+    ext = filename.rsplit(".", 1)[-1]
+    return f"clips/{instance.uid.hex[:2]}/{instance.uid.hex}.{ext}"
+
+
+class Clip(models.Model):
+    class Method(models.TextChoices):
+        RANDOM = "random"
+        MAX_ENTROPY = "max_entropy"
+        MAX_CONSENSUS = "max_consensus"
+        QBC = "qbc"
+        IMPORTED = "imported"
+
+    class MediaState(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        FAILED = "failed"
+        NONE = "none"  # imported rows without a local video
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    video = models.ForeignKey("catalog.Video", on_delete=models.CASCADE, related_name="clips")
+    # The class the clip is verified for: the video's query class unless mining says otherwise.
+    action_class = models.ForeignKey("catalog.ActionClass", on_delete=models.PROTECT, related_name="clips")
+    start = models.FloatField()
+    end = models.FloatField()
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.RANDOM)
+    scores = models.JSONField(default=dict, blank=True)
+    media = models.FileField(upload_to=clip_media_key, max_length=200, blank=True)
+    poster = models.FileField(upload_to=clip_media_key, max_length=200, blank=True)
+    media_state = models.CharField(max_length=8, choices=MediaState.choices, default=MediaState.PENDING)
+    # Queue bookkeeping, kept in step by clips.services under a row lock.
+    required_labels = models.PositiveSmallIntegerField(default=3)
+    label_count = models.PositiveSmallIntegerField(default=0)
+    lease_count = models.PositiveSmallIntegerField(default=0)
+    is_open = models.BooleanField(default=True, help_text="still needs labels")
+    learning_round = models.ForeignKey("mining.LearningRound", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="clips", help_text="the active-learning round that sampled it")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["action_class", "is_open", "media_state", "video", "start"], name="clip_queue_idx"),
+            # The next-page draw (services._draw_clips): its filter and order, over the clips it can give out
+            # only — small and cheap to keep even when most of 1.55M clips are closed.
+            models.Index(fields=["action_class", "video", "start", "id"], name="clip_ready_queue_idx",
+                         condition=Q(is_open=True, media_state="ready")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="clip_end_after_start"),
+            models.UniqueConstraint(fields=["video", "action_class", "start", "end"], name="clip_unique_span"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id}@{self.start:.2f}-{self.end:.2f}"
+
+
+class Page(models.Model):
+    """A page of clips leased to one annotator until it is submitted or the lease runs out."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pages")
+    project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="pages")
+    action_class = models.ForeignKey("catalog.ActionClass", on_delete=models.CASCADE, related_name="pages")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True, help_text="lease ran out; clips went back")
+    seconds_spent = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["annotator", "submitted_at", "released_at"], name="page_open_idx"),
+            # services.pages_release_expired, run by every next page: the open leases only, by expiry.
+            models.Index(fields=["expires_at"], name="page_lease_expiry_idx",
+                         condition=Q(submitted_at__isnull=True, released_at__isnull=True)),
+        ]
+
+
+class PageItem(models.Model):
+    """A clip on a page. Annotators address clips by the item's uid, never by the clip's id."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="items")
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="page_items")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["page", "clip"], name="clip_once_per_page")]
+
+
+class Label(models.Model):
+    class Value(models.IntegerChoices):
+        POSITIVE = 1
+        NEGATIVE = -1
+
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="labels")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="labels")
+    page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="labels")
+    value = models.SmallIntegerField(choices=Value.choices)
+    seconds_spent = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Sent back by an admin: kept for the record, no longer counted.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clip", "annotator"], condition=Q(active=True), name="one_active_label_per_annotator"
+            ),
+        ]
+        indexes = [models.Index(fields=["annotator", "active"], name="label_annotator_idx")]
+
+
+class ConsensusResult(models.Model):
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="consensus")
+    value = models.SmallIntegerField(choices=Label.Value.choices)
+    mode = models.CharField(max_length=16)  # fixed, adaptive, imported, dawid_skene
+    n_labels = models.PositiveSmallIntegerField()
+    unanimous = models.BooleanField()
+    decided_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,302 @@
+"""ActivityNet segments layout (ActivityNet 1.3, HACS Segments): export, and import with the path of any bad element.
+
+    {"version": str, "taxonomy": [{"nodeId", "nodeName", "parentId", "parentName"}, …],
+     "database": {video_id: {"subset", "duration", "url", "annotations": [{"label", "segment": [start, end]}]}}}
+
+Times are seconds from the video's first frame (workers/proxy.py), written as stored (no rounding on the way out, so an
+import followed by an export gives back the same numbers). The export streams: the database object is written entry
+by entry from a server-side cursor. Videos whose final answer is a rejection are left out and listed by
+``stream_rejected`` (the side report). The import checks the whole file before writing anything, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+
+from backend.catalog.models import ActionClass, Project, Video
+from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
+
+VERSION = "ActionLoom segments 1.0 (ActivityNet 1.3 layout)"
+CHUNK = 2000
+
+
+class ImportFileError(ValueError):
+    """A file was refused; nothing was written. The message starts with the path of the bad element."""
+
+
+# --- export ------------------------------------------------------------------------------------------------------
+
+
+def taxonomy_nodes() -> list[dict]:
+    """The ActivityNet node list of the catalog's action classes, by node id."""
+    rows = ActionClass.objects.order_by("node_id").values_list("node_id", "name", "parent__node_id", "parent__name")
+    return [{"nodeId": n, "nodeName": name, "parentId": pid, "parentName": pname} for n, name, pid, pname in rows]
+
+
+def _finals(*, project: Project | None, subset: str | None, status: str):
+    qs = SegmentVideo.objects.filter(final__isnull=False, final__status=status)
+    if project is not None:
+        qs = qs.filter(video__project=project)
+    if subset:
+        qs = qs.filter(video__subset=subset)
+    return qs.order_by("video__external_id", "video__project_id")
+
+
+def _chunks(iterable, size: int = CHUNK):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def entries(*, project: Project | None = None, subset: str | None = None) -> Iterator[tuple[str, dict]]:
+    """(video id, database entry) of every video with a final, non-rejected annotation, in video id order."""
+    rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED).values_list(
+        "final_id", "video__external_id", "video__subset", "video__duration", "video__source_url")
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
+        segments: dict[int, list[dict]] = {row[0]: [] for row in chunk}
+        for ann, label, start, end in (Segment.objects.filter(annotation_id__in=list(segments))
+                                       .order_by("annotation_id", "position", "start", "pk")
+                                       .values_list("annotation_id", "action_class__name", "start", "end")):
+            segments[ann].append({"label": label, "segment": [start, end]})
+        for final_id, external_id, sub, duration, url in chunk:
+            yield external_id, {"subset": sub, "duration": duration, "url": url, "annotations": segments[final_id]}
+
+
+def stream(*, project: Project | None = None, subset: str | None = None) -> Iterator[str]:
+    """Text chunks of the ActivityNet JSON file."""
+    head = json.dumps({"version": VERSION, "taxonomy": taxonomy_nodes()})
+    yield head[:-1] + ', "database": {'
+    for i, (video_id, entry) in enumerate(entries(project=project, subset=subset)):
+        yield ("," if i else "") + "\n" + json.dumps(video_id) + ": " + json.dumps(entry)
+    yield "\n}}\n"
+
+
+def stream_rejected(*, project: Project | None = None, subset: str | None = None) -> Iterator[str]:
+    """The side report: videos left out of the export because their final answer is a rejection, and why."""
+    rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.REJECTED).values_list(
+        "video__external_id", "video__subset", "video__duration", "video__source_url", "final__reject_reason",
+        "final__reject_note")
+    yield '{"version": ' + json.dumps(VERSION) + ', "rejected": {'
+    for i, (video_id, sub, duration, url, reason, note) in enumerate(rows.iterator(chunk_size=CHUNK)):
+        entry = {"subset": sub, "duration": duration, "url": url, "reason": reason, "note": note}
+        yield ("," if i else "") + "\n" + json.dumps(video_id) + ": " + json.dumps(entry)
+    yield "\n}}\n"
+
+
+# --- import: check --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedVideo:
+    video_id: str
+    path: str  # database["…"], for messages
+    subset: str
+    duration: float
+    url: str
+    annotations: tuple[tuple[str, float, float], ...]  # (label, start, end) in file order
+
+
+def _key(video_id: str) -> str:
+    return f"database[{json.dumps(video_id)}]"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fail(path: str, message: str):
+    raise ImportFileError(f"{path}: {message} — nothing was imported")
+
+
+def _number(value: Any, path: str) -> float:
+    """A finite float from a number or a numeric string (HACS writes durations as strings); never a bool."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        _fail(path, f"expected a number, got {_short(value)}")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        _fail(path, f"expected a number, got {_short(value)}")
+    if not math.isfinite(number):
+        _fail(path, f"expected a finite number, got {_short(value)}")
+    return number
+
+
+def parse(data: Any) -> list[ParsedVideo]:
+    """Check a loaded ActivityNet / HACS Segments file; raise ImportFileError naming the first bad element."""
+    if not isinstance(data, dict):
+        _fail("(top level)", "expected an object with a \"database\"")
+    if "version" in data and not isinstance(data["version"], str):
+        _fail("version", f"expected a string, got {_short(data['version'])}")
+    _check_taxonomy(data.get("taxonomy"))
+    if "database" not in data:
+        _fail("(top level)", 'missing "database"')
+    database = data["database"]
+    if not isinstance(database, dict):
+        _fail("database", f"expected an object, got {_short(database)}")
+    classes = set(ActionClass.objects.filter(is_leaf=True).values_list("name", flat=True))
+    return [_parse_video(video_id, entry, classes) for video_id, entry in database.items()]
+
+
+def _check_taxonomy(taxonomy: Any) -> None:
+    if taxonomy is None:
+        return
+    if not isinstance(taxonomy, list):
+        _fail("taxonomy", f"expected a list of nodes, got {_short(taxonomy)}")
+    for i, node in enumerate(taxonomy):
+        if not isinstance(node, dict):
+            _fail(f"taxonomy[{i}]", f"expected an object, got {_short(node)}")
+        for field in ("nodeId", "nodeName"):
+            if field not in node:
+                _fail(f"taxonomy[{i}]", f'missing "{field}"')
+        if not isinstance(node["nodeName"], str):
+            _fail(f"taxonomy[{i}].nodeName", f"expected a string, got {_short(node['nodeName'])}")
+
+
+def _parse_video(video_id: str, entry: Any, classes: set[str]) -> ParsedVideo:
+    path = _key(video_id)
+    if not video_id or len(video_id) > 64:
+        _fail(path, "video ids must be 1 to 64 characters")
+    if not isinstance(entry, dict):
+        _fail(path, f"expected an object, got {_short(entry)}")
+    for field in ("subset", "duration", "annotations"):
+        if field not in entry:
+            _fail(path, f'missing "{field}"')
+    if entry["subset"] not in Video.Subset.values:
+        _fail(f"{path}.subset", f"expected one of {', '.join(Video.Subset.values)}, got {_short(entry['subset'])}")
+    duration = _number(entry["duration"], f"{path}.duration")
+    if duration <= 0:
+        _fail(f"{path}.duration", f"expected a positive number of seconds, got {_short(entry['duration'])}")
+    url = entry.get("url") or ""
+    if not isinstance(url, str) or len(url) > 500:
+        _fail(f"{path}.url", "expected a string of at most 500 characters")
+    annotations = entry["annotations"]
+    if not isinstance(annotations, list):
+        _fail(f"{path}.annotations", f"expected a list, got {_short(annotations)}")
+    out = []
+    for i, item in enumerate(annotations):
+        item_path = f"{path}.annotations[{i}]"
+        if not isinstance(item, dict):
+            _fail(item_path, f"expected an object, got {_short(item)}")
+        for field in ("label", "segment"):
+            if field not in item:
+                _fail(item_path, f'missing "{field}"')
+        if item["label"] not in classes:
+            _fail(f"{item_path}.label", f"unknown action class {_short(item['label'])}")
+        segment = item["segment"]
+        if not isinstance(segment, list) or len(segment) != 2:
+            _fail(f"{item_path}.segment", f"expected [start, end], got {_short(segment)}")
+        start = _number(segment[0], f"{item_path}.segment")
+        end = _number(segment[1], f"{item_path}.segment")
+        if start < 0 or end < start:
+            _fail(f"{item_path}.segment", f"need 0 <= start <= end, got {_short(segment)}")
+        out.append((item["label"], start, end))
+    return ParsedVideo(video_id=video_id, path=path, subset=entry["subset"], duration=duration, url=url,
+                       annotations=tuple(out))
+
+
+# --- import: write ---------------------------------------------------------------------------------------------------
+
+
+def import_videos(*, videos: list[ParsedVideo], project: Project, gold: bool = False, author=None) -> dict:
+    """Write checked videos in one transaction; any conflict raises ImportFileError and nothing is written.
+
+    Plain import: each video gets an imported annotation that is its final answer (a video already answered with the
+    same segments is counted unchanged; with other segments, refused). ``gold``: the segments become the reference of
+    a video already in the project with its file, which then serves as a hidden check in the timeline queue.
+    Videos new to the project need at least one annotation (its label is the video's class).
+    """
+    from backend.segments.media import segment_media_queue
+    from backend.segments.services import segment_settings_get
+
+    classes = {c.name: c for c in ActionClass.objects.filter(name__in={a[0] for v in videos for a in v.annotations})}
+    counts = {"videos": 0, "annotations": 0, "segments": 0, "unchanged": 0, "skipped": 0}
+    required = segment_settings_get(project=project).annotators_per_video
+    with transaction.atomic():
+        known = {v.external_id: v for v in Video.objects.filter(project=project,
+                                                                external_id__in=[p.video_id for p in videos])}
+        for parsed in videos:
+            video = known.get(parsed.video_id)
+            if video is None and gold:
+                _fail(parsed.path, f"gold segments need this video in project {project.name!r} (ingest it first)")
+            if video is None and not parsed.annotations:
+                counts["skipped"] += 1  # e.g. the testing subset of ActivityNet: no labels, so no class to file it under
+                continue
+            if video is None:
+                video = Video.objects.create(
+                    project=project, external_id=parsed.video_id, subset=parsed.subset, duration=parsed.duration,
+                    source_url=parsed.url, query_class=classes[parsed.annotations[0][0]])
+                counts["videos"] += 1
+            elif video.subset != parsed.subset:
+                _fail(f"{parsed.path}.subset", f"video is in subset {video.subset!r} here, the file says "
+                                               f"{parsed.subset!r}")
+            segment_video = SegmentVideo.objects.filter(video=video).first()
+            if segment_video is None:
+                cls = classes[parsed.annotations[0][0]] if parsed.annotations else video.query_class
+                segment_video = SegmentVideo.objects.create(
+                    video=video, action_class=cls, required_annotations=required,
+                    media_state=SegmentVideo.MediaState.NONE)
+                if gold and video.file:
+                    segment_media_queue(segment_video=segment_video)
+            if gold:
+                if not video.file:
+                    _fail(parsed.path, "gold segments need the video's file (it was imported without one)")
+                _write_gold(parsed=parsed, segment_video=segment_video, classes=classes, author=author)
+            elif not _write_final(parsed=parsed, segment_video=segment_video, classes=classes):
+                counts["unchanged"] += 1
+                continue
+            counts["annotations"] += 1
+            counts["segments"] += len(parsed.annotations)
+    return counts
+
+
+def _same(segment_video: SegmentVideo, parsed: ParsedVideo) -> bool:
+    final = segment_video.final
+    if final is None or final.status != SegmentAnnotation.Status.SUBMITTED:
+        return False
+    mine = sorted(final.segments.values_list("action_class__name", "start", "end"))
+    return mine == sorted(parsed.annotations)
+
+
+def _new_annotation(*, segment_video: SegmentVideo, parsed: ParsedVideo, classes: dict, kind: str,
+                    author=None) -> SegmentAnnotation:
+    from django.utils import timezone
+
+    annotation = SegmentAnnotation.objects.create(
+        segment_video=segment_video, annotator=author, kind=kind, status=SegmentAnnotation.Status.SUBMITTED,
+        submitted_at=timezone.now())
+    Segment.objects.bulk_create([Segment(annotation=annotation, action_class=classes[label], start=start, end=end,
+                                         position=i) for i, (label, start, end) in enumerate(parsed.annotations)])
+    return annotation
+
+
+def _write_final(*, parsed: ParsedVideo, segment_video: SegmentVideo, classes: dict) -> bool:
+    """Make the file's segments the video's answer. False when it already is exactly that."""
+    if segment_video.final_id is not None:
+        if _same(segment_video, parsed):
+            return False
+        _fail(f"{parsed.path}.annotations", "the video already has other final segments here (or was rejected); "
+                                            "pick in the dashboard instead of importing over them")
+    if not parsed.annotations:
+        _fail(f"{parsed.path}.annotations", "an empty list would say nothing about this video")
+    annotation = _new_annotation(segment_video=segment_video, parsed=parsed, classes=classes,
+                                 kind=SegmentAnnotation.Kind.IMPORTED)
+    SegmentVideo.objects.filter(pk=segment_video.pk).update(final=annotation, is_open=False)
+    return True
+
+
+def _write_gold(*, parsed: ParsedVideo, segment_video: SegmentVideo, classes: dict, author) -> None:
+    if not parsed.annotations:
+        _fail(f"{parsed.path}.annotations", "a gold video needs at least one reference segment")
+    SegmentAnnotation.objects.filter(segment_video=segment_video, kind=SegmentAnnotation.Kind.GOLD,
+                                     active=True).update(active=False)
+    annotation = _new_annotation(segment_video=segment_video, parsed=parsed, classes=classes,
+                                 kind=SegmentAnnotation.Kind.GOLD, author=author)
+    SegmentVideo.objects.filter(pk=segment_video.pk).update(final=annotation, is_gold=True, is_open=False)

@@ -1,0 +1,249 @@
+"""HACS Clips layout: `classname,youtube_id,subset,start,end,label` (label 1 positive, -1 negative).
+
+Exports stream (a row at a time from a server-side cursor), so memory stays flat at any size. Imports check every
+row as the file streams past and write nothing unless the whole file is good; backend/exports/bulk.py writes them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple, TextIO
+
+from backend.catalog.models import ActionClass, Project, Video
+from backend.clips.models import Clip
+
+HEADER = ["classname", "youtube_id", "subset", "start", "end", "label"]
+FORMATS = ("hacs-csv", "hacs-json")
+MAX_FIELD = 300  # characters; longer fields are refused rather than truncated
+
+
+class ImportFileError(ValueError):
+    """A file was refused; nothing was written. The message names the line(s) at fault."""
+
+
+def _num(x: float) -> str:
+    return repr(round(float(x), 3))
+
+
+def clip_rows(*, project: Project | None = None, subset: str | None = None) -> Iterator[dict]:
+    """One row per decided clip: consensus clips with their majority label, gold clips with their gold answer."""
+    qs = Clip.objects.filter(consensus__isnull=False) | Clip.objects.filter(gold__isnull=False)
+    if project is not None:
+        qs = qs.filter(video__project=project)
+    if subset:
+        qs = qs.filter(video__subset=subset)
+    qs = qs.order_by("action_class__name", "video__external_id", "start", "end").values_list(
+        "action_class__name", "video__external_id", "video__subset", "start", "end", "consensus__value", "gold__value"
+    )
+    for name, ext_id, sub, start, end, consensus_value, gold_value in qs.iterator(chunk_size=5000):
+        value = gold_value if gold_value is not None else consensus_value
+        yield {"classname": name, "youtube_id": ext_id, "subset": sub, "start": _num(start), "end": _num(end),
+               "label": str(value)}
+
+
+def stream(rows: Iterable[dict], fmt: str) -> Iterator[str]:
+    """Text chunks of the file, for StreamingHttpResponse or a file."""
+    if fmt == "hacs-csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(HEADER)
+        for i, row in enumerate(rows, 1):
+            writer.writerow([row[k] for k in HEADER])
+            if i % 1000 == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+    elif fmt == "hacs-json":
+        yield "["
+        for i, row in enumerate(rows):
+            out = {**row, "start": float(row["start"]), "end": float(row["end"]), "label": int(row["label"])}
+            yield ("," if i else "") + "\n" + json.dumps(out)
+        yield "\n]\n"
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+# --- import ------------------------------------------------------------------------------------------------
+# The checks live here and stream: a file of any size passes through RowChecker a record at a time, and the
+# writers (backend/exports/bulk.py) consume the rows it lets through. Nothing is written unless every row is good.
+
+SUBSETS = frozenset(Video.Subset.values)
+MAX_REPORTED = 20  # problems named in a refusal; the rest are counted
+
+
+class Row(NamedTuple):
+    line: int
+    classname: str
+    youtube_id: str
+    subset: str
+    start: float
+    end: float
+    label: int
+
+
+class Problems:
+    """Line-numbered problems of one file: all are counted, the MAX_REPORTED first by line are named."""
+
+    def __init__(self) -> None:
+        self.first: list[tuple[int, str]] = []
+        self.count = 0
+
+    def add(self, line: int, message: str) -> None:
+        self.count += 1
+        if len(self.first) < MAX_REPORTED or line < self.first[-1][0]:
+            bisect.insort(self.first, (line, message))
+            del self.first[MAX_REPORTED:]
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            more = f" (and {self.count - MAX_REPORTED} more)" if self.count > MAX_REPORTED else ""
+            named = "; ".join(f"line {line}: {message}" for line, message in self.first)
+            raise ImportFileError(named + more + " — nothing was imported")
+
+
+class RowChecker:
+    """Checks records one at a time: good rows come out of `rows()`, the others land in `problems`."""
+
+    def __init__(self) -> None:
+        self.classes = set(ActionClass.objects.filter(is_leaf=True).values_list("name", flat=True))
+        self.problems = Problems()
+
+    def rows(self, records: Iterable[tuple[int, list[str] | str]]) -> Iterator[Row]:
+        for line, values in records:
+            try:
+                if isinstance(values, str):  # the reader already found the record malformed
+                    raise ValueError(values)
+                row = _check(line, values, self.classes)
+            except ValueError as exc:
+                self.problems.add(line, str(exc))
+                continue
+            yield row
+
+
+def parse(text: str) -> list[Row]:
+    """Parse and check a HACS CSV or JSON file; raise ImportFileError naming every bad line (first 20)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheet programs write it
+    checker = RowChecker()
+    rows = list(checker.rows(records(io.StringIO(text))))
+    for line, first in duplicate_lines(rows):
+        checker.problems.add(line, f"duplicate of line {first}")
+    checker.problems.raise_if_any()
+    if not rows:
+        raise ImportFileError("the file has no rows — nothing was imported")
+    return rows
+
+
+def duplicate_lines(rows: Iterable[Row]) -> Iterator[tuple[int, int]]:
+    """(line, first line) of every row whose class, video and span an earlier row already had."""
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = (row.classname, row.youtube_id, row.start, row.end)
+        first = seen.setdefault(key, row.line)
+        if first != row.line:
+            yield row.line, first
+
+
+def records(fh: TextIO) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, the six values in HEADER order — or what is wrong with the record) of a CSV or JSON file.
+
+    CSV streams line by line; JSON (a list of objects) is read whole.
+    """
+    skipped = []
+    while (char := fh.read(1)) and char.isspace():
+        skipped.append(char)
+    if char in ("[", "{"):  # "{": a JSON object, refused below as not a list of rows
+        yield from _json_records(char + fh.read())
+    else:
+        yield from _csv_records(itertools.chain(io.StringIO("".join(skipped) + char + fh.readline()), fh))
+
+
+def _csv_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError("the file is empty — nothing was imported") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"line 1: {exc} — nothing was imported") from None
+    if [h.strip() for h in header] != HEADER:
+        raise ImportFileError(f"line 1: the header must be {','.join(HEADER)} — nothing was imported")
+    try:
+        for values in reader:
+            if not values:
+                continue
+            if len(values) != len(HEADER):
+                yield reader.line_num, f"expected {len(HEADER)} fields, found {len(values)}"
+            else:
+                yield reader.line_num, values
+    except csv.Error as exc:
+        raise ImportFileError(f"line {reader.line_num}: {exc} — nothing was imported") from None
+
+
+def _json_records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"line {exc.lineno}: not valid JSON ({exc.msg}) — nothing was imported") from None
+    except RecursionError:
+        raise ImportFileError("the JSON is nested too deeply to be HACS rows — nothing was imported") from None
+    if not isinstance(data, list):
+        raise ImportFileError("a HACS JSON file is a list of rows — nothing was imported")
+    # JSON rows are numbered from 1 like CSV data lines after the header (row 1 = line 2), so messages agree.
+    for i, rec in enumerate(data):
+        if not isinstance(rec, dict):
+            yield i + 2, "a row must be an object"
+        elif missing := [k for k in HEADER if k not in rec]:
+            yield i + 2, f"missing field(s) {', '.join(missing)}"
+        else:
+            yield i + 2, [str(rec[k]) for k in HEADER]
+
+
+def _check(line: int, values: list[str], classes: set[str]) -> Row:
+    # Unrolled rather than looped: at HACS size (1.55M rows) this function is the import's Python cost.
+    classname, youtube_id, subset, start_text, end_text, label = values
+    classname, youtube_id, subset = classname.strip(), youtube_id.strip(), subset.strip()
+    start_text, end_text, label = start_text.strip(), end_text.strip(), label.strip()
+    if max(len(classname), len(youtube_id), len(subset), len(start_text), len(end_text), len(label)) > MAX_FIELD:
+        long = next(k for k, v in zip(HEADER, values, strict=True) if len(v.strip()) > MAX_FIELD)
+        raise ValueError(f"field {long} is longer than {MAX_FIELD} characters")
+    if classname not in classes:
+        raise ValueError(f"unknown class {classname[:80]!r}")
+    if not youtube_id or len(youtube_id) > 64:
+        raise ValueError("youtube_id must be 1 to 64 characters")
+    if "\x00" in youtube_id:  # PostgreSQL text cannot hold it (classname, subset and numbers are checked anyway)
+        raise ValueError("youtube_id must not contain NUL characters")
+    if subset not in SUBSETS:
+        raise ValueError(f"subset must be one of {', '.join(Video.Subset.values)}")
+    try:
+        start, end = float(start_text), float(end_text)
+    except ValueError:
+        raise ValueError("start and end must be numbers (seconds)") from None
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
+        raise ValueError("need 0 <= start < end")
+    if label != "1" and label != "-1":
+        raise ValueError("label must be 1 or -1")
+    return Row(line, classname, youtube_id, subset, start, end, 1 if label == "1" else -1)
+
+
+def import_rows(*, rows: Iterable[Row], project: Project, gold: bool = False, author=None) -> dict:
+    """Write checked rows in one transaction: videos by external id, clips, and consensus (or gold) answers.
+
+    Imported consensus clips are closed (decided elsewhere); gold rows need a video already in the project,
+    since a gold clip is only useful if its media can be cut and shown. The writing is bulk.clips_load's.
+    """
+    from backend.exports.bulk import clips_load
+
+    return clips_load(rows=rows, project=project, gold=gold, author=author)
+
+
+def _youtube_url(external_id: str) -> str:
+    # HACS ids are YouTube ids (11 characters of [A-Za-z0-9_-]); anything else has no public URL.
+    ok = len(external_id) == 11 and all(c.isalnum() or c in "-_" for c in external_id)
+    return f"https://www.youtube.com/watch?v={external_id}" if ok else ""

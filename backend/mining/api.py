@@ -1,0 +1,59 @@
+"""Admin API for mining: pipeline progress per video (polled by the dashboard) and starting a run."""
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.catalog.models import ActionClass, Job, Project, Video
+from backend.config.celery import task_publish_on_commit
+from backend.mining.learning import learning_rounds_report
+from backend.mining.models import ClassifierModel, Stage, VideoMining
+from backend.mining.services import mining_start
+from backend.mining.tasks import mine_stage_task
+
+
+class MiningApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    class MiningStartInputSerializer(serializers.Serializer):
+        action_class = serializers.IntegerField(required=False)
+        restart = serializers.BooleanField(default=False)
+
+    @extend_schema(responses=dict)
+    def get(self, request, project_id):
+        project = get_object_or_404(Project, pk=project_id)
+        stages = dict(VideoMining.objects.filter(video__project=project).values_list("stage")
+                      .annotate(n=Count("pk")).values_list("stage", "n"))
+        jobs = (Job.objects.filter(kind="mine", video__project=project)
+                .select_related("video", "video__query_class").order_by("state", "-updated_at")[:100])
+        return Response({
+            "stages": stages,
+            "jobs": [{"video": j.video.external_id, "class": j.video.query_class.name, "state": j.state,
+                      "stage": j.stage, "progress": j.progress, "message": j.message} for j in jobs],
+            "rounds": learning_rounds_report(),
+            "classifiers": [{"kind": c.kind, "version": c.version, "val_accuracy": c.val_accuracy,
+                             "created_at": c.created_at.isoformat()} for c in ClassifierModel.objects.all()[:10]],
+        })
+
+    @extend_schema(request=MiningStartInputSerializer, responses={202: dict})
+    def post(self, request, project_id):
+        project = get_object_or_404(Project, pk=project_id)
+        data = self.MiningStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        videos = Video.objects.filter(project=project).exclude(file="")
+        if "action_class" in data.validated_data:
+            videos = videos.filter(query_class=get_object_or_404(ActionClass, pk=data.validated_data["action_class"]))
+        if data.validated_data["restart"]:
+            VideoMining.objects.filter(video__in=videos).update(stage=Stage.QUEUED)
+        else:
+            videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
+        ids = []
+        for video in videos:
+            mining_start(video=video)
+            task_publish_on_commit(mine_stage_task, video.pk)
+            ids.append(video.pk)
+        return Response({"queued": len(ids)}, status=status.HTTP_202_ACCEPTED)

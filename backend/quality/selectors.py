@@ -1,0 +1,82 @@
+"""Quality reads: golden accuracy, throughput, progress and agreement. The only readers of GoldAnswer values."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, Sum
+
+from backend.catalog.models import ActionClass, Project
+from backend.clips.models import Clip, ConsensusResult, Label
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    gold_answers: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.gold_answers if self.gold_answers else None
+
+
+def annotator_accuracy(*, annotator, action_class: ActionClass | None = None) -> Accuracy:
+    """Share of the annotator's active labels on gold clips that match the gold answer."""
+    qs = Label.objects.filter(annotator=annotator, active=True, clip__gold__isnull=False)
+    if action_class is not None:
+        qs = qs.filter(clip__action_class=action_class)
+    agg = qs.aggregate(n=Count("pk"), correct=Count("pk", filter=Q(value=F("clip__gold__value"))))
+    return Accuracy(gold_answers=agg["n"], correct=agg["correct"])
+
+
+def is_flagged(*, accuracy: Accuracy, project: Project) -> bool:
+    """Below the project's accuracy gate, with enough gold answers behind the figure to trust it."""
+    return accuracy.gold_answers >= project.min_gold_for_gate and (accuracy.accuracy or 0.0) < project.accuracy_gate
+
+
+def dashboard(*, project: Project) -> dict:
+    """Everything the admin dashboard shows, as plain data (the API serves it; the page polls it)."""
+    users = get_user_model().objects.filter(annotator_groups__project=project).distinct().order_by("username")
+    classes = ActionClass.objects.filter(annotator_groups__project=project).distinct().order_by("name")
+    annotators = []
+    for user in users:
+        overall = annotator_accuracy(annotator=user)
+        labels = Label.objects.filter(annotator=user, active=True, clip__video__project=project)
+        agg = labels.aggregate(n=Count("pk"), seconds=Sum("seconds_spent"))
+        seconds = agg["seconds"] or 0.0
+        per_class = []
+        for cls in classes.filter(annotator_groups__members=user):
+            acc = annotator_accuracy(annotator=user, action_class=cls)
+            per_class.append({"class_id": cls.pk, "class": cls.name, **asdict(acc), "accuracy": acc.accuracy,
+                              "flagged": is_flagged(accuracy=acc, project=project)})
+        annotators.append({
+            "id": user.pk, "username": user.username, **asdict(overall), "accuracy": overall.accuracy,
+            "flagged": is_flagged(accuracy=overall, project=project) or any(c["flagged"] for c in per_class),
+            "labels": agg["n"], "seconds_per_clip": seconds / agg["n"] if agg["n"] else None,
+            "clips_per_hour": agg["n"] / (seconds / 3600) if seconds else None, "per_class": per_class,
+        })
+    progress = []
+    for cls in classes:
+        # Guideline examples are shown, never asked: they are not part of the work.
+        clips = Clip.objects.filter(action_class=cls, video__project=project, gold__isnull=True,
+                                    example_roles__isnull=True)
+        by_count = clips.aggregate(
+            sampled=Count("pk"), ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY)),
+            once=Count("pk", filter=Q(label_count=1)), twice=Count("pk", filter=Q(label_count=2)),
+            thrice=Count("pk", filter=Q(label_count__gte=3)), decided=Count("consensus"),
+            positive=Count("consensus", filter=Q(consensus__value=1)),
+        )
+        gold = Clip.objects.filter(action_class=cls, video__project=project, gold__isnull=False).count()
+        by_count["consensus"] = by_count.pop("decided")
+        progress.append({"class_id": cls.pk, "class": cls.name, "gold": gold, **by_count})
+    results = ConsensusResult.objects.filter(clip__video__project=project)
+    agreed = results.aggregate(n=Count("pk"), unanimous=Count("pk", filter=Q(unanimous=True)))
+    return {
+        "project": {"id": project.pk, "name": project.name, "accuracy_gate": project.accuracy_gate,
+                    "consensus_mode": project.consensus_mode, "gold_rate": project.gold_rate},
+        "annotators": annotators,
+        "progress": progress,
+        "agreement_rate": agreed["unanimous"] / agreed["n"] if agreed["n"] else None,
+        "consensus_clips": agreed["n"],
+    }

@@ -1,0 +1,332 @@
+"""Segment writes: the timeline queue (leases, drafts), submit and reject, gold videos, final picks, send-back.
+
+Concurrency as in clips.services: a video's counters change only under its row lock (SELECT … FOR UPDATE; on SQLite
+the write transaction is serialised by BEGIN IMMEDIATE), and a task row is locked before the video row.
+Media (proxy and sprite) lives in segments.media.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from backend.catalog.models import ActionClass, Project
+from backend.clips.services import QueueError, check_clarifications_acknowledged, check_queue_access
+from backend.quality.models import SendBack
+from backend.segments.models import Segment, SegmentAnnotation, SegmentSettings, SegmentVideo
+from backend.segments.selectors import default_final
+
+MAX_SEGMENTS = 500
+LIVE = (SegmentAnnotation.Status.LEASED, SegmentAnnotation.Status.SUBMITTED, SegmentAnnotation.Status.REJECTED)
+DONE = (SegmentAnnotation.Status.SUBMITTED, SegmentAnnotation.Status.REJECTED)
+
+
+def segment_settings_get(*, project: Project) -> SegmentSettings:
+    settings, _ = SegmentSettings.objects.get_or_create(project=project)
+    return settings
+
+
+# --- checking what the browser sends ---------------------------------------------------------------------------
+
+
+def check_segments(segments: Sequence[Sequence[float]], *, duration: float, fps: float) -> list[tuple[float, float]]:
+    """Segments as sorted (start, end) seconds rounded to the millisecond; raises QueueError on bad input.
+
+    An end up to one frame past the end of the video is clamped to it (the last frame's time is duration - 1/fps,
+    and a segment that runs to the end is closed there).
+    """
+    if len(segments) > MAX_SEGMENTS:
+        raise QueueError(f"at most {MAX_SEGMENTS} segments per video")
+    slack = 1.0 / fps if fps > 0 else 0.04
+    out = []
+    for index, pair in enumerate(segments):
+        try:
+            start, end = float(pair[0]), float(pair[1])
+        except (TypeError, ValueError, IndexError):
+            raise QueueError(f"segments[{index}]: expected [start, end] seconds") from None
+        if len(pair) != 2 or not (math.isfinite(start) and math.isfinite(end)):
+            raise QueueError(f"segments[{index}]: expected [start, end] seconds")
+        if start < 0 or end <= start or (duration > 0 and end > duration + slack):
+            raise QueueError(f"segments[{index}]: need 0 <= start < end <= {duration:.3f}")
+        out.append((round(start, 3), round(min(end, duration) if duration > 0 else end, 3)))
+    return sorted(out)
+
+
+# --- leases ------------------------------------------------------------------------------------------------------
+
+
+def segment_tasks_release_expired(*, now=None) -> int:
+    """Give the videos of leases that ran out back to the queue. Returns how many leases were released.
+
+    The draft stays on the released row: the same annotator gets it back with the video (see segment_task_next).
+    """
+    now = now or timezone.now()
+    released = 0
+    expired = SegmentAnnotation.objects.filter(status=SegmentAnnotation.Status.LEASED, expires_at__lt=now)
+    for task_id in expired.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            task = SegmentAnnotation.objects.select_for_update().filter(
+                pk=task_id, status=SegmentAnnotation.Status.LEASED).first()
+            if task is None:
+                continue
+            if task.kind == SegmentAnnotation.Kind.REGULAR:
+                video = _lock_video(task.segment_video_id)
+                video.lease_count = max(0, video.lease_count - 1)
+                video.save(update_fields=["lease_count"])
+            task.status = SegmentAnnotation.Status.RELEASED
+            task.save(update_fields=["status"])
+            released += 1
+    return released
+
+
+def _lock_video(pk: int) -> SegmentVideo:
+    return SegmentVideo.objects.select_for_update(of=("self",)).select_related("video").get(pk=pk)
+
+
+def _live_of(annotator):
+    return SegmentAnnotation.objects.filter(segment_video=OuterRef("pk"), annotator=annotator, active=True,
+                                            kind=SegmentAnnotation.Kind.REGULAR, status__in=LIVE)
+
+
+def _available(*, annotator, project: Project, action_class: ActionClass):
+    """Videos with media this annotator has not annotated or leased (gold and regular alike)."""
+    return (SegmentVideo.objects.filter(action_class=action_class, video__project=project,
+                                        media_state=SegmentVideo.MediaState.READY)
+            .exclude(Exists(_live_of(annotator))))
+
+
+def _wanted(qs):
+    return qs.filter(is_gold=False, is_open=True, annotation_count__lt=F("required_annotations") - F("lease_count"))
+
+
+def segment_queue_waiting(*, annotator, project: Project, action_class: ActionClass) -> int:
+    """How many regular videos of a class this annotator could still be given (for the queue picker)."""
+    return _wanted(_available(annotator=annotator, project=project, action_class=action_class)).count()
+
+
+def segment_task_open(*, annotator, project: Project, action_class: ActionClass, kind: str):
+    return (SegmentAnnotation.objects.filter(
+        annotator=annotator, kind=kind, status=SegmentAnnotation.Status.LEASED, active=True,
+        segment_video__video__project=project, segment_video__action_class=action_class,
+        expires_at__gt=timezone.now()).select_related("segment_video").order_by("created_at").first())
+
+
+def segment_task_next(*, annotator, project: Project, action_class: ActionClass,
+                      rng: random.Random | None = None) -> SegmentAnnotation:
+    """The annotator's open task of this class, or a new lease on a video from the queue.
+
+    Checks: group membership, acknowledged clarifications (as the grid). A gold video is served instead of a regular
+    one with the project's segment gold rate, only while regular work remains (a queue of gold alone would show what
+    it is). A lease that ran out with a draft on it comes back to the same annotator first, draft and all.
+    """
+    check_queue_access(user=annotator, project=project, action_class=action_class)
+    check_clarifications_acknowledged(user=annotator, action_class=action_class)
+    segment_tasks_release_expired()
+    existing = segment_task_open(annotator=annotator, project=project, action_class=action_class,
+                                 kind=SegmentAnnotation.Kind.REGULAR)
+    if existing:
+        return existing
+    settings = segment_settings_get(project=project)
+    rng = rng or random.Random()
+    with transaction.atomic():
+        available = _available(annotator=annotator, project=project, action_class=action_class)
+        video, draft = _resumable(annotator=annotator, available=available)
+        if video is None:
+            # SKIP LOCKED: annotators asking at once each get a different video instead of queueing on one row.
+            video = (_wanted(available).order_by("video_id", "pk")
+                     .select_for_update(skip_locked=True, of=("self",)).first())
+            if video is None:
+                raise QueueError(f"no videos of {action_class.name} are waiting for you", code="empty")
+            gold = list(available.filter(is_gold=True).values_list("pk", flat=True))
+            if gold and rng.random() < settings.gold_rate:
+                video = SegmentVideo.objects.get(pk=rng.choice(gold))
+        return _lease(video=video, annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
+                      minutes=settings.lease_minutes, draft=draft)
+
+
+def _resumable(*, annotator, available) -> tuple[SegmentVideo | None, dict]:
+    """The video of this annotator's latest released lease with a draft, if it may still be given to them."""
+    released = (SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
+                                                 status=SegmentAnnotation.Status.RELEASED, active=True)
+                .exclude(draft={}).order_by("-draft_saved_at", "-pk").select_related("segment_video").first())
+    if released is None:
+        return None, {}
+    candidates = available.filter(pk=released.segment_video_id)
+    video = candidates.filter(is_gold=True).first() or _wanted(candidates).first()
+    return (video, released.draft) if video else (None, {})
+
+
+def _lease(*, video: SegmentVideo, annotator, kind: str, minutes: int, draft: dict | None = None) -> SegmentAnnotation:
+    task = SegmentAnnotation.objects.create(
+        segment_video=video, annotator=annotator, kind=kind, status=SegmentAnnotation.Status.LEASED,
+        expires_at=timezone.now() + timedelta(minutes=minutes), draft=draft or {},
+        draft_saved_at=timezone.now() if draft else None)
+    if kind == SegmentAnnotation.Kind.REGULAR:  # an admin's gold-mode lease holds no annotator's place
+        SegmentVideo.objects.filter(pk=video.pk).update(lease_count=F("lease_count") + 1)
+    return task
+
+
+def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass) -> SegmentAnnotation:
+    """Gold mode: the admin's open gold task, or a lease on a video without reference segments.
+
+    Videos nobody has annotated yet come first, so a new gold video is a fresh check for everyone.
+    """
+    segment_tasks_release_expired()
+    existing = segment_task_open(annotator=admin, project=project, action_class=action_class,
+                                 kind=SegmentAnnotation.Kind.GOLD)
+    if existing:
+        return existing
+    settings = segment_settings_get(project=project)
+    with transaction.atomic():
+        leased_gold = SegmentAnnotation.objects.filter(segment_video=OuterRef("pk"), kind=SegmentAnnotation.Kind.GOLD,
+                                                       status=SegmentAnnotation.Status.LEASED)
+        video = (SegmentVideo.objects.filter(action_class=action_class, video__project=project, is_gold=False,
+                                             final__isnull=True, media_state=SegmentVideo.MediaState.READY)
+                 .exclude(Exists(leased_gold)).order_by("annotation_count", "lease_count", "video_id")
+                 .select_for_update(skip_locked=True, of=("self",)).first())
+        if video is None:
+            raise QueueError(f"no videos of {action_class.name} are left to make gold", code="empty")
+        return _lease(video=video, annotator=admin, kind=SegmentAnnotation.Kind.GOLD, minutes=settings.lease_minutes)
+
+
+def _locked_task(*, annotator, task_uid) -> SegmentAnnotation:
+    task = SegmentAnnotation.objects.select_for_update().filter(uid=task_uid, annotator=annotator, active=True).first()
+    if task is None:
+        raise QueueError("no such task", code="not_found")
+    return task
+
+
+def segment_draft_save(*, annotator, task_uid, draft: dict) -> SegmentAnnotation:
+    """Autosave: store the work in progress and renew the lease (someone saving is someone working)."""
+    with transaction.atomic():
+        task = _locked_task(annotator=annotator, task_uid=task_uid)
+        if task.is_done:
+            raise QueueError("this video was already submitted", code="invalid")
+        task.draft = draft
+        task.draft_saved_at = timezone.now()
+        fields = ["draft", "draft_saved_at"]
+        if task.status == SegmentAnnotation.Status.LEASED:
+            minutes = segment_settings_get(project=task.segment_video.video.project).lease_minutes
+            task.expires_at = timezone.now() + timedelta(minutes=minutes)
+            fields.append("expires_at")
+        task.save(update_fields=fields)
+    return task
+
+
+# --- submit and reject -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    stored: int  # segments stored
+    already_submitted: bool
+
+
+def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[float]],
+                        seconds_spent: float) -> SubmitResult:
+    """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice."""
+    with transaction.atomic():
+        task = _locked_task(annotator=annotator, task_uid=task_uid)
+        if task.is_done:
+            return SubmitResult(stored=task.segments.count(), already_submitted=True)
+        video = _lock_video(task.segment_video_id)
+        clean = check_segments(segments, duration=video.media_duration or video.video.duration, fps=video.media_fps)
+        if not clean:
+            raise QueueError('mark at least one segment, or reject the video ("no such action")')
+        Segment.objects.bulk_create([Segment(annotation=task, action_class=video.action_class, start=s, end=e,
+                                             position=i) for i, (s, e) in enumerate(clean)])
+        _finish(task=task, video=video, status=SegmentAnnotation.Status.SUBMITTED, seconds_spent=seconds_spent)
+    return SubmitResult(stored=len(clean), already_submitted=False)
+
+
+def segment_task_reject(*, annotator, task_uid, reason: str, note: str = "", seconds_spent: float) -> SubmitResult:
+    """Skip the video with a reason (too blurry, too dark, not playable, no such action, other)."""
+    if reason not in SegmentAnnotation.RejectReason.values:
+        raise QueueError(f"reason must be one of {', '.join(SegmentAnnotation.RejectReason.values)}")
+    with transaction.atomic():
+        task = _locked_task(annotator=annotator, task_uid=task_uid)
+        if task.is_done:
+            return SubmitResult(stored=0, already_submitted=True)
+        video = _lock_video(task.segment_video_id)
+        task.reject_reason, task.reject_note = reason, note.strip()[:500]
+        _finish(task=task, video=video, status=SegmentAnnotation.Status.REJECTED, seconds_spent=seconds_spent)
+    return SubmitResult(stored=0, already_submitted=False)
+
+
+def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, seconds_spent: float) -> None:
+    """Close a task and update its video. Precondition: the caller holds the task's and the video's row locks."""
+    if task.status == SegmentAnnotation.Status.RELEASED and task.kind == SegmentAnnotation.Kind.REGULAR:
+        again = SegmentAnnotation.objects.filter(segment_video=video, annotator=task.annotator, active=True,
+                                                 kind=task.kind, status__in=LIVE).exists()
+        if again:
+            raise QueueError("this video is open again in your queue: submit it from there", code="invalid")
+    if task.status == SegmentAnnotation.Status.LEASED and task.kind == SegmentAnnotation.Kind.REGULAR:
+        video.lease_count = max(0, video.lease_count - 1)
+    task.status = status
+    task.submitted_at = timezone.now()
+    task.seconds_spent = max(0.0, float(seconds_spent))
+    task.draft = {}
+    task.save(update_fields=["status", "submitted_at", "seconds_spent", "draft", "reject_reason", "reject_note"])
+    if task.kind == SegmentAnnotation.Kind.GOLD:
+        # The reference replaces any earlier one. A rejected video (unplayable, no action) is no use as a check and
+        # leaves the queue too: it is exported as rejected.
+        SegmentAnnotation.objects.filter(segment_video=video, kind=SegmentAnnotation.Kind.GOLD, status__in=DONE,
+                                         active=True).exclude(pk=task.pk).update(active=False)
+        video.is_gold = status == SegmentAnnotation.Status.SUBMITTED
+        video.is_open = False
+        video.final = task
+    elif not video.is_gold:
+        video.annotation_count += 1
+        _settle(video)
+    video.save(update_fields=["lease_count", "annotation_count", "is_open", "is_gold", "final"])
+
+
+def _settle(video: SegmentVideo) -> None:
+    """Re-derive openness and the default final annotation. Precondition: the caller holds the video's row lock."""
+    video.is_open = video.annotation_count < video.required_annotations
+    if video.final_id and not SegmentAnnotation.objects.filter(pk=video.final_id, active=True).exists():
+        video.final = None
+    if not video.is_open and video.final is None:
+        video.final = default_final(segment_video=video)
+
+
+# --- admin decisions ---------------------------------------------------------------------------------------------
+
+
+def segment_final_pick(*, segment_video: SegmentVideo, annotation: SegmentAnnotation) -> SegmentVideo:
+    """The admin picks which of a video's annotations is exported (multiple annotators per video)."""
+    if annotation.segment_video_id != segment_video.pk or not annotation.active or not annotation.is_done:
+        raise QueueError("pick one of this video's submitted annotations")
+    if segment_video.is_gold:
+        raise QueueError("a gold video's answer is its reference segments")
+    with transaction.atomic():
+        video = _lock_video(segment_video.pk)
+        video.final = annotation
+        video.save(update_fields=["final"])
+    return video
+
+
+def segment_annotations_send_back(*, annotator, action_class: ActionClass, admin) -> int:
+    """Deactivate an annotator's segment annotations of a class; their videos go back to the queue. Returns how many."""
+    with transaction.atomic():
+        tasks = SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
+                                                 segment_video__action_class=action_class, active=True, status__in=DONE)
+        video_ids = sorted(set(tasks.values_list("segment_video_id", flat=True)))
+        videos = list(SegmentVideo.objects.select_for_update(of=("self",)).filter(pk__in=video_ids).order_by("pk"))
+        count = tasks.update(active=False)
+        for video in videos:
+            if not video.is_gold:
+                video.annotation_count = max(0, video.annotation_count - 1)
+            _settle(video)
+            if video.is_gold:
+                video.is_open = False
+            video.save(update_fields=["annotation_count", "is_open", "final"])
+        SendBack.objects.create(annotator=annotator, action_class=action_class, admin=admin, labels_revoked=count)
+    return count

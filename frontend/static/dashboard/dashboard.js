@@ -1,0 +1,94 @@
+// Admin dashboard: polls the dashboard API every 5 s and draws tables, an accuracy plot and progress bars.
+import { api, el } from "../common/api.js";
+
+const root = document.getElementById("dashboard");
+const project = root.dataset.project;
+const $ = (id) => document.getElementById(id);
+const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
+const num = (x, d = 1) => (x == null ? "—" : x.toFixed(d));
+let data = null;
+
+async function refresh() {
+  try {
+    data = await api(`/api/projects/${project}/dashboard/`);
+    render();
+    $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (err) {
+    $("updated").textContent = `refresh failed: ${err.message}`;
+  }
+}
+
+function render() {
+  $("gate").textContent = pct(data.project.accuracy_gate);
+  $("agreement").textContent = pct(data.agreement_rate);
+  $("consensus-count").textContent = data.consensus_clips;
+  drawPlot();
+  $("annotators").querySelector("tbody").replaceChildren(...data.annotators.map((a) =>
+    el("tr", { class: a.flagged ? "flagged" : "", dataset: { user: a.username } },
+      el("td", {}, a.username, a.flagged ? el("span", { class: "badge warn" }, "below gate") : ""),
+      el("td", { class: "num accuracy" }, pct(a.accuracy)),
+      el("td", { class: "num" }, a.gold_answers),
+      el("td", { class: "num" }, a.labels),
+      el("td", { class: "num" }, num(a.seconds_per_clip)),
+      el("td", { class: "num" }, num(a.clips_per_hour, 0)),
+      el("td", {}, ...a.per_class.map((c) => el("div", { class: c.flagged ? "flagged-class" : "" },
+        `${c.class}: ${pct(c.accuracy)} (${c.gold_answers}) `,
+        el("button", { class: "small", onclick: () => sendBack(a, c) }, "Send back")))))));
+  $("progress").querySelector("tbody").replaceChildren(...data.progress.map((p) =>
+    el("tr", { dataset: { class: p.class } },
+      el("td", {}, p.class),
+      el("td", {}, progressBar(p)),
+      el("td", { class: "num" }, `${p.ready} / ${p.sampled}`),
+      el("td", { class: "num" }, p.gold),
+      el("td", { class: "num consensus" }, `${p.consensus} (${p.positive})`),
+      el("td", {}, el("button", { class: "small", onclick: () => clarify(p) }, "Clarify…"), " ",
+        el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode")))));
+}
+
+function progressBar(p) {
+  const total = Math.max(1, p.sampled);
+  const parts = [["once", p.once, "1×"], ["twice", p.twice, "2×"], ["thrice", p.thrice, "3×"]];
+  const bar = el("div", { class: "stack", title: `${p.sampled} sampled, ${p.consensus} with consensus` },
+    ...parts.map(([cls, n, label]) => el("span", { class: `seg ${cls}`, style: `width:${(100 * n) / total}%` }, n ? `${label} ${n}` : "")));
+  const done = el("div", { class: "done" }, el("span", { style: `width:${(100 * p.consensus) / total}%` }));
+  return el("div", {}, bar, done);
+}
+
+function drawPlot() {
+  const svg = $("accuracy-plot");
+  const rows = data.annotators;
+  const w = 720, barH = 22, gap = 8, left = 120, h = Math.max(40, rows.length * (barH + gap) + 24);
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  const ns = "http://www.w3.org/2000/svg";
+  const mk = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text != null) n.textContent = text; return n; };
+  const scale = (x) => left + x * (w - left - 110);
+  const nodes = [];
+  rows.forEach((a, i) => {
+    const y = 10 + i * (barH + gap);
+    nodes.push(mk("text", { x: left - 8, y: y + barH * 0.7, "text-anchor": "end", class: "lbl" }, a.username));
+    nodes.push(mk("rect", { x: left, y, width: scale(1) - left, height: barH, class: "track" }));
+    if (a.accuracy != null) nodes.push(mk("rect", { x: left, y, width: scale(a.accuracy) - left, height: barH, class: a.flagged ? "bar flagged" : "bar" }));
+    nodes.push(mk("text", { x: scale(1) + 6, y: y + barH * 0.7, class: "lbl" }, a.accuracy == null ? "no gold yet" : pct(a.accuracy)));
+  });
+  const gx = scale(data.project.accuracy_gate);
+  nodes.push(mk("line", { x1: gx, x2: gx, y1: 4, y2: h - 14, class: "gate" }));
+  nodes.push(mk("text", { x: gx, y: h - 2, "text-anchor": "middle", class: "lbl" }, `gate ${pct(data.project.accuracy_gate)}`));
+  svg.replaceChildren(...nodes);
+}
+
+async function sendBack(annotator, cls) {
+  if (!confirm(`Send ${annotator.username}'s labels of "${cls.class}" back for re-labelling?`)) return;
+  const res = await api(`/api/annotators/${annotator.id}/send-back/`, { method: "POST", body: { action_class: cls.class_id } });
+  alert(`${res.labels_sent_back} labels sent back; their clips are in the queue again.`);
+  refresh();
+}
+
+async function clarify(p) {
+  const text = prompt(`Clarification for "${p.class}" (annotators must acknowledge it before their next page):`);
+  if (!text) return;
+  await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text } });
+  refresh();
+}
+
+refresh();
+setInterval(refresh, 5000);

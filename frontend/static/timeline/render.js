@@ -1,0 +1,97 @@
+// Drawing the timelines from state: the overview of the whole video and the zoomed window under it.
+// Every call redraws from state (a few dozen elements), except the thumbnail canvases, which are cached by view.
+import { el } from "../common/api.js";
+import { frameOf } from "./model.js";
+
+const fmt = (t) => t.toFixed(3);
+
+export function clock(state) {
+  const fps = state.task.fps;
+  const k = frameOf(state.time, fps);
+  return `${fmt(k / fps)} s · frame ${k} / ${Math.max(0, Math.round(state.task.duration * fps) - 1)}`;
+}
+
+// One timeline: thumbs canvas + marks + segments + playhead, for the time range [from, to] of `box`'s width.
+export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
+  const width = box.clientWidth;
+  const pps = width / Math.max(1e-6, to - from);
+  const x = (t) => (t - from) * pps;
+  const layer = box.querySelector(".layer");
+  const nodes = [];
+  if (zoomed) nodes.push(...rulerTicks(from, to, pps));
+  for (const mark of state.task.marks) {
+    if (mark.end < from || mark.start > to) continue;
+    nodes.push(el("div", { class: `mark ${mark.value === 1 ? "pos" : "neg"}`, title: `grid clip: ${mark.value === 1 ? "positive" : "negative"}`,
+      style: `left:${x(mark.start)}px;width:${Math.max(2, (mark.end - mark.start) * pps)}px` }));
+  }
+  state.segments.forEach((s, index) => {
+    if (s.end < from || s.start > to) return;
+    const selected = s.id === state.selected;
+    const node = el("div", { class: `segment${selected ? " selected" : ""}`, dataset: { id: String(s.id), index: String(index), start: fmt(s.start), end: fmt(s.end) },
+      title: `${fmt(s.start)}–${fmt(s.end)} s`, style: `left:${x(s.start)}px;width:${Math.max(2, (s.end - s.start) * pps)}px` },
+      zoomed ? el("span", { class: "label" }, `${index + 1}`) : "");
+    if (zoomed && selected) {
+      node.append(el("span", { class: "handle start", dataset: { edge: "start", id: String(s.id) }, title: "drag to move the start" }),
+        el("span", { class: "handle end", dataset: { edge: "end", id: String(s.id) }, title: "drag to move the end" }));
+    }
+    nodes.push(node);
+  });
+  if (state.open != null) {
+    const a = Math.min(state.open, state.time), b = Math.max(state.open, state.time);
+    // The edge at the playhead is still open: drawn dashed until `z` closes it.
+    nodes.push(el("div", { class: `segment open ${state.time >= state.open ? "open-end" : "open-start"}`, dataset: { start: fmt(state.open) },
+      style: `left:${x(a)}px;width:${Math.max(2, (b - a) * pps)}px` }));
+  }
+  if (!zoomed) {
+    nodes.push(el("div", { class: "window", style: `left:${x(state.view.start)}px;width:${(state.view.end - state.view.start) * pps}px` }));
+  }
+  nodes.push(el("div", { class: "playhead", style: `left:${x(state.time)}px` }));
+  layer.replaceChildren(...nodes);
+  box.dataset.viewStart = String(from);
+  box.dataset.viewEnd = String(to);
+  drawThumbs(box.querySelector("canvas"), { from, to, sprite, meta: state.task.sprite, width });
+}
+
+function rulerTicks(from, to, pps) {
+  const steps = [0.04, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60];
+  const step = steps.find((s) => s * pps >= 70) || 60;
+  const out = [];
+  for (let t = Math.ceil(from / step) * step; t <= to + 1e-9; t += step) {
+    out.push(el("div", { class: "tick", style: `left:${(t - from) * pps}px` }, el("span", {}, `${+t.toFixed(2)} s`)));
+  }
+  return out;
+}
+
+// Film strip from the sprite sheet: thumb k shows the frame at k * interval (workers/proxy.py make_sprite).
+function drawThumbs(canvas, { from, to, sprite, meta, width }) {
+  const height = canvas.clientHeight;
+  const key = `${from}|${to}|${width}|${height}|${sprite && sprite.complete}`;
+  if (canvas.dataset.key === key) return;
+  canvas.dataset.key = key;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  const ctx = canvas.getContext("2d");
+  ctx.scale(ratio, ratio);
+  ctx.fillStyle = "#1d2330";
+  ctx.fillRect(0, 0, width, height);
+  if (!sprite || !sprite.complete || !sprite.naturalWidth || !meta || !meta.count) return;
+  const thumbWidth = (meta.tile_width * height) / meta.tile_height;
+  const pps = width / Math.max(1e-6, to - from);
+  for (let x = 0; x < width; x += thumbWidth) {
+    const k = Math.min(meta.count - 1, Math.floor((from + x / pps) / meta.interval));
+    if (k < 0) continue;
+    const sx = (k % meta.columns) * meta.tile_width, sy = Math.floor(k / meta.columns) * meta.tile_height;
+    ctx.drawImage(sprite, sx, sy, meta.tile_width, meta.tile_height, x, 0, thumbWidth, height);
+  }
+}
+
+export function segmentRows(state, onSelect, onDelete) {
+  return state.segments.map((s, index) => el("tr", { class: s.id === state.selected ? "selected" : "", dataset: { start: fmt(s.start), end: fmt(s.end) } },
+    el("td", { class: "num" }, index + 1),
+    el("td", { class: "num" }, fmt(s.start)),
+    el("td", { class: "num" }, fmt(s.end)),
+    el("td", { class: "num" }, fmt(s.end - s.start)),
+    el("td", {}, el("button", { class: "small", onclick: () => onSelect(s) }, "Go"), " ",
+      el("button", { class: "small", onclick: () => onDelete(s) }, "Delete"))));
+}

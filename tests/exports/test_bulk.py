@@ -1,0 +1,106 @@
+"""The bulk import (backend/exports/bulk.py) against rows already in the database: the same answers as the
+row-by-row import it replaced, on SQLite (batched bulk_create) and PostgreSQL (COPY + INSERT … SELECT)."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from backend.catalog.models import ActionClass, Video
+from backend.catalog.services import taxonomy_load
+from backend.clips.models import Clip, ConsensusResult
+from backend.exports import hacs
+from backend.quality.models import GoldAnswer
+from tests.factories import ClipFactory, ProjectFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "classname,youtube_id,subset,start,end,label\n"
+
+
+@pytest.fixture
+def world(db):
+    taxonomy_load()
+    project = ProjectFactory(name="Only")
+    jump = ActionClass.objects.get(name="Long jump")
+    video = VideoFactory(project=project, external_id="abcdefghijk", query_class=jump, subset="training",
+                         duration=20.0)
+    return project, jump, video
+
+
+def run(tmp_path, body: str, *args) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER + body)
+    call_command("import_clips", str(path), *args)
+
+
+def test_an_open_clip_gets_the_file_label_and_closes_and_new_rows_make_videos(world, tmp_path, capsys):
+    project, jump, video = world
+    open_clip = ClipFactory(video=video, action_class=jump, start=1.0, end=3.0)
+    run(tmp_path, "Long jump,abcdefghijk,training,1.0,3.0,-1\n"
+                  "Long jump,abcdefghijk,training,30.5,32.5,1\n"
+                  "Long jump,zyxwvutsrqp,validation,4,6,1\n")
+    open_clip.refresh_from_db()
+    assert (open_clip.is_open, open_clip.consensus.value, open_clip.consensus.mode) == (False, -1, "imported")
+    video.refresh_from_db()
+    assert video.duration == 32.5  # no local file: as long as its latest clip says
+    new = Video.objects.get(external_id="zyxwvutsrqp")
+    assert (new.subset, new.query_class) == ("validation", jump)
+    assert new.source_url == "https://www.youtube.com/watch?v=zyxwvutsrqp"
+    imported = Clip.objects.filter(method=Clip.Method.IMPORTED, is_open=False, media_state=Clip.MediaState.NONE)
+    assert imported.count() == 2
+    assert "imported 3 rows: 2 new clips, 1 new videos, 0 already present" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,training,1,3,1\n",
+         "line 3: clip already has label -1, the file says 1"),
+        ("Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,validation,9,11,1\n",
+         "line 3: video 'abcdefghijk' is in subset 'training', not 'validation'"),
+        ("Long jump,newvideo0001,training,6,8,1\nLong jump,newvideo0001,testing,9,11,1\n",
+         "line 3: video 'newvideo0001' is in subset 'training', not 'testing'"),
+    ],
+)
+def test_a_conflict_with_the_database_or_within_the_file_writes_nothing(world, tmp_path, body, message):
+    project, jump, video = world
+    clip = ClipFactory(video=video, action_class=jump, start=1.0, end=3.0, is_open=False)
+    ConsensusResult.objects.create(clip=clip, value=-1, mode="fixed", n_labels=3, unanimous=True)
+    with pytest.raises(CommandError, match=message):
+        run(tmp_path, body)
+    assert Clip.objects.count() == 1 and Video.objects.count() == 1 and ConsensusResult.objects.count() == 1
+
+
+def test_refusals_name_the_first_twenty_problems_by_line_duplicates_included(world, tmp_path):
+    rows = [f"Long jump,vid{i:08d},training,1,3,1\n" for i in range(30)]
+    rows[4] = rows[2]  # line 6 repeats line 4
+    rows[10] = "Long jump,vid,training,1,3,7\n"  # line 12: bad label
+    rows += ["Flying,vid,training,1,3,1\n"] * 25  # lines 32–56: unknown class
+    with pytest.raises(CommandError) as exc:
+        run(tmp_path, "".join(rows))
+    message = str(exc.value)
+    assert message.index("line 6: duplicate of line 4") < message.index("line 12: label must be 1 or -1")
+    assert "line 49: unknown class" in message and "line 50:" not in message
+    assert "(and 7 more)" in message and Clip.objects.count() == 0
+
+
+def test_gold_import_answers_existing_clips_and_makes_missing_ones(world, tmp_path, admin_user):
+    project, jump, video = world
+    clip = ClipFactory(video=video, action_class=jump, start=1.0, end=3.0)
+    GoldAnswer.objects.create(clip=clip, value=1)
+    counts = hacs.import_rows(rows=hacs.parse(HEADER + "Long jump,abcdefghijk,training,1,3,-1\n"
+                                                       "Long jump,abcdefghijk,training,5,7,1\n"),
+                              project=project, gold=True, author=admin_user)
+    assert counts == {"rows": 2, "videos": 0, "clips": 1, "unchanged": 0}
+    assert dict(GoldAnswer.objects.values_list("clip__start", "value")) == {1.0: -1, 5.0: 1}
+    assert set(GoldAnswer.objects.values_list("author", flat=True)) == {admin_user.pk}
+    made = Clip.objects.get(start=5.0)
+    assert made.is_open and made.media_state == Clip.MediaState.NONE and not ConsensusResult.objects.exists()
+
+
+def test_a_nul_character_in_a_video_id_is_refused_by_line(world, tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text('[{"classname": "Long jump", "youtube_id": "ab\\u0000cd", "subset": "training", '
+                    '"start": 1, "end": 3, "label": 1}]')
+    with pytest.raises(CommandError, match="line 2: youtube_id must not contain NUL characters"):
+        call_command("import_clips", str(path))
+    assert Clip.objects.count() == 0

@@ -1,0 +1,45 @@
+"""The labelling bill: per annotator/class/tool costs and SLAC's table 3 from the platform's own numbers."""
+
+import pytest
+
+from backend.clips.models import ConsensusResult, Label
+from backend.quality.bill import labelling_bill
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_user, client):
+    from backend.segments.models import SegmentAnnotation, SegmentVideo
+
+    clips = make_clips(videos=2, per_video=3)  # 6 clips in 2 videos
+    # 3 labels on each of the first 4 clips (8 s each); 2-of-3 decided them
+    for clip in clips[:4]:
+        for user in annotators[:3]:
+            Label.objects.create(clip=clip, annotator=user, value=1, seconds_spent=8.0)
+        ConsensusResult.objects.create(clip=clip, value=1, mode="fixed", n_labels=3, unanimous=True)
+    # two videos fully annotated in the timeline tool: 600 s and 900 s
+    for video, seconds in zip({c.video for c in clips}, [600.0, 900.0], strict=True):
+        sv = SegmentVideo.objects.create(video=video, action_class=action_class)
+        SegmentAnnotation.objects.create(segment_video=sv, annotator=annotators[0], seconds_spent=seconds,
+                                         status=SegmentAnnotation.Status.SUBMITTED)
+    bill = labelling_bill(project=project)
+    ours = bill["table3"]["ours"]
+    assert ours["seconds_per_label"] == pytest.approx(8.0)
+    assert ours["labels_per_clip"] == pytest.approx(3.0)  # 12 labels / 4 decided clips
+    assert ours["seconds_per_clip"] == pytest.approx(24.0)
+    assert ours["clips_per_video"] == pytest.approx(3.0)
+    assert ours["seconds_per_video_sparse"] == pytest.approx(72.0)
+    assert ours["seconds_per_video_full"] == pytest.approx(750.0)
+    assert ours["speedup_sparse_vs_full"] == pytest.approx(750 / 72)
+    assert bill["labels_per_final_clip"] == [{"mode": "fixed", "clips": 4, "labels": 12, "labels_per_clip": 3.0}]
+    grid = [c for c in bill["costs"] if c["tool"] == "grid"]
+    assert [(c["annotator"], c["items"], c["seconds_per_item"]) for c in grid] == [
+        ("ann1", 4, 8.0), ("ann2", 4, 8.0), ("ann3", 4, 8.0)]
+    timeline = [c for c in bill["costs"] if c["tool"] == "timeline"]
+    assert [(c["annotator"], c["items"], c["seconds_per_item"]) for c in timeline] == [("ann1", 2, 750.0)]
+    # the page shows the same numbers, for admins only
+    client.force_login(annotators[0])
+    assert client.get(f"/bill/{project.pk}/").status_code == 302
+    client.force_login(admin_user)
+    html = client.get(f"/bill/{project.pk}/").content.decode()
+    assert 'id="per-clip">24.0<' in html and 'id="per-video-full">750.0<' in html

@@ -1,0 +1,85 @@
+"""An annotator cannot tell gold clips from the others: not in the page JSON, the HTML, nor the media URLs."""
+
+import re
+
+import pytest
+
+from backend.clips import services
+from backend.clips.models import Clip
+from backend.clips.services import clip_media_cut
+from backend.quality.models import GoldAnswer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_with_gold(annotators, project, action_class, make_clips, admin_user, demo_video):
+    """A page of real clips (media cut from a real video), two of them gold."""
+    from backend.catalog.services import video_ingest
+
+    project.gold_rate = 0.3
+    project.clips_per_video = 3
+    project.save()
+    videos = [video_ingest(project=project, path=demo_video, action_class=action_class) for _ in range(3)]
+    for clip in Clip.objects.filter(video__in=videos):
+        clip_media_cut(clip_id=clip.pk)
+    for clip in Clip.objects.filter(video=videos[1])[:2]:
+        services.clip_gold_set(clip=clip, value=-1, author=admin_user)
+    return annotators[0]
+
+
+def test_page_json_media_and_html_are_the_same_for_gold_and_other_clips(client, page_with_gold, project,
+                                                                        action_class):
+    client.force_login(page_with_gold)
+    res = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
+                      content_type="application/json")
+    assert res.status_code == 200
+    payload = res.json()
+    items = payload["items"]
+    gold_uids = {str(i.uid) for i in services.Page.objects.get(uid=payload["page"]).items.filter(clip__gold__isnull=False)}
+    assert len(gold_uids) == 2 and len(items) == 9
+    # given the same keys for every item, and nothing that names a clip, a video, a score or gold
+    assert {tuple(sorted(i)) for i in items} == {("group", "item", "poster_url", "video_url")}
+    text = res.content.decode().lower()
+    for word in ("gold", "score", "method", "clip_id", "video_id", "consensus"):
+        assert word not in text
+    # media URLs all have one shape: /media/clips/<2 hex>/<32 hex>.(mp4|jpg)
+    shape = re.compile(r"^http://testserver/media/clips/[0-9a-f]{2}/[0-9a-f]{32}\.(mp4|jpg)$")
+    assert all(shape.match(i["video_url"]) and shape.match(i["poster_url"]) for i in items)
+    # the media of a gold clip is served exactly like any other
+    gold_item = next(i for i in items if i["item"] in gold_uids)
+    other_item = next(i for i in items if i["item"] not in gold_uids)
+    for item in (gold_item, other_item):
+        media = client.get(item["video_url"].replace("http://testserver", ""))
+        assert media.status_code == 200 and media["Content-Type"] == "video/mp4"
+        assert set(media.headers) == set(client.get(other_item["video_url"].replace("http://testserver", "")).headers)
+    # and the grid page's HTML does not depend on gold at all: the same with and without gold clips
+    def grid_html() -> str:
+        html = client.get(f"/grid/{project.pk}/{action_class.pk}/").content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    with_gold = grid_html()
+    GoldAnswer.objects.all().delete()
+    assert grid_html() == with_gold
+
+
+def test_an_annotator_sees_their_accuracy_but_not_which_items_were_gold(client, page_with_gold, project,
+                                                                        action_class):
+    client.force_login(page_with_gold)
+    page = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
+                       content_type="application/json").json()
+    labels = {i["item"]: 1 for i in page["items"]}
+    res = client.post(f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30},
+                      content_type="application/json")
+    assert res.json() == {"stored": 9, "dropped": 0, "already_submitted": False}
+    me = client.get("/api/me/").json()
+    assert me["accuracy"] == 0.0  # both gold answers were -1
+    assert set(me) == {"username", "is_admin", "accuracy"}
+
+
+def test_gold_mode_and_answers_are_admin_only(client, annotators, project, action_class):
+    client.force_login(annotators[0])
+    assert client.get(f"/grid/{project.pk}/{action_class.pk}/?mode=gold").status_code == 403
+    body = {"project": project.pk, "action_class": action_class.pk}
+    assert client.post("/api/gold/next/", body, content_type="application/json").status_code == 403
+    assert client.post("/api/gold/submit/", {"labels": {}}, content_type="application/json").status_code == 403

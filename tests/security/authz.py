@@ -1,0 +1,242 @@
+"""The authorization rules: for every URL name, the method the test uses and the status each role gets.
+
+`python -m tests.security.authz` prints the table as Markdown (docs/security.md copies it). A URL of the URL conf
+without a rule here fails tests/security/test_authorization_matrix.py, and so does a rule whose URL is gone.
+
+Roles: anonymous; member (annotator in the group of the class the URL names); outsider (annotator of another
+class); admin (staff). Expected values: a status code, or LOGIN / ADMIN_LOGIN for a redirect to that log-in page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+if TYPE_CHECKING:
+    from tests.security.conftest import World
+
+LOGIN = "→ log-in"  # 302 to settings.LOGIN_URL
+ADMIN_LOGIN = "→ admin log-in"  # 302 to /admin/login/
+
+Body = Callable[["object"], dict] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    anonymous: int | str
+    member: int | str
+    outsider: int | str
+    admin: int | str
+    body: Body = None
+    query: str = ""
+    multipart: bool = False
+    note: str = ""
+    expect: dict = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "expect", {"anonymous": self.anonymous, "member": self.member,
+                                            "outsider": self.outsider, "admin": self.admin})
+
+
+def _next(w) -> dict:
+    return {"project": w.project.pk, "action_class": w.action_class.pk}
+
+
+def _submit(w) -> dict:
+    return {"labels": {str(i.uid): 1 for i in w.page.items.all()}, "seconds_spent": 12}
+
+
+RULES: dict[str, Rule] = {
+    # --- annotators (members of the class's group) -------------------------------------------------------------
+    "home": Rule("GET", LOGIN, 200, 200, 200),
+    "grid": Rule("GET", LOGIN, 200, 403, 403, note="admins use ?mode=gold"),
+    "media": Rule("GET", LOGIN, 200, 200, 200, note="keys are random; nothing names a clip, gold or not"),
+    "login": Rule("GET", 200, 200, 200, 200),
+    "logout": Rule("POST", 302, 302, 302, 302),
+    "schema": Rule("GET", 403, 200, 200, 200, query="?format=json"),
+    "api-me": Rule("GET", 403, 200, 200, 200),
+    "api-ping": Rule("GET", 403, 200, 200, 200, note="trivial: the load benchmark's yardstick"),
+    "api-queues": Rule("GET", 403, 200, 200, 200),
+    "api-page-next": Rule("POST", 403, 200, 403, 403, body=_next),
+    "api-page-submit": Rule("POST", 403, 200, 404, 404, body=_submit, note="someone else's page does not exist"),
+    "api-guideline": Rule("GET", 403, 200, 403, 200),
+    "api-clarification-ack": Rule("POST", 403, 204, 403, 403),
+    # --- admins ------------------------------------------------------------------------------------------------
+    "dashboard": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "upload": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "api-dashboard": Rule("GET", 403, 403, 403, 200),
+    "api-export-clips": Rule("GET", 403, 403, 403, 200),
+    "api-clarification-post": Rule("POST", 403, 403, 403, 201, body=lambda w: {"text": "Refills count too."}),
+    "api-send-back": Rule("POST", 403, 403, 403, 200, body=lambda w: {"action_class": w.action_class.pk}),
+    "api-gold-next": Rule("POST", 403, 403, 403, 200, body=_next),
+    "api-gold-submit": Rule("POST", 403, 403, 403, 200,
+                            body=lambda w: {"labels": {str(w.clips[-2].uid): 1}}),
+    "api-mining": Rule("GET", 403, 403, 403, 200),
+    "api-bill": Rule("GET", 403, 403, 403, 200),
+    "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    # --- the timeline tool (segments) ------------------------------------------------------------------------
+    "timeline": Rule("GET", LOGIN, 200, 403, 403, note="admins use ?mode=gold"),
+    "api-segment-queues": Rule("GET", 403, 200, 200, 200),
+    "api-segments-me": Rule("GET", 403, 200, 200, 200),
+    "api-segment-task-next": Rule("POST", 403, 200, 403, 403, body=_next),
+    "api-segment-task-draft": Rule("PUT", 403, 200, 404, 404, body=lambda w: {"segments": [[1.0, 3.5]],
+                                                                               "seconds_spent": 4},
+                                   note="someone else's task does not exist"),
+    "api-segment-task-submit": Rule("POST", 403, 200, 404, 404,
+                                    body=lambda w: {"segments": [[1.0, 3.5]], "seconds_spent": 40}),
+    "api-segment-task-reject": Rule("POST", 403, 200, 404, 404,
+                                    body=lambda w: {"reason": "too_dark", "seconds_spent": 5}),
+    "api-segment-dashboard": Rule("GET", 403, 403, 403, 200),
+    "api-segment-media-job": Rule("GET", 403, 403, 403, 200),
+    "api-segment-enqueue": Rule("POST", 403, 403, 403, 202, body=lambda w: {"action_class": w.other_class.pk}),
+    "api-export-segments": Rule("GET", 403, 403, 403, 200),
+    "api-segment-final": Rule("POST", 403, 403, 403, 200,
+                              body=lambda w: {"annotation": w.extra["segment_annotation_done"].pk}),
+    "api-segment-send-back": Rule("POST", 403, 403, 403, 200, body=lambda w: {"action_class": w.action_class.pk}),
+    "api-video-upload": Rule("POST", 403, 403, 403, 400, multipart=True, note="400: the test file is no video",
+                             body=lambda w: {"project": w.project.pk, "action_class": w.action_class.pk,
+                                             "file": _text_file()}),
+}
+
+# The Django admin, as a whole: only staff get in; everyone else is sent to its log-in page. Exceptions by name.
+ADMIN_RULE = Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
+ADMIN_EXCEPTIONS: dict[str, Rule] = {
+    "admin:login": Rule("GET", 200, 200, 200, 302, note="staff already logged in go to the index"),
+    "admin:logout": Rule("POST", 302, 302, 302, 302),
+    "admin:autocomplete": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403,
+                               note="403 without the query a select widget sends"),
+    "admin:view_on_site": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404,
+                               note="no model has a public page"),
+    "admin:catch_all": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    "admin:object_redirect": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, note="to the change page"),
+}
+
+
+def _text_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("notes.mp4", b"not a video\n" * 20, content_type="video/mp4")
+
+
+# --- the URL conf --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Url:
+    route: str  # the full pattern, e.g. "api/pages/<uuid:page_uid>/submit/"
+    name: str  # "api-page-submit", "admin:catalog_video_change"; admin's unnamed ones get a made-up name
+    params: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name.startswith("admin:")
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace) if x)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            name = p.name
+            if name is None and namespace == "admin":
+                name = "catch_all" if "(?P<url>" in route else "object_redirect"
+            params = tuple(re.findall(r"<(?:\w+:)?(\w+)>", route)) + tuple(re.findall(r"\(\?P<(\w+)>", route))
+            yield Url(route=route, name=f"{namespace}:{name}" if namespace else (name or route), params=params)
+
+
+def all_urls() -> list[Url]:
+    """Every URL pattern of the URL conf, walked recursively (includes, namespaces)."""
+    return list(_walk(get_resolver().url_patterns))
+
+
+def rule_for(url: Url) -> Rule | None:
+    if url.is_admin:
+        return ADMIN_EXCEPTIONS.get(url.name, ADMIN_RULE)
+    return RULES.get(url.name)
+
+
+# How each path parameter is filled: with a real object of the world the member works in.
+PARAMS: dict[str, Callable[[World], object]] = {
+    "project_id": lambda w: w.project.pk,
+    "class_id": lambda w: w.action_class.pk,
+    "page_uid": lambda w: w.page.uid,
+    "clarification_id": lambda w: w.clarification.pk,
+    "user_id": lambda w: w.member.pk,
+    "path": lambda w: w.media_path,
+    "task_uid": lambda w: w.extra["segment_task"].uid,
+    "segment_video_id": lambda w: w.extra["segment_video_done"].pk,
+    "job_id": lambda w: w.extra["segment_media_job"].pk,
+}
+
+
+def fill(url: Url, world: World) -> str:
+    """The URL's path with every parameter filled with a real object's value."""
+    route = url.route
+    if url.is_admin:
+        values = _admin_params(url, world)
+    else:
+        missing = [p for p in url.params if p not in PARAMS]
+        assert not missing, f"{url.name}: no way to fill {missing}; add them to PARAMS in this file"
+        values = {p: PARAMS[p](world) for p in url.params}
+    for name, value in values.items():
+        route = re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", str(value), route)
+    return "/" + route.replace("^", "").replace("$", "")
+
+
+def _admin_params(url: Url, world: World) -> dict:
+    from django.contrib.contenttypes.models import ContentType
+
+    out = {}
+    if "app_label" in url.params:
+        out["app_label"] = "catalog"
+    if "url" in url.params:
+        out["url"] = "no-such-page/"
+    if "content_type_id" in url.params:
+        out["content_type_id"] = ContentType.objects.get_for_model(world.project).pk
+        out["object_id"] = world.project.pk
+    elif "object_id" in url.params or "id" in url.params:
+        app_label, model_name = url.route.split("/")[1:3]
+        obj = apps.get_model(app_label, model_name)._default_manager.order_by("pk").first()
+        assert obj is not None, f"{url.name}: the world has no {app_label}.{model_name}; add one to the world fixture"
+        out["object_id" if "object_id" in url.params else "id"] = obj.pk
+    return out
+
+
+def markdown_table() -> str:
+    def cell(v) -> str:
+        return str(v)
+
+    rows = ["| URL | method | anonymous | annotator of the class | annotator of another class | admin | note |",
+            "|---|---|---|---|---|---|---|"]
+    for url in all_urls():
+        if url.is_admin:
+            continue
+        rule = RULES.get(url.name)
+        if rule is None:
+            rows.append(f"| `/{url.route}` | ? | **no rule** | | | | |")
+            continue
+        rows.append(f"| `/{url.route}` | {rule.method} | " + " | ".join(cell(rule.expect[r]) for r in
+                                                                     ("anonymous", "member", "outsider", "admin"))
+                    + f" | {rule.note} |")
+    admin_count = sum(1 for u in all_urls() if u.is_admin)
+    rows.append(f"| `/admin/…` ({admin_count} patterns) | GET | {ADMIN_LOGIN} | {ADMIN_LOGIN} | {ADMIN_LOGIN} | 200 "
+                "| log-in page open to all; see ADMIN_EXCEPTIONS |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    django.setup()
+    print(markdown_table())

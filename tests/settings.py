@@ -1,0 +1,22 @@
+"""Settings for the test run: the application's settings, with a database file and a broker folder of this run's
+own (and, on Redis, a queue and key prefix of its own), so a `make run` worker or another test run on the same machine never
+shares them. Nothing else differs."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ACTIONLOOM_BROKER_DIR", tempfile.mkdtemp(prefix="actionloom-test-broker-"))
+# On a shared Redis, a queue and keys of this run's own: another run's worker never takes (and drops) our messages,
+# nor redelivers the ones our workers hold.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"actionloom-test-{os.getpid()}")
+os.environ.setdefault("CELERY_REDIS_KEY_PREFIX", f"actionloom-test-{os.getpid()}:")
+
+from backend.config.settings import *  # noqa: E402,F403
+from backend.config.settings import DATABASE_VENDOR, DATABASES, VAR_DIR  # noqa: E402
+
+if DATABASE_VENDOR == "sqlite":
+    # A file, not memory: the real Celery worker of the integration test opens it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    # One PostgreSQL test database per run: two runs at once would otherwise drop each other's `test_<name>`.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_actionloom_{os.getpid()}"}

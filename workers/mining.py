@@ -1,0 +1,135 @@
+"""Per-video mining compute (SLAC §3.4–3.6, HACS §3.3): the stages the Celery pipeline runs, pure and Django-free.
+
+A video is decoded twice: once small at its native rate for shot detection (colour histograms need every frame,
+not detail), once at ANALYSIS_FPS for everything that looks at content (de-dup features, person detection,
+frame classifiers), so a stage never decodes the video again frame by frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workers import frames as frame_io
+from workers.dedup import mean_feature
+from workers.shots import Shot
+
+ANALYSIS_FPS = 2.0  # frames per second kept for content analysis
+ANALYSIS_SHORT_SIDE = 256  # SLAC §3.4 resizes to short side 256 before the central 224 crop
+DEDUP_FPS = 0.2  # SLAC §3.4: frames at 0.2 fps for the video's mean feature
+CANDIDATE_INTERVAL = 1.0  # seconds between candidate frames inside a person shot
+SHOT_ANALYSIS_FPS = 10.0  # shot detection rate; cut times are late by at most 0.1 s at this rate
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class AnalysisFrames:
+    frames: np.ndarray  # N×H×W×3 uint8, short side ANALYSIS_SHORT_SIDE
+    times: np.ndarray  # seconds
+
+    def nearest(self, t: float) -> int:
+        return int(np.clip(np.searchsorted(self.times, t), 0, len(self.times) - 1)) if len(self.times) else 0
+
+    def at(self, times: Sequence[float]) -> np.ndarray:
+        idx = [self.nearest(t) for t in times]
+        return self.frames[idx] if idx else self.frames[:0]
+
+
+def analyse_video(*, path: str | Path) -> tuple[AnalysisFrames, list[Shot]]:
+    """One streaming decode for both: shots (SLAC §3.5) from every frame at SHOT_ANALYSIS_FPS, and the
+    ANALYSIS_FPS frames the models look at (every k-th of the same frames). Decoding is most of a stage's cost,
+    so the video is decoded once, not once per use."""
+    from workers import shots as shot_io
+
+    info = frame_io.probe_video(path=path)
+    keep_every = max(1, int(round(SHOT_ANALYSIS_FPS / ANALYSIS_FPS)))
+    timestamps: list[np.ndarray] = []
+    kept_frames: list[np.ndarray] = []
+    kept_times: list[np.ndarray] = []
+
+    def histogram_batches():
+        seen = 0
+        for batch in frame_io.iter_frames(path=path, fps=SHOT_ANALYSIS_FPS, short_side=ANALYSIS_SHORT_SIDE):
+            timestamps.append(batch.timestamps)
+            keep = (np.arange(seen, seen + len(batch.timestamps)) % keep_every) == 0
+            kept_frames.append(batch.frames[keep].copy())
+            kept_times.append(batch.timestamps[keep])
+            seen += len(batch.timestamps)
+            # Every other pixel: the histograms of the 128-px frames the shot thresholds were tuned on, 4× cheaper.
+            yield shot_io.frame_histograms(batch.frames[:, ::2, ::2])
+
+    lookahead = max(1, round(shot_io.FLASH_WINDOW * SHOT_ANALYSIS_FPS))
+    distances, persistence = shot_io.histogram_signals(histogram_batches(), lookahead=lookahead)
+    times = np.concatenate(timestamps) if timestamps else np.zeros(0)
+    duration = info.duration or (float(times[-1]) + 1.0 / SHOT_ANALYSIS_FPS if len(times) else 0.0)
+    cuts = shot_io.cut_frames(
+        distances=distances, persistence=persistence, timestamps=times, duration=duration,
+        dist_threshold=shot_io.DIST_THRESHOLD, gradient_threshold=shot_io.GRADIENT_THRESHOLD,
+        min_shot_length=shot_io.MIN_SHOT_LENGTH,
+    )
+    shots = shot_io.shots_from_cuts(cut_times=times[cuts], duration=duration)
+    frames = AnalysisFrames(
+        frames=np.concatenate(kept_frames) if kept_frames else np.zeros((0, 1, 1, 3), np.uint8),
+        times=np.concatenate(kept_times) if kept_times else np.zeros(0),
+    )
+    return frames, shots
+
+
+def video_feature(*, frames: AnalysisFrames, embed: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """SLAC §3.4: mean ImageNet feature of central 224 crops of frames at 0.2 fps (L2-normalised)."""
+    step = max(1, int(round(ANALYSIS_FPS / DEDUP_FPS)))
+    picked = frames.frames[::step]
+    if len(picked) == 0:
+        raise ValueError("the video has no decodable frames")
+    return mean_feature(embed(frame_io.center_crop(picked, size=224)))
+
+
+def person_frame_times(shot: Shot) -> list[float]:
+    """SLAC §3.5: two frames per shot, at 1/3 and 2/3 of its length (away from the cuts)."""
+    length = shot.end - shot.start
+    return [shot.start + length / 3, shot.start + 2 * length / 3]
+
+
+def shot_person_scores(*, frames: AnalysisFrames, shots: Sequence[Shot],
+                       score: Callable[[np.ndarray], np.ndarray]) -> list[float]:
+    """Maximum person score over each shot's two frames (a shot with a person in either frame keeps it)."""
+    times = [t for shot in shots for t in person_frame_times(shot)]
+    if not times:
+        return []
+    scores = np.asarray(score(frames.at(times)), dtype=float).reshape(len(shots), 2)
+    return scores.max(axis=1).tolist()
+
+
+def candidate_times(shot: Shot, interval: float = CANDIDATE_INTERVAL) -> list[float]:
+    """Frames a clip may be centred on: the shot's central frame and one every `interval` seconds around it."""
+    centre = (shot.start + shot.end) / 2
+    half = (shot.end - shot.start) / 2
+    offsets = np.arange(interval, half, interval) if half > interval else np.array([])
+    times = sorted({round(centre, 3), *np.round(centre - offsets, 3), *np.round(centre + offsets, 3)})
+    return [t for t in times if shot.start <= t < shot.end]
+
+
+@dataclass(frozen=True)
+class ScoredFrames:
+    times: np.ndarray
+    p_youtube: np.ndarray  # N×201
+    p_google: np.ndarray  # N×201
+    features: np.ndarray  # N×D conv features (representativeness term of SLAC eq. 1)
+
+
+def score_candidates(
+    *, frames: AnalysisFrames, times: Sequence[float], predict_youtube: Callable[[np.ndarray], np.ndarray],
+    predict_google: Callable[[np.ndarray], np.ndarray], embed: Callable[[np.ndarray], np.ndarray],
+) -> ScoredFrames:
+    """SLAC §3.6: both 201-way classifiers on each candidate frame, plus its feature vector."""
+    picked = frames.at(times)
+    return ScoredFrames(
+        times=np.asarray(times, dtype=float),
+        p_youtube=np.asarray(predict_youtube(picked), dtype=np.float64),
+        p_google=np.asarray(predict_google(picked), dtype=np.float64),
+        features=np.asarray(embed(picked), dtype=np.float64),
+    )
