@@ -1,5 +1,7 @@
 """Annotator segment accuracy against gold videos, the dashboard section, the gate and send-back."""
 
+import random
+
 import pytest
 
 from backend.segments import services
@@ -81,9 +83,26 @@ def test_dashboard_flags_an_annotator_below_the_gate_and_send_back_reopens_their
     assert plain.is_open and plain.final is None and plain.annotation_count == 0
     assert annotator_segment_accuracy(annotator=poor).gold_videos == 0
     assert all(v.is_gold and not v.is_open for v in SegmentVideo.objects.filter(is_gold=True))
-    # and they can do the plain video again
-    again = services.segment_task_next(annotator=poor, project=project, action_class=action_class)
+    # and they can do the plain video again; the gold videos are theirs to do again too, mixed in at the gold rate
+    # (the rng is fixed: an unseeded one served a gold video here one run in ten)
+    again = services.segment_task_next(annotator=poor, project=project, action_class=action_class,
+                                       rng=FixedRandom(0.99))
     assert again.segment_video_id == plain.pk
+    SegmentAnnotation.objects.filter(pk=again.pk).update(expires_at=again.created_at)  # let the lease run out
+    gold_again = services.segment_task_next(annotator=poor, project=project, action_class=action_class,
+                                            rng=FixedRandom(0.0))
+    assert gold_again.segment_video.is_gold
+
+
+class FixedRandom(random.Random):
+    """An rng whose `random()` is fixed, to decide the gold draw; `choice` stays a real one."""
+
+    def __init__(self, value):
+        super().__init__(0)
+        self.value = value
+
+    def random(self):
+        return self.value
 
 
 def test_annotators_see_their_own_f1_only(client, annotators, gold_videos):
