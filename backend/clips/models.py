@@ -22,6 +22,7 @@ class Clip(models.Model):
         MAX_CONSENSUS = "max_consensus"
         QBC = "qbc"
         IMPORTED = "imported"
+        SEGMENT = "segment"  # made from an annotated segment, to be trimmed (curation)
 
     class MediaState(models.TextChoices):
         PENDING = "pending"

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "backend.exports",
     "backend.segments",
     "backend.mining",
+    "backend.curation",
 ]
 
 MIDDLEWARE = [
