@@ -35,6 +35,13 @@ def _fast_and_isolated(settings, tmp_path):
     }
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Settings create no folders (house style); the SQLite test database lives in var/, which a fresh clone lacks.
+    Path(settings.VAR_DIR).mkdir(exist_ok=True)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A skipped test is not a passing test: any skip fails the run (CI must execute every test)."""
     _drop_this_runs_redis_keys()
