@@ -49,6 +49,12 @@ def _rate(text: str | None) -> float:
     return float(num) / float(den or 1)
 
 
+def _ffmpeg_detail(stderr: bytes | None, path: Path, fallback: str) -> str:
+    """ffmpeg's last line of complaint, without the path it starts with (a temporary path means nothing to a user)."""
+    lines = (stderr or b"").decode(errors="replace").strip().splitlines()
+    return lines[-1].removeprefix(f"{path}: ").strip() if lines else fallback
+
+
 def probe(path: str | os.PathLike[str], *, max_seconds: float | None = None) -> ProbeResult:
     """Probe a file by its content (ffprobe), never by its name.
 
@@ -63,8 +69,7 @@ def probe(path: str | os.PathLike[str], *, max_seconds: float | None = None) -> 
     try:
         info = ffmpeg.probe(str(path), cmd=ffprobe_binary())
     except ffmpeg.Error as exc:
-        detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise ProbeError(f"{path.name}: not a readable video ({detail[-1] if detail else 'ffprobe failed'})") from exc
+        raise ProbeError(f"{path.name}: not a readable video ({_ffmpeg_detail(exc.stderr, path, 'ffprobe failed')})") from exc
     fmt = info.get("format", {})
     if fmt.get("format_name", "") in {"image2", "png_pipe", "jpeg_pipe", "gif", "tty", "txt"}:
         raise ProbeError(f"{path.name}: this is an image or text, not a video")
@@ -106,8 +111,7 @@ def _check_decodes(path: Path) -> None:
         timeout=120,
     )
     if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise ProbeError(f"{path.name}: the video does not decode ({detail[-1] if detail else 'ffmpeg failed'})")
+        raise ProbeError(f"{path.name}: the video does not decode ({_ffmpeg_detail(proc.stderr, path, 'ffmpeg failed')})")
 
 
 def cut_clip(

@@ -24,7 +24,8 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -37,6 +38,8 @@ WINDOW_OVERLAP = 0.75  # S-CNN §3.1
 DEFAULT_SCORE_THRESHOLD = 0.7  # issue 6
 DEFAULT_NMS_TIOU = 0.4  # issue 6 (S-CNN §3.4 post-processing)
 _SCORE_DECIMALS = 9  # scores closer than this rank as equal in NMS
+SAMPLE_FPS = 2.0  # frames the classifiers look at per second: the mining models' rate (workers/mining.py)
+SAMPLE_SHORT_SIDE = 256  # the classifiers resize to short side 256 and crop 224 (SLAC §3.4)
 
 
 class Proposal(NamedTuple):
@@ -158,3 +161,34 @@ def scnn_proposals(
     passing = np.flatnonzero(scores >= score_threshold)
     kept = passing[temporal_nms(segments=windows_s[passing], scores=scores[passing], tiou_threshold=nms_tiou)]
     return [Proposal(float(windows_s[i, 0]), float(windows_s[i, 1]), float(scores[i])) for i in kept]
+
+
+def sample_class_probabilities(
+    *,
+    path: str | Path,
+    predictors: Sequence[Callable[[np.ndarray], np.ndarray]],
+    class_index: int,
+    sample_fps: float = SAMPLE_FPS,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, probabilities)``: frames of ``path`` at ``sample_fps`` and the class's probability at each, the mean
+    over ``predictors`` (each maps N×H×W×3 uint8 frames to N×C probabilities: the two frame classifiers).
+
+    Decode ``path`` = the timeline's proxy: its first frame is at 0 (workers/proxy.py), so the times are on the
+    tool's axis. ``workers.frames`` labels frame k ``k / sample_fps``, the frame on screen at that instant.
+    """
+    from workers import frames as frame_io
+
+    if not predictors:
+        raise ValueError("at least one frame classifier is needed to score windows")
+    expected = max(1.0, frame_io.probe_video(path=path).duration * sample_fps)
+    times, probabilities = [], []
+    for batch in frame_io.iter_frames(path=path, fps=sample_fps, short_side=SAMPLE_SHORT_SIDE):
+        per_model = [np.asarray(predict(batch.frames), dtype=np.float64)[:, class_index] for predict in predictors]
+        times.append(batch.timestamps)
+        probabilities.append(np.clip(np.mean(per_model, axis=0), 0.0, 1.0))
+        if progress:
+            progress(min(1.0, sum(len(t) for t in times) / expected))
+    if not times:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(times), np.concatenate(probabilities)

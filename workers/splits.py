@@ -27,7 +27,7 @@ import io
 import random
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 SPLITS = ("train", "val", "test")
@@ -81,10 +81,18 @@ def class_balanced_splits(
     ratios: Sequence[int] = DEFAULT_RATIOS,
     seed: int = 0,
     disjoint_across_classes: bool = True,
+    pinned: Mapping[Hashable, str] | None = None,
 ) -> dict[str, ClassSplit]:
-    """Per class, ``per_class`` clips split by ``ratios`` into train / val / test, no video in two splits."""
+    """Per class, ``per_class`` clips split by ``ratios`` into train / val / test, no video in two splits.
+
+    ``pinned`` binds videos to a split before any class is split (video id → "train" / "val" / "test"): splits
+    already stored for classes not split now, so that splitting one class at a time keeps a video in one split.
+    """
     if len(ratios) != len(SPLITS):
         raise ValueError(f"ratios needs one number per split {SPLITS}, got {tuple(ratios)}")
+    unknown = {split for split in (pinned or {}).values() if split not in SPLITS}
+    if unknown:
+        raise ValueError(f"pinned names unknown splits {sorted(unknown)}; use {SPLITS}")
     sizes = split_sizes(per_class, ratios)
     by_class: dict[str, dict[Hashable, list[Hashable]]] = defaultdict(lambda: defaultdict(list))
     seen: set[Hashable] = set()
@@ -94,7 +102,8 @@ def class_balanced_splits(
         seen.add(clip.clip_id)
         by_class[clip.action_class][clip.video_id].append(clip.clip_id)
 
-    video_split: dict[Hashable, int] = {}  # across classes, when disjoint_across_classes
+    # across classes, when disjoint_across_classes
+    video_split: dict[Hashable, int] = {video: SPLITS.index(split) for video, split in (pinned or {}).items()}
     result = {}
     for action_class in sorted(by_class):
         rng = random.Random(f"{seed}:{action_class}")
@@ -103,8 +112,8 @@ def class_balanced_splits(
             clip_ids.sort(key=repr)
             rng.shuffle(clip_ids)
         rng.shuffle(videos)
-        pinned = video_split if disjoint_across_classes else {}
-        assignment = _assign_videos(action_class, videos, sizes, pinned)
+        bound = video_split if disjoint_across_classes else {}
+        assignment = _assign_videos(action_class, videos, sizes, bound)
         chosen, contributing = _take_clips(videos, assignment, sizes)
         if disjoint_across_classes:
             # Only videos that gave clips are bound; one the train split did not need stays free.
@@ -223,8 +232,11 @@ def youtube_url(external_id: str) -> str:
     return f"{YOUTUBE_WATCH_URL}{external_id}" if _YOUTUBE_ID.fullmatch(external_id) else external_id
 
 
-def format_haa500_class_file(rows: Iterable[Haa500Row]) -> str:
+def format_haa500_class_file(rows: Iterable[Haa500Row], *, header: bool = True) -> str:
     """One class's clips as CSV with HAA500's columns, in the order given.
+
+    ``header=False`` leaves out the column-name line, as HAA500's own class files do (their split is by line
+    number: the first 16 lines train, the 17th validation, the rest test — the dataset's README).
 
     ``start_time``/``end_time`` are seconds with 3 decimals (millisecond, as the HACS export);
     ``is_camera_moving`` is 1 or 0; ``num_of_dominant_figure`` is 1, 2 or 3, where 3 stands for "more than two"
@@ -233,7 +245,8 @@ def format_haa500_class_file(rows: Iterable[Haa500Row]) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HAA500_HEADER)
+    if header:
+        writer.writerow(HAA500_HEADER)
     for row in rows:
         if not row.youtube_url:
             raise ValueError("a row needs a video URL")

@@ -171,3 +171,22 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ClassSetup(models.Model):
+    """One run of the guided "add a class" flow: which steps were done when, so the minutes it took are known.
+
+    HAA500 reports 20–60 minutes to add a class; the platform measures its own figure from these timestamps.
+    """
+
+    STEPS = ("class", "guideline", "videos", "mining", "examples")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="class_setups")
+    action_class = models.OneToOneField(ActionClass, on_delete=models.CASCADE, related_name="setup")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(help_text="when the admin opened the flow (before the class existed)")
+    step_done_at = models.JSONField(default=dict, blank=True, help_text="step name -> ISO time it was completed")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"setup of {self.action_class.name}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
@@ -13,7 +12,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from backend.catalog.models import ActionClass, Guideline, Project, Video
+from backend.catalog.models import ActionClass, Project, Video
 from backend.config.celery import task_publish_on_commit
 from workers import media
 
@@ -36,39 +35,11 @@ def check_upload_size(*, name: str, size: int) -> None:
 
 
 def taxonomy_load(*, path: Path | None = None) -> int:
-    """Load an ActivityNet-style node list ({nodeId, nodeName, parentId, parentName}); idempotent.
+    """Load a taxonomy node list (ActivityNet's layout, any depth, any number of roots; see catalog/taxonomy.py);
+    idempotent. Returns the number of nodes. Refuses a bad file with TaxonomyError, writing nothing."""
+    from backend.catalog.taxonomy import taxonomy_load_file
 
-    Returns the number of nodes. Leaves (no node names them as parent) are the labelable action classes.
-    """
-    nodes = json.loads(Path(path or settings.DEFAULT_TAXONOMY_FILE).read_text())
-    parents = {n["parentId"] for n in nodes if n["parentId"] is not None}
-    by_id: dict[int, ActionClass] = {}
-    with transaction.atomic():
-        for node in sorted(nodes, key=_depth_key(nodes)):
-            obj, _ = ActionClass.objects.update_or_create(
-                node_id=node["nodeId"],
-                defaults={
-                    "name": node["nodeName"],
-                    "parent": by_id.get(node["parentId"]),
-                    "is_leaf": node["nodeId"] not in parents,
-                },
-            )
-            by_id[node["nodeId"]] = obj
-            if obj.is_leaf:
-                Guideline.objects.get_or_create(action_class=obj)
-    return len(nodes)
-
-
-def _depth_key(nodes: list[dict]):
-    parent_of = {n["nodeId"]: n["parentId"] for n in nodes}
-
-    def depth(node: dict) -> int:
-        d, cur = 0, node["parentId"]
-        while cur is not None:
-            d, cur = d + 1, parent_of.get(cur)
-        return d
-
-    return lambda node: (depth(node), node["nodeId"])
+    return taxonomy_load_file(path=Path(path or settings.DEFAULT_TAXONOMY_FILE))
 
 
 def action_class_resolve(*, name: str) -> ActionClass:

@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from backend.catalog import class_setup_api
 from backend.catalog.api import VideoUploadApi
-from backend.catalog.views import upload_page
+from backend.catalog.views import add_class_page, class_setup_page, upload_page
 from backend.clips import api as clips_api
 from backend.clips.views import grid, home
 from backend.config.login_throttle import login_rate_limited
 from backend.config.media import media_serve
+from backend.curation import api as curation_api
+from backend.curation.urls_trim import urlpatterns as curation_trim_urls
 from backend.exports.api import ClipsExportApi
 from backend.mining.api import MiningApi
 from backend.quality import api as quality_api
@@ -45,6 +48,8 @@ api = [
          name="api-segment-task-submit"),
     path("api/segment-tasks/<uuid:task_uid>/reject/", segments_api.SegmentRejectApi.as_view(),
          name="api-segment-task-reject"),
+    path("api/segment-tasks/<uuid:task_uid>/suggestions/", segments_api.SegmentSuggestionsApi.as_view(),
+         name="api-segment-task-suggestions"),
     path("api/segments/me/", segments_api.SegmentMeApi.as_view(), name="api-segments-me"),
     path("api/projects/<int:project_id>/segments/dashboard/", segments_api.SegmentDashboardApi.as_view(),
          name="api-segment-dashboard"),
@@ -59,6 +64,24 @@ api = [
     path("api/annotators/<int:user_id>/segments/send-back/", segments_api.SegmentSendBackApi.as_view(),
          name="api-segment-send-back"),
     path("api/videos/", VideoUploadApi.as_view(), name="api-video-upload"),
+    # HAA500 curation (issue 6): curatable clips with their curation, human-centric scoring jobs.
+    path("api/projects/<int:project_id>/curation/clips/", curation_api.CurationClipListApi.as_view(),
+         name="api-curation-clips"),
+    path("api/projects/<int:project_id>/curation/score/", curation_api.CurationScoreApi.as_view(),
+         name="api-curation-score"),
+    path("api/curation-jobs/<int:curation_job_id>/", curation_api.CurationJobApi.as_view(), name="api-curation-job"),
+    # The guided "add a class" flow (HAA500: a class in 20–60 minutes; the platform times its own).
+    path("api/projects/<int:project_id>/class-setups/", class_setup_api.ClassSetupStartApi.as_view(),
+         name="api-class-setup-start"),
+    path("api/class-setups/<int:setup_id>/", class_setup_api.ClassSetupApi.as_view(), name="api-class-setup"),
+    path("api/class-setups/<int:setup_id>/guideline/", class_setup_api.ClassSetupGuidelineApi.as_view(),
+         name="api-class-setup-guideline"),
+    path("api/class-setups/<int:setup_id>/examples/", class_setup_api.ClassSetupExampleApi.as_view(),
+         name="api-class-setup-example"),
+    path("api/class-setups/<int:setup_id>/steps/", class_setup_api.ClassSetupStepApi.as_view(),
+         name="api-class-setup-step"),
+    path("api/class-setups/<int:setup_id>/finish/", class_setup_api.ClassSetupFinishApi.as_view(),
+         name="api-class-setup-finish"),
 ]
 
 pages = [
@@ -68,11 +91,13 @@ pages = [
     path("bill/<int:project_id>/", bill_page, name="bill"),
     path("timeline/<int:project_id>/<int:class_id>/", timeline, name="timeline"),
     path("upload/", upload_page, name="upload"),
+    path("projects/<int:project_id>/add-class/", add_class_page, name="add-class"),
+    path("class-setups/<int:setup_id>/", class_setup_page, name="class-setup"),
     path("accounts/login/", login_rate_limited(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("media/<path:path>", media_serve, name="media"),
 ]
 
-urlpatterns = api + pages
+urlpatterns = api + pages + curation_trim_urls  # trim tool and curation page (backend/curation/urls_trim.py)
 handler500 = "backend.config.middleware.server_error"  # an outage met outside a view still answers 503

@@ -77,6 +77,9 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
     if resample:
         round_.videos_resampled = videos_resample()
         round_.save(update_fields=["videos_resampled"])
+    from backend.segments.proposals import segment_proposals_enqueue
+
+    segment_proposals_enqueue()  # the timeline's suggestions: its task re-scores the videos the new models change
     return round_
 
 

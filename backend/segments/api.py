@@ -20,7 +20,7 @@ from backend.clips.api import media_url, queue_error_response
 from backend.clips.services import QueueError
 from backend.exports import activitynet
 from backend.quality.models import AnnotatorGroup
-from backend.segments import media, selectors, services
+from backend.segments import media, proposals, selectors, services
 from backend.segments.models import SegmentAnnotation, SegmentVideo
 
 MAX_DRAFT_BYTES = 64 * 1024
@@ -39,6 +39,7 @@ def task_payload(task: SegmentAnnotation, request) -> dict:
         "marks": selectors.clip_marks(segment_video=video),
         "draft": task.draft,
         "expires_at": task.expires_at.isoformat() if task.expires_at else None,
+        "suggestions": proposals.segment_task_suggestions(task=task),
     }
 
 
@@ -93,6 +94,7 @@ class SegmentDraftApi(APIView):
         open = serializers.FloatField(required=False, allow_null=True, help_text="start of a segment not yet closed")
         time = serializers.FloatField(required=False, min_value=0, help_text="playhead, seconds")
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600, default=0)
+        suggestions = serializers.DictField(required=False, help_text="the tool's suggestion decisions (opaque)")
 
     @extend_schema(request=SegmentDraftInputSerializer, responses={200: dict})
     def put(self, request, task_uid):
@@ -109,10 +111,29 @@ class SegmentDraftApi(APIView):
                          "expires_at": task.expires_at.isoformat() if task.expires_at else None})
 
 
+class SuggestionDecisionsSerializer(serializers.Serializer):
+    """Proposal ids: accepted (submitted as segments), adjusted (of those, edges moved), dismissed."""
+
+    accepted = serializers.ListField(child=serializers.IntegerField(), max_length=500, default=list)
+    adjusted = serializers.ListField(child=serializers.IntegerField(), max_length=500, default=list)
+    dismissed = serializers.ListField(child=serializers.IntegerField(), max_length=500, default=list)
+
+
+class SegmentSuggestionsApi(APIView):
+    """The suggestions of one of the caller's tasks (polled while they are being computed)."""
+
+    @extend_schema(responses={200: dict, 404: dict})
+    def get(self, request, task_uid):
+        task = get_object_or_404(SegmentAnnotation.objects.select_related("segment_video__video__project"),
+                                 uid=task_uid, annotator=request.user, active=True)
+        return Response(proposals.segment_task_suggestions(task=task))
+
+
 class SegmentSubmitApi(APIView):
     class SegmentSubmitInputSerializer(serializers.Serializer):
         segments = segment_list_field()
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        suggestions = SuggestionDecisionsSerializer(required=False)
 
     @extend_schema(request=SegmentSubmitInputSerializer, responses={200: dict})
     def post(self, request, task_uid):

@@ -65,11 +65,13 @@ def segment_media_queue(*, segment_video: SegmentVideo) -> Job:
 
 
 def segment_media_requeue_pending() -> int:
-    """Publish the media task of every video still waiting for its proxy (run at worker start)."""
+    """Publish the media task of every video still waiting for its proxy, and the proposals task of every video
+    waiting for its proposals (run at worker start)."""
+    from backend.segments.proposals import segment_proposals_requeue_pending
     from backend.segments.tasks import segment_media_make_task
 
     pending = SegmentVideo.objects.filter(media_state=SegmentVideo.MediaState.PENDING).values_list("pk", flat=True)
-    return sum(task_publish(segment_media_make_task, pk) for pk in pending)
+    return sum(task_publish(segment_media_make_task, pk) for pk in pending) + segment_proposals_requeue_pending()
 
 
 def _job_update(job_id: int | None, **fields) -> None:
@@ -110,10 +112,13 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
             segment_video.media_state = SegmentVideo.MediaState.READY
             segment_video.save(update_fields=["proxy", "sprite", "sprite_meta", "media_duration", "media_fps",
                                               "has_audio", "first_frame_offset", "media_state"])
+            # Next: the video's S-CNN proposals (issue 6), published when this commits.
+            from backend.segments.proposals import segment_proposals_queue
+
+            segment_proposals_queue(segment_video=segment_video)
     _job_update(job_id, state=Job.State.DONE, stage="ready", progress=1.0)
     log.info("segment media ready for %s (%.1f s, %.3f fps)", segment_video.video, result.duration, result.fps)
     return segment_video
-
 
 
 def segment_media_failed(*, segment_video_id: int, job_id: int | None, message: str) -> None:

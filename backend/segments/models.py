@@ -22,6 +22,18 @@ class SegmentSettings(models.Model):
     gold_rate = models.FloatField(default=0.10, help_text="chance that the next video served is a gold video")
     lease_minutes = models.PositiveSmallIntegerField(
         default=60, help_text="a video left untouched this long goes back to the queue (each autosave renews it)")
+    # S-CNN proposals (issue 6). They are computed for every video either way (so AR@AN can be measured); this switch
+    # only decides whether annotators see them, so time per video can be compared with and without suggestions.
+    suggestions = models.BooleanField(
+        default=True, help_text="show S-CNN proposals in the timeline as suggestions (off: annotate without them)")
+    proposal_threshold = models.FloatField(
+        default=0.7, help_text="mean class probability a window needs to be proposed (issue 6: 0.7)")
+    proposal_head_threshold = models.FloatField(
+        default=0.5, help_text="with a learned head: the predicted tIoU a window needs (0.5, ActivityNet's hit)")
+    proposal_nms_tiou = models.FloatField(
+        default=0.4, help_text="temporal NMS: a window overlapping a better one by more than this tIoU goes (0.4)")
+    proposal_head_min_segments = models.PositiveIntegerField(
+        default=30, help_text="annotated segments needed before a learned proposal head is trained for the project")
 
     class Meta:
         verbose_name_plural = "segment settings"
@@ -115,6 +127,15 @@ class SegmentAnnotation(models.Model):
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     # Sent back by an admin: kept for the record, no longer counted.
     active = models.BooleanField(default=True)
+    # S-CNN suggestions (issue 6): set by the server when it served this task at least one suggestion, so time per
+    # video can be compared with and without them; what the annotator did with them is recorded on submit.
+    suggestions_shown = models.BooleanField(default=False)
+    suggestions_accepted = models.PositiveSmallIntegerField(default=0, help_text="suggestions submitted as segments")
+    suggestions_adjusted = models.PositiveSmallIntegerField(
+        default=0, help_text="of the accepted, those whose edges the annotator moved")
+    suggestions_dismissed = models.PositiveSmallIntegerField(default=0)
+    suggestion_decisions = models.JSONField(default=dict, blank=True,
+                                            help_text="proposal ids: accepted, adjusted, dismissed")
 
     class Meta:
         constraints = [
@@ -151,3 +172,93 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:.3f}-{self.end:.3f}"
+
+
+class SegmentProposalRun(models.Model):
+    """The S-CNN proposals of one video: how far their computation is, which models made them, the sampled scores.
+
+    One row per video, replaced in place when the proposals are recomputed (new classifiers, a new head). The class
+    probabilities at the sampled times are kept (``scores``), so a new proposal head re-ranks without decoding again.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        READY = "ready"
+        NO_CLASSIFIER = "no_classifier"  # no frame classifier exists (or none knows the class): no proposals, said so
+        FAILED = "failed"
+
+    class Method(models.TextChoices):
+        MEAN_PROBABILITY = "mean_probability", "mean class probability (S-CNN windows)"
+        PROPOSAL_HEAD = "proposal_head", "learned proposal head"
+
+    segment_video = models.OneToOneField(SegmentVideo, on_delete=models.CASCADE, related_name="proposal_run")
+    state = models.CharField(max_length=13, choices=State.choices, default=State.PENDING)
+    method = models.CharField(max_length=16, choices=Method.choices, blank=True)
+    progress = models.FloatField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    youtube_model = models.ForeignKey("mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    web_model = models.ForeignKey("mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    head = models.ForeignKey("SegmentProposalHead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sample_fps = models.FloatField(default=0)
+    scores = models.BinaryField(null=True, blank=True, help_text="npz: times (s) and the class probability at each")
+    threshold = models.FloatField(null=True, blank=True)
+    nms_tiou = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"proposals of {self.segment_video_id}: {self.state}"
+
+
+class SegmentProposal(models.Model):
+    """One S-CNN proposal: ``[start, end]`` seconds on the timeline's axis, its score and rank (1 = best).
+
+    A suggestion only: it never counts as an annotation. An annotator who accepts it makes an ordinary Segment of
+    their own annotation; what each annotator accepted or dismissed is recorded on their SegmentAnnotation.
+    """
+
+    run = models.ForeignKey(SegmentProposalRun, on_delete=models.CASCADE, related_name="proposals")
+    segment_video = models.ForeignKey(SegmentVideo, on_delete=models.CASCADE, related_name="proposals")
+    start = models.FloatField()
+    end = models.FloatField()
+    score = models.FloatField()
+    rank = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["segment_video", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment_video", "rank"], name="segment_proposal_rank_unique"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="segment_proposal_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.start:.3f}-{self.end:.3f} ({self.score:.2f})"
+
+
+class SegmentProposalHead(models.Model):
+    """A learned proposal head (logistic regression on window features, workers/proposal_head.py) for a project.
+
+    Trained on the project's annotated segments once there are enough; used for new proposals only while it beats
+    the mean-probability score on held-out videos (``active``).
+    """
+
+    project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="proposal_heads")
+    version = models.PositiveIntegerField()
+    parameters = models.JSONField(help_text="feature names, standardisation and coefficients")
+    videos = models.PositiveIntegerField(help_text="annotated videos it learnt from")
+    segments = models.PositiveIntegerField(help_text="annotated segments it learnt from")
+    holdout_videos = models.PositiveIntegerField(default=0)
+    holdout_auc_head = models.FloatField(null=True, blank=True, help_text="AR@AN AUC on held-out videos, this head")
+    holdout_auc_mean = models.FloatField(null=True, blank=True,
+                                         help_text="AR@AN AUC on the same held-out videos, mean class probability")
+    active = models.BooleanField(default=False, help_text="beats the mean probability on held-out videos: in use")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="proposal_head_version_unique")]
+
+    def __str__(self) -> str:
+        return f"proposal head v{self.version} of {self.project_id}"

@@ -173,7 +173,10 @@ def segment_dashboard(*, project: Project) -> dict:
             videos=Count("pk"), media_ready=Count("pk", filter=Q(media_state="ready")),
             media_failed=Count("pk", filter=Q(media_state="failed")), gold=Count("pk", filter=Q(is_gold=True)),
             done=Count("pk", filter=Q(final__isnull=False, final__status="submitted", is_gold=False)),
-            rejected=Count("pk", filter=Q(final__status="rejected")), leased=Sum("lease_count"))
+            rejected=Count("pk", filter=Q(final__status="rejected")), leased=Sum("lease_count"),
+            suggestions_ready=Count("pk", filter=Q(proposal_run__state="ready")),
+            suggestions_no_classifier=Count("pk", filter=Q(proposal_run__state="no_classifier")),
+            suggestions_failed=Count("pk", filter=Q(proposal_run__state="failed")))
         not_queued = project.videos.filter(query_class=cls, segment_video__isnull=True).exclude(file="").count()
         progress.append({"class_id": cls.pk, "class": cls.name, **counts, "leased": counts["leased"] or 0,
                          "not_queued": not_queued})
@@ -182,10 +185,79 @@ def segment_dashboard(*, project: Project) -> dict:
         "project": {"id": project.pk, "accuracy_gate": project.accuracy_gate,
                     "min_gold_for_gate": project.min_gold_for_gate},
         "settings": {"annotators_per_video": settings.annotators_per_video, "gold_rate": settings.gold_rate,
-                     "lease_minutes": settings.lease_minutes},
+                     "lease_minutes": settings.lease_minutes, "suggestions": settings.suggestions},
         "annotators": annotators,
         "progress": progress,
         "agreement": {"videos": len(agreements),
                       "mean_f1": sum(a["agreement"] for a in agreements) / len(agreements) if agreements else None},
         "to_pick": agreements[:20],
     }
+
+
+# --- S-CNN proposals against the annotated segments (evaluate_segments --proposals) --------------------------------
+
+
+def proposal_evaluation_files(*, project: Project | None = None, subset: str | None = None) -> tuple[dict, dict]:
+    """``(ground_truth, results)`` in the ActivityNet layouts: the videos' final segments (what export_segments
+    writes) and the stored proposals of the same videos, scored, for workers.evaluation."""
+    from backend.exports import activitynet
+    from backend.segments.models import SegmentProposal
+
+    database = dict(activitynet.entries(project=project, subset=subset))
+    finals = SegmentVideo.objects.filter(final__isnull=False, final__status=SegmentAnnotation.Status.SUBMITTED)
+    if project is not None:
+        finals = finals.filter(video__project=project)
+    if subset:
+        finals = finals.filter(video__subset=subset)
+    results: dict[str, list[dict]] = {vid: [] for vid in database}
+    rows = (SegmentProposal.objects.filter(segment_video__in=finals)
+            .order_by("segment_video__video__external_id", "rank")
+            .values_list("segment_video__video__external_id", "segment_video__action_class__name", "start", "end",
+                         "score"))
+    for video_id, label, start, end, score in rows:
+        results.setdefault(video_id, []).append({"label": label, "segment": [start, end], "score": score})
+    ground_truth = {"version": activitynet.VERSION, "database": database}
+    return ground_truth, {"version": "ActionLoom S-CNN proposals", "results": results,
+                          "external_data": {"used": False, "details": ""}}
+
+
+def proposal_runs_summary(*, project: Project | None = None) -> dict[str, int]:
+    """How many videos' proposals are in each state, and by which method the ready ones were scored."""
+    from backend.segments.models import SegmentProposalRun
+
+    runs = SegmentProposalRun.objects.all()
+    if project is not None:
+        runs = runs.filter(segment_video__video__project=project)
+    out = {f"state {row['state']}": row["n"] for row in runs.values("state").annotate(n=Count("pk")).order_by("state")}
+    for row in runs.filter(state="ready").values("method").annotate(n=Count("pk")).order_by("method"):
+        out[f"method {row['method']}"] = row["n"]
+    return out
+
+
+def suggestion_time(*, project: Project | None = None) -> dict[str, dict]:
+    """Active seconds per submitted video with and without suggestions shown (regular annotations, not sent back).
+
+    "with": the server showed the annotator at least one suggestion on that video; "without": it showed none
+    (suggestions switched off for the project, or none for that video). Rejected videos are left out: a skip is not
+    annotation time.
+    """
+    from statistics import median
+
+    done = SegmentAnnotation.objects.filter(kind=SegmentAnnotation.Kind.REGULAR, active=True,
+                                            status=SegmentAnnotation.Status.SUBMITTED)
+    if project is not None:
+        done = done.filter(segment_video__video__project=project)
+    out = {}
+    for key, shown in (("with", True), ("without", False)):
+        rows = list(done.filter(suggestions_shown=shown).values_list(
+            "seconds_spent", "suggestions_accepted", "suggestions_adjusted", "suggestions_dismissed"))
+        n = len(rows)
+        out[key] = {
+            "annotations": n,
+            "mean_seconds": sum(r[0] for r in rows) / n if n else None,
+            "median_seconds": median(r[0] for r in rows) if n else None,
+            "accepted_per_video": sum(r[1] for r in rows) / n if n else None,
+            "adjusted_per_video": sum(r[2] for r in rows) / n if n else None,
+            "dismissed_per_video": sum(r[3] for r in rows) / n if n else None,
+        }
+    return out

@@ -230,8 +230,14 @@ class SubmitResult:
 
 
 def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[float]],
-                        seconds_spent: float) -> SubmitResult:
-    """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice."""
+                        seconds_spent: float, suggestions: dict | None = None) -> SubmitResult:
+    """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice.
+
+    Only ``segments`` become annotations; ``suggestions`` (proposal ids accepted, adjusted, dismissed) is recorded
+    on the task for measuring the suggestions (segments.proposals.check_suggestion_decisions).
+    """
+    from backend.segments.proposals import check_suggestion_decisions
+
     with transaction.atomic():
         task = _locked_task(annotator=annotator, task_uid=task_uid)
         if task.is_done:
@@ -242,6 +248,13 @@ def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[floa
             raise QueueError('mark at least one segment, or reject the video ("no such action")')
         Segment.objects.bulk_create([Segment(annotation=task, action_class=video.action_class, start=s, end=e,
                                              position=i) for i, (s, e) in enumerate(clean)])
+        decisions = check_suggestion_decisions(task=task, decisions=suggestions)
+        task.suggestion_decisions = decisions
+        task.suggestions_accepted = len(decisions["accepted"])
+        task.suggestions_adjusted = len(decisions["adjusted"])
+        task.suggestions_dismissed = len(decisions["dismissed"])
+        task.save(update_fields=["suggestion_decisions", "suggestions_accepted", "suggestions_adjusted",
+                                 "suggestions_dismissed"])
         _finish(task=task, video=video, status=SegmentAnnotation.Status.SUBMITTED, seconds_spent=seconds_spent)
     return SubmitResult(stored=len(clean), already_submitted=False)
 
@@ -286,6 +299,11 @@ def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, second
         video.annotation_count += 1
         _settle(video)
     video.save(update_fields=["lease_count", "annotation_count", "is_open", "is_gold", "final"])
+    if video.final_id == task.pk and status == SegmentAnnotation.Status.SUBMITTED:
+        # More annotated segments: a (new) learned proposal head may be due (issue 6; segments.proposals).
+        from backend.segments.proposals import proposal_head_queue_if_due
+
+        proposal_head_queue_if_due(project=video.video.project)
 
 
 def _settle(video: SegmentVideo) -> None:

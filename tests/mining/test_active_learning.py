@@ -34,6 +34,14 @@ def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(m
         pass
     queued = []
     monkeypatch.setattr(mining_tasks.mine_stage_task, "delay", queued.append)
+    # and a video in the timeline tool, whose suggestions come from the classifiers
+    from backend.segments import tasks as segment_tasks
+    from tests.segments.factories import SegmentVideoFactory
+
+    in_timeline = SegmentVideoFactory(video__project=mining_project)
+    proposals_queued = []
+    monkeypatch.setattr(segment_tasks.segment_proposals_make_task, "delay",
+                        lambda pk, force: proposals_queued.append(pk))
     # when a round runs
     with django_capture():
         round_ = learning_round_run(epochs=1)
@@ -41,6 +49,7 @@ def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(m
     assert (round_.number, round_.training_clips) == (1, len(clips))
     assert set(ClassifierModel.objects.values_list("kind", "version")) == {("youtube", 1), ("web", 1)}
     assert queued == [untouched.pk] and round_.videos_resampled == 1
+    assert proposals_queued == [in_timeline.pk]  # re-scored with the new versions by its task
     assert VideoMining.objects.get(video=untouched).stage == Stage.PERSONS  # next: scores, sample
     while stage_run(video_id=untouched.pk) not in (Stage.DONE, Stage.REMOVED):
         pass

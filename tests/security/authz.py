@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
                                     body=lambda w: {"segments": [[1.0, 3.5]], "seconds_spent": 40}),
     "api-segment-task-reject": Rule("POST", 403, 200, 404, 404,
                                     body=lambda w: {"reason": "too_dark", "seconds_spent": 5}),
+    "api-segment-task-suggestions": Rule("GET", 403, 200, 404, 404, note="someone else's task does not exist"),
     "api-segment-dashboard": Rule("GET", 403, 403, 403, 200),
     "api-segment-media-job": Rule("GET", 403, 403, 403, 200),
     "api-segment-enqueue": Rule("POST", 403, 403, 403, 202, body=lambda w: {"action_class": w.other_class.pk}),
@@ -102,7 +103,39 @@ RULES: dict[str, Rule] = {
     "api-video-upload": Rule("POST", 403, 403, 403, 400, multipart=True, note="400: the test file is no video",
                              body=lambda w: {"project": w.project.pk, "action_class": w.action_class.pk,
                                              "file": _text_file()}),
+    # --- the guided "add a class" flow (admins) ---------------------------------------------------------------
+    "add-class": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "class-setup": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "api-class-setup-start": Rule("POST", 403, 403, 403, 201, body=lambda w: {
+        "name": "Spinning a plate", "group": w.project.groups.first().pk, "started_at": "2026-01-01T00:00:00Z"}),
+    "api-class-setup": Rule("GET", 403, 403, 403, 200),
+    "api-class-setup-guideline": Rule("PUT", 403, 403, 403, 200, body=lambda w: {
+        "definition": "The clubs leave the hands and come back to them at least twice."}),
+    "api-class-setup-example": Rule("POST", 403, 403, 403, 400, body=lambda w: {"clip": str(w.clips[0].uid),
+                                                                               "kind": "positive"},
+                                    note="400: that clip is of another class"),
+    "api-class-setup-step": Rule("POST", 403, 403, 403, 400, body=lambda w: {"step": "videos"},
+                                 note="400: no video uploaded yet"),
+    "api-class-setup-finish": Rule("POST", 403, 403, 403, 400, note="400: steps left"),
 }
+
+# --- HAA500 curation (admins) ---------------------------------------------------------------------------------
+RULES.update({
+    "api-curation-clips": Rule("GET", 403, 403, 403, 200, query="?split=none&min_human_centric=0"),
+    "api-curation-score": Rule("POST", 403, 403, 403, 200, body=lambda w: {},
+                               note="200: the world's videos have no files, nothing to score (else 202 and a job)"),
+    "api-curation-job": Rule("GET", 403, 403, 403, 200),
+})
+
+# --- the trim tool (HAA500 curation): admins and annotators of the clip's class ---------------------------------
+RULES.update({
+    "trim": Rule("GET", LOGIN, 200, 403, 200),
+    "trim-from-segment": Rule("GET", LOGIN, 302, 403, 302,
+                              note="makes the segment's clip once, then redirects to its trim page"),
+    "api-clip-curation": Rule("PUT", 403, 200, 403, 200, body=lambda w: {
+        "first_frame": 10, "last_frame": 40, "dominant_people": 1, "camera_moving": False}),
+    "curation": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+})
 
 # The Django admin, as a whole: only staff get in; everyone else is sent to its log-in page. Exceptions by name.
 ADMIN_RULE = Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
@@ -174,7 +207,24 @@ PARAMS: dict[str, Callable[[World], object]] = {
     "task_uid": lambda w: w.extra["segment_task"].uid,
     "segment_video_id": lambda w: w.extra["segment_video_done"].pk,
     "job_id": lambda w: w.extra["segment_media_job"].pk,
+    "setup_id": lambda w: w.extra["class_setup"].pk,
+    "curation_job_id": lambda w: _curation_job(w).pk,
+    "clip_uid": lambda w: w.clips[0].uid,
+    "segment_id": lambda w: _regular_segment(w).pk,
 }
+
+
+def _curation_job(w):
+    from backend.catalog.models import Job
+    from backend.curation.services import JOB_KIND
+
+    return Job.objects.get_or_create(kind=JOB_KIND, message="the world's scoring job")[0]
+
+
+def _regular_segment(w):
+    from backend.segments.models import Segment
+
+    return Segment.objects.filter(annotation__kind="regular").order_by("pk").first()
 
 
 def fill(url: Url, world: World) -> str:

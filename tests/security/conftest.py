@@ -94,10 +94,22 @@ def world(db, settings) -> World:
     Token.objects.create(user=admin)
     extra = _segments_and_mining(project=project, action_class=action_class, member=member, outsider=outsider,
                                  videos=list(Video.objects.filter(query_class=action_class).order_by("pk")))
+    extra["class_setup"] = _class_setup(project=project, admin=admin)
+    from backend.curation.models import Curation
+
+    Curation.objects.create(clip=clips[0], first_frame=10, last_frame=40, dominant_people=1)
     assert GoldAnswer.objects.count() == 1
     return World(project=project, action_class=action_class, other_class=other_class,
                  users={"anonymous": None, "member": member, "outsider": outsider, "admin": admin},
                  clips=clips, gold_clip=gold_clip, page=page, clarification=clarification, extra=extra)
+
+
+def _class_setup(*, project, admin):
+    from backend.catalog.class_setup import class_setup_start
+
+    group = GroupFactory(project=project, members=[], classes=[])
+    return class_setup_start(project=project, name="Juggling clubs", parent=None, group=group, created_by=admin,
+                             started_at=timezone.now())
 
 
 def _segments_and_mining(*, project, action_class, member, outsider, videos) -> dict:
@@ -127,6 +139,12 @@ def _segments_and_mining(*, project, action_class, member, outsider, videos) -> 
     Shot.objects.create(video=videos[0], index=0, start=0.0, end=4.0, person_score=0.9)
     ClassifierModel.objects.create(kind="youtube", version=1, file="models/frame-v1.pt", val_accuracy=0.8,
                                    class_names=[action_class.name, "background"])
+    # S-CNN proposals (issue 6) of the finished video, and a proposal head: their admin pages have objects
+    from backend.segments.models import SegmentProposal, SegmentProposalHead, SegmentProposalRun
+
+    run = SegmentProposalRun.objects.create(segment_video=done, state="ready", method="mean_probability")
+    SegmentProposal.objects.create(run=run, segment_video=done, start=2.0, end=6.0, score=0.9, rank=1)
+    SegmentProposalHead.objects.create(project=project, version=1, parameters={}, videos=1, segments=1)
     job = Job.objects.create(kind=segment_media.JOB_KIND, video=videos[0], state=Job.State.RUNNING, progress=0.5)
     return {"segment_task": task, "segment_video_done": done, "segment_annotation_done": submitted,
             "segment_video_gold": gold, "segment_media_job": job}

@@ -51,7 +51,7 @@ def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(client, an
     res = next_task(client, project, action_class)
     payload = res.json()
     assert set(payload) == {"task", "action_class", "video_url", "sprite_url", "sprite", "duration", "fps", "marks",
-                            "draft", "expires_at"}
+                            "draft", "expires_at", "suggestions"}
     shape = re.compile(r"^http://testserver/media/segments/[0-9a-f]{2}/[0-9a-f]{32}\.(mp4|jpg)$")
     assert shape.match(payload["video_url"]) and shape.match(payload["sprite_url"])
     text = res.content.decode().lower()

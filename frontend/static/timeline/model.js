@@ -19,7 +19,7 @@ export function sorted(segments) {
 }
 
 export function snapshot(state) {
-  return { segments: state.segments.map((s) => ({ ...s })), open: state.open };
+  return { segments: state.segments.map((s) => ({ ...s })), open: state.open, dismissed: { ...(state.dismissed || {}) } };
 }
 
 // Record the state before an edit: the edit becomes one undo step, and the redo branch is dropped.
@@ -76,6 +76,9 @@ export function cancelOpen(state) {
 export function removeSelected(state) {
   if (state.selected == null) return false;
   remember(state);
+  const removed = state.segments.find((s) => s.id === state.selected);
+  // A deleted segment that came from a suggestion dismisses the suggestion (it does not come back).
+  if (removed && removed.from != null) state.dismissed = { ...(state.dismissed || {}), [removed.from]: true };
   state.segments = state.segments.filter((s) => s.id !== state.selected);
   state.selected = null;
   return true;
@@ -99,8 +102,12 @@ export function neighbour(state, direction) {
   return list.find((s) => s.start > state.time + eps) || null;
 }
 
-export function fromDraft(draft) {
-  const segments = (draft.segments || []).map(([start, end]) => ({ id: newId(), start, end }));
+// `origins[i]`: the suggestion segment i came from, or null (suggestions.js toDraft).
+export function fromDraft(draft, origins = []) {
+  const segments = (draft.segments || []).map(([start, end], i) => {
+    const from = origins[i];
+    return from != null ? { id: newId(), start, end, from } : { id: newId(), start, end };
+  });
   return { segments: sorted(segments), open: draft.open ?? null };
 }
 

@@ -2,6 +2,7 @@
 // Every call redraws from state (a few dozen elements), except the thumbnail canvases, which are cached by view.
 import { el } from "../common/api.js";
 import { frameOf } from "./model.js";
+import { decisions, selected, waiting } from "./suggestions.js";
 
 const fmt = (t) => t.toFixed(3);
 
@@ -23,6 +24,23 @@ export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
     if (mark.end < from || mark.start > to) continue;
     nodes.push(el("div", { class: `mark ${mark.value === 1 ? "pos" : "neg"}`, title: `grid clip: ${mark.value === 1 ? "positive" : "negative"}`,
       style: `left:${x(mark.start)}px;width:${Math.max(2, (mark.end - mark.start) * pps)}px` }));
+  }
+  // Suggestions under the segments: outlined and hatched, with their score; the selected one has handles (zoomed).
+  // The selected one last, so its handles lie on top of its neighbours.
+  const shown = waiting(state).sort((a, b) => (a.id === state.selectedSuggestion) - (b.id === state.selectedSuggestion));
+  for (const p of shown) {
+    if (p.end < from || p.start > to) continue;
+    const chosen = p.id === state.selectedSuggestion;
+    const node = el("div", { class: `suggestion${chosen ? " selected" : ""}`,
+      dataset: { suggestion: String(p.id), start: fmt(p.start), end: fmt(p.end), score: String(p.score) },
+      title: `suggestion ${fmt(p.start)}–${fmt(p.end)} s, score ${p.score.toFixed(2)}: A accept · X dismiss · Tab next`,
+      style: `left:${x(p.start)}px;width:${Math.max(2, (p.end - p.start) * pps)}px` },
+    zoomed ? el("span", { class: "score" }, p.score.toFixed(2)) : "");
+    if (zoomed && chosen) {
+      node.append(el("span", { class: "handle start", dataset: { edge: "start", suggestion: String(p.id) }, title: "drag to accept with this start" }),
+        el("span", { class: "handle end", dataset: { edge: "end", suggestion: String(p.id) }, title: "drag to accept with this end" }));
+    }
+    nodes.push(node);
   }
   state.segments.forEach((s, index) => {
     if (s.end < from || s.start > to) return;
@@ -87,11 +105,32 @@ function drawThumbs(canvas, { from, to, sprite, meta, width }) {
 }
 
 export function segmentRows(state, onSelect, onDelete) {
-  return state.segments.map((s, index) => el("tr", { class: s.id === state.selected ? "selected" : "", dataset: { start: fmt(s.start), end: fmt(s.end) } },
-    el("td", { class: "num" }, index + 1),
+  return state.segments.map((s, index) => el("tr", { class: s.id === state.selected ? "selected" : "", dataset: { start: fmt(s.start), end: fmt(s.end), from: s.from != null ? String(s.from) : "" } },
+    el("td", { class: "num" }, index + 1, s.from != null ? el("span", { class: "from-suggestion", title: "accepted from a suggestion" }, " ✦") : ""),
     el("td", { class: "num" }, fmt(s.start)),
     el("td", { class: "num" }, fmt(s.end)),
     el("td", { class: "num" }, fmt(s.end - s.start)),
     el("td", {}, el("button", { class: "small", onclick: () => onSelect(s) }, "Go"), " ",
       el("button", { class: "small", onclick: () => onDelete(s) }, "Delete"))));
+}
+
+// The bar above the timelines: what the suggestions are (or why there are none) and the decisions so far.
+export function suggestionBar(state) {
+  const $ = (id) => document.getElementById(id);
+  const s = state.suggestions;
+  const bar = $("suggestion-bar");
+  bar.hidden = !s || s.state === "off";
+  if (bar.hidden) return;
+  bar.dataset.state = s.state;
+  const left = waiting(state);
+  const chosen = selected(state);
+  const counts = decisions(state);
+  let text = s.message;
+  if (s.state === "ready" && s.items.length) {
+    text = `${left.length} waiting · ${counts.accepted.length} accepted · ${counts.dismissed.length} dismissed`;
+    if (chosen) text += ` · selected ${chosen.start.toFixed(2)}–${chosen.end.toFixed(2)} s, score ${chosen.score.toFixed(2)}`;
+  }
+  $("suggestion-status").textContent = text;
+  for (const id of ["suggestion-prev", "suggestion-next"]) $(id).disabled = !left.length;
+  for (const id of ["suggestion-accept", "suggestion-dismiss"]) $(id).disabled = !chosen;
 }

@@ -60,8 +60,14 @@ function render() {
 
 function mediaBar(p) {
   const total = Math.max(1, p.videos);
-  return el("div", { class: "done", title: `${p.media_ready} of ${p.videos} ready${p.media_failed ? `, ${p.media_failed} failed` : ""}` },
-    el("span", { style: `width:${(100 * p.media_ready) / total}%` }));
+  // Under the bar: how many videos have their S-CNN suggestions (none without a frame classifier, said so).
+  const suggestions = [`suggestions ${p.suggestions_ready}/${p.videos}${data.settings.suggestions ? "" : " (hidden: switched off)"}`];
+  if (p.suggestions_no_classifier) suggestions.push(`${p.suggestions_no_classifier} without a classifier`);
+  if (p.suggestions_failed) suggestions.push(`${p.suggestions_failed} failed`);
+  return el("div", {},
+    el("div", { class: "done", title: `${p.media_ready} of ${p.videos} ready${p.media_failed ? `, ${p.media_failed} failed` : ""}` },
+      el("span", { style: `width:${(100 * p.media_ready) / total}%` })),
+    el("div", { class: "muted suggestions-ready", style: "font-size:12px" }, suggestions.join(" · ")));
 }
 
 async function enqueue(p) {

@@ -4,7 +4,8 @@
 import { api, ApiError, el } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 import * as model from "./model.js";
-import { clock, drawTimeline, segmentRows } from "./render.js";
+import { clock, drawTimeline, segmentRows, suggestionBar } from "./render.js";
+import * as sugg from "./suggestions.js";
 
 const root = document.getElementById("timeline-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
@@ -15,7 +16,10 @@ const RATES = [0.25, 0.5, 1, 1.5, 2];
 
 const state = {
   task: null,          // {task, video_url, sprite_url, sprite, duration, fps, marks, draft, …}
-  segments: [],        // [{id, start, end}] sorted by start, seconds from the first frame
+  segments: [],        // [{id, start, end, from?}] sorted by start, seconds from the first frame; `from`: suggestion id
+  suggestions: null,   // {state, message, method, items: [{id, start, end, score, rank}]} (S-CNN proposals)
+  dismissed: {},       // suggestion id -> true
+  selectedSuggestion: null,
   open: null,          // start of the segment being marked (after the first `z`)
   selected: null,      // id of the selected segment
   time: 0,             // playhead, from video.currentTime
@@ -47,9 +51,12 @@ async function load() {
 }
 
 function show(task) {
-  const restored = model.fromDraft(task.draft || {});
+  const kept = sugg.fromDraft(task.draft?.suggestions);
+  const restored = model.fromDraft(task.draft || {}, kept.origins);
   Object.assign(state, { task, ...restored, selected: null, past: [], future: [], drag: null, message: "",
-    time: Math.min(task.draft?.time || 0, task.duration), playing: false });
+    time: Math.min(task.draft?.time || 0, task.duration), playing: false,
+    suggestions: task.suggestions || null, dismissed: kept.dismissed, selectedSuggestion: null });
+  pollSuggestions();
   state.view = { start: 0, end: Math.min(task.duration, ZOOM_SECONDS) };
   follow(true);
   state.save = { dirty: false, inFlight: false, at: task.draft?.seconds_spent != null ? "earlier (draft restored)" : null, failed: false };
@@ -81,7 +88,22 @@ function secondsSpent() {
 }
 
 function draftBody() {
-  return { segments: model.toPairs(state.segments), open: state.open, time: model.round3(state.time), seconds_spent: secondsSpent() };
+  return { segments: model.toPairs(state.segments), open: state.open, time: model.round3(state.time), seconds_spent: secondsSpent(),
+    suggestions: sugg.toDraft(state) };
+}
+
+// Suggestions still being computed when the video was served: ask again every few seconds until they are there.
+let pollTimer = null;
+function pollSuggestions() {
+  clearTimeout(pollTimer);
+  if (!state.task || !state.suggestions || state.suggestions.state !== "pending") return;
+  const uid = state.task.task;
+  pollTimer = setTimeout(async () => {
+    const answer = await api(`/api/segment-tasks/${uid}/suggestions/`).catch(() => null);
+    if (!state.task || state.task.task !== uid) return;
+    if (answer) { state.suggestions = answer; render(); }
+    pollSuggestions();
+  }, 3000);
 }
 
 // Autosave: each edit marks the draft dirty and is saved a moment later; each save renews the lease.
@@ -117,8 +139,13 @@ async function saveDraft() {
 async function submit() {
   if (!state.task || state.busy) return;
   if (state.open != null) return flash("Close the open segment with Z (or cancel it with Esc) before submitting.");
-  if (!state.segments.length) return flash("Mark at least one segment, or reject the video (no such action).");
-  await finish(`/api/segment-tasks/${state.task.task}/submit/`, { segments: model.toPairs(state.segments), seconds_spent: secondsSpent() });
+  if (!state.segments.length) {
+    return flash(sugg.waiting(state).length ? "Accept a suggestion (Tab, then A) or mark a segment with Z — suggestions only count once accepted."
+      : "Mark at least one segment, or reject the video (no such action).");
+  }
+  // Only the segments are annotations; what was done with the suggestions is recorded beside them.
+  await finish(`/api/segment-tasks/${state.task.task}/submit/`, { segments: model.toPairs(state.segments), seconds_spent: secondsSpent(),
+    suggestions: sugg.decisions(state) });
 }
 
 async function reject(reason, note) {
@@ -128,6 +155,7 @@ async function reject(reason, note) {
 async function finish(url, body) {
   state.busy = true;
   clearTimeout(saveTimer);
+  clearTimeout(pollTimer);
   render();
   try {
     await api(url, { method: "POST", body });
@@ -181,6 +209,7 @@ function stepFrames(n) {
 
 // Keep the playhead inside the zoomed window: turn the page when it leaves it.
 function follow(center = false) {
+  if (!state.task) return; // a seek still landing after the last video was submitted
   const width = state.view.end - state.view.start;
   const t = state.time;
   if (!center && t >= state.view.start && t <= state.view.end) return;
@@ -217,12 +246,55 @@ function jump(direction) {
   if (!target) return flash(direction < 0 ? "No segment before the playhead." : "No segment after the playhead.");
   video.pause();
   state.selected = target.id;
+  state.selectedSuggestion = null;
   seek(target.start);
 }
 
 function select(segment) {
   state.selected = segment ? segment.id : null;
+  state.selectedSuggestion = null;
   render();
+}
+
+// --- suggestions (S-CNN proposals): Tab / Shift+Tab select, A accept, X dismiss ---------------------------------------
+
+function selectSuggestion(suggestion, { seekTo = true } = {}) {
+  state.selectedSuggestion = suggestion ? suggestion.id : null;
+  state.selected = null;
+  if (!suggestion) return render();
+  video.pause();
+  if (seekTo) {
+    seek(suggestion.start);
+    // Show the whole suggestion in the zoomed timeline when it fits, else its start.
+    const width = state.view.end - state.view.start;
+    const length = suggestion.end - suggestion.start;
+    setView(length < width * 0.8 ? suggestion.start - (width - length) / 2 : suggestion.start - width * 0.1, width);
+  }
+  render();
+}
+
+function stepSuggestion(direction) {
+  const next = sugg.step(state, direction);
+  if (!next) return flash(sugg.items(state).length ? "No suggestions left: every one is accepted or dismissed." : "There are no suggestions for this video.");
+  selectSuggestion(next);
+}
+
+function acceptSuggestion() {
+  const chosen = sugg.selected(state);
+  if (!chosen) return flash("Select a suggestion first (Tab).");
+  sugg.accept(state, chosen);
+  changed();
+  render();
+}
+
+function dismissSuggestion() {
+  const chosen = sugg.selected(state);
+  if (!chosen) return flash("Select a suggestion first (Tab).");
+  sugg.dismiss(state, chosen);
+  changed();
+  // Straight on to the next one: triage is Tab / A / X without looking for the mouse.
+  const next = sugg.step(state, 1);
+  if (next) selectSuggestion(next); else render();
 }
 
 // --- edits (each one is an undo step and triggers an autosave) -----------------------------------------------------------
@@ -235,8 +307,16 @@ function edit(fn) {
 }
 
 function setEdge(edge) {
-  if (state.selected == null) return flash("Select a segment first (click it, or [ and ]).");
-  model.remember(state);
+  const chosen = state.selected == null ? sugg.selected(state) : null;
+  if (chosen) {
+    // S / E on a suggestion: accept it with that edge at the playhead, as one undo step.
+    model.remember(state);
+    sugg.accept(state, chosen, { record: false });
+  } else if (state.selected == null) {
+    return flash("Select a segment first (click it, or [ and ]).");
+  } else {
+    model.remember(state);
+  }
   state.segments = model.moveEdge(state.segments, state.selected, edge, state.time, state.task.fps, state.task.duration);
   changed();
   render();
@@ -268,15 +348,24 @@ function onPointerDown(event, box) {
   if (!state.task || event.button !== 0) return;
   const handle = event.target.closest(".handle");
   const segmentNode = event.target.closest(".segment:not(.open)");
+  const suggestionNode = event.target.closest(".suggestion");
   if (handle) {
     event.preventDefault();
     video.pause();
-    state.drag = { id: Number(handle.dataset.id), edge: handle.dataset.edge, before: model.snapshot(state), box };
+    const before = model.snapshot(state);
+    let id = Number(handle.dataset.id);
+    if (handle.dataset.suggestion) {
+      // Dragging a suggestion's edge accepts it: the drag then moves the new segment's edge (one undo step in all).
+      const chosen = sugg.items(state).find((p) => p.id === Number(handle.dataset.suggestion));
+      id = sugg.accept(state, chosen, { record: false }).id;
+    }
+    state.drag = { id, edge: handle.dataset.edge, before, box };
     window.addEventListener("pointermove", onDragMove);
     window.addEventListener("pointerup", onDragEnd, { once: true });
     return;
   }
   if (segmentNode) return select(state.segments.find((s) => s.id === Number(segmentNode.dataset.id)));
+  if (suggestionNode) return selectSuggestion(sugg.items(state).find((p) => p.id === Number(suggestionNode.dataset.suggestion)), { seekTo: false });
   seek(timeAt(box, event.clientX));
   if (box.id === "overview") { follow(true); render(); } // the zoomed window comes to where the overview was clicked
 }
@@ -308,7 +397,7 @@ function onDragEnd() {
 const KEYS = {
   " ": togglePlay,
   z: () => edit(() => model.toggleMark(state, state.task.fps)),
-  Escape: () => { if (model.cancelOpen(state)) changed(); else state.selected = null; render(); },
+  Escape: () => { if (model.cancelOpen(state)) changed(); else { state.selected = null; state.selectedSuggestion = null; } render(); },
   Delete: () => deleteSegment(),
   Backspace: () => deleteSegment(),
   ",": () => stepFrames(-1),
@@ -326,6 +415,9 @@ const KEYS = {
   "-": () => zoom(2),
   r: () => openReject(),
   "?": () => toggleHelp(),
+  Tab: (e) => stepSuggestion(e.shiftKey ? -1 : 1),
+  a: () => acceptSuggestion(),
+  x: () => dismissSuggestion(),
 };
 
 document.addEventListener("keydown", (e) => {
@@ -391,9 +483,13 @@ $("undo").addEventListener("click", () => { if (model.undo(state)) changed(); re
 $("redo").addEventListener("click", () => { if (model.redo(state)) changed(); render(); });
 $("zoom-in").addEventListener("click", () => zoom(0.5));
 $("zoom-out").addEventListener("click", () => zoom(2));
+$("suggestion-prev").addEventListener("click", () => stepSuggestion(-1));
+$("suggestion-next").addEventListener("click", () => stepSuggestion(1));
+$("suggestion-accept").addEventListener("click", acceptSuggestion);
+$("suggestion-dismiss").addEventListener("click", dismissSuggestion);
 $("rate").addEventListener("change", (e) => { setRate(Number(e.target.value)); e.target.blur(); });
 // A clicked button keeps no focus: Space and Enter stay the tool's keys, not a repeat of the last click.
-for (const button of document.querySelectorAll(".transport button, .timeline-head button, .topbar button")) {
+for (const button of document.querySelectorAll(".transport button, .timeline-head button, .topbar button, .suggestion-bar button")) {
   button.addEventListener("mouseup", () => button.blur());
 }
 
@@ -440,6 +536,7 @@ function renderStatus() {
 
 let renderedList = null;
 
+
 function render() {
   const task = state.task;
   root.classList.toggle("empty", !task);
@@ -447,7 +544,12 @@ function render() {
   $("empty").textContent = state.message;
   for (const id of ["submit", "reject"]) $(id).disabled = !task || state.busy;
   renderStatus();
-  if (!task) { $("segment-list").querySelector("tbody").replaceChildren(); renderedList = null; return; }
+  if (!task) {
+    $("segment-list").querySelector("tbody").replaceChildren();
+    renderedList = null;
+    $("suggestion-bar").hidden = true;
+    return;
+  }
   $("clock").textContent = clock(state);
   $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
   $("rate").value = String(state.rate);
@@ -455,6 +557,7 @@ function render() {
   $("redo").disabled = !state.future.length;
   $("delete").disabled = state.selected == null;
   $("mark").textContent = state.open == null ? "Start segment (Z)" : "End segment (Z)";
+  suggestionBar(state);
   drawTimeline($("overview"), state, { from: 0, to: task.duration, zoomed: false, sprite });
   drawTimeline($("zoom"), state, { from: state.view.start, to: state.view.end, zoomed: true, sprite });
   // The list changes only with the segments: rebuilding it on every frame of playback would swallow clicks.

@@ -1,16 +1,22 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from backend.catalog.services import taxonomy_load
+from backend.catalog.taxonomy import TaxonomyError
 
 
 class Command(BaseCommand):
-    help = "Load an ActivityNet-style taxonomy (default: ActivityNet v1.3, 272 nodes, 200 leaf classes)."
+    help = ("Load a taxonomy node list (ActivityNet's layout: nodeId, nodeName, parentId, parentName; any depth, any "
+            "number of roots). Default: ActivityNet v1.3 (272 nodes, 200 leaf classes). HAA500's areas are in "
+            "backend/catalog/data/haa500_taxonomy.json.")
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", type=Path, help="node list JSON (nodeId, nodeName, parentId, parentName)")
 
     def handle(self, *args, path=None, **options):
-        count = taxonomy_load(path=path)
+        try:
+            count = taxonomy_load(path=path)
+        except (TaxonomyError, OSError) as exc:
+            raise CommandError(f"taxonomy not loaded (nothing was written):\n{exc}") from None
         self.stdout.write(self.style.SUCCESS(f"taxonomy loaded: {count} nodes"))
