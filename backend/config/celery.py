@@ -64,12 +64,15 @@ def requeue_pending_on_worker_start(sender=None, **kwargs) -> None:
     if not settings.REQUEUE_PENDING_ON_WORKER_START:
         return
     from backend.clips.services import clips_requeue_pending
+    from backend.curation.services import human_centric_requeue_pending
     from backend.mining.services import mining_requeue_unfinished
     from backend.segments.media import segment_media_requeue_pending
 
     try:
-        count = clips_requeue_pending() + mining_requeue_unfinished() + segment_media_requeue_pending()
+        count = (clips_requeue_pending() + mining_requeue_unfinished() + segment_media_requeue_pending()
+                 + human_centric_requeue_pending())
     finally:
         connections.close_all()  # the pool's children fork from this process: leave them no open connection
     if count:
-        log.info("worker start: re-enqueued %d task(s) left pending (clip media, mining, segment media)", count)
+        log.info("worker start: re-enqueued %d task(s) left pending (clip media, mining, segment media, "
+                 "human-centric scores)", count)

@@ -95,6 +95,23 @@ def clip_human_centric_compute(*, clip_id: int, scorer=None) -> float:
     return min(1.0, max(0.0, score))
 
 
+def human_centric_requeue_pending() -> int:
+    """Publish one scoring job for every clip still pending (run at worker start: a broker outage or a lost message
+    leaves clips pending). Returns how many tasks were published (0 or 1). Safe alongside the original message, if
+    it survived: a job scores only clips still pending, so each clip is scored once."""
+    from backend.config.celery import task_publish
+    from backend.curation.tasks import human_centric_score_task
+
+    ids = list(Curation.objects.filter(human_centric_state=State.PENDING).order_by("clip_id")
+               .values_list("clip_id", flat=True))
+    if not ids:
+        return 0
+    Job.objects.filter(kind=JOB_KIND, state=Job.State.QUEUED).update(
+        state=Job.State.FAILED, message="its message was lost; its clips were queued again at worker start")
+    job = Job.objects.create(kind=JOB_KIND, stage="queued", message=f"{len(ids)} clips to score (re-queued)")
+    return int(task_publish(human_centric_score_task, job.pk, ids))
+
+
 def human_centric_job_run(*, job_id: int, clip_ids: Sequence[int], scorer=None) -> Job:
     """Score the job's clips that are still pending, storing each as it is done; a clip that cannot be read is
     marked failed and the others go on. Idempotent: a redelivered or retried run skips the clips already stored."""

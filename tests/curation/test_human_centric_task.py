@@ -133,3 +133,30 @@ def test_a_reset_score_is_queued_again_without_all(project):
     assert services.human_centric_reset(clip_ids=[clip.pk]) == 1
     assert Curation.objects.get(clip=clip).human_centric is None
     assert services.human_centric_enqueue(project=project)[1] == 1
+
+
+def test_clips_left_pending_by_a_lost_message_are_queued_again_once_at_worker_start(make_clips, monkeypatch):
+    from backend.catalog.models import Job
+    from backend.config.celery import requeue_pending_on_worker_start
+    from backend.curation import tasks
+    from backend.curation.models import Curation
+    from backend.curation.services import JOB_KIND
+
+    # given two clips whose scoring job was queued but whose message never reached a worker, and one already scored
+    clips = make_clips(videos=1, per_video=3)
+    lost = Job.objects.create(kind=JOB_KIND, stage="queued")
+    Curation.objects.create(clip=clips[0], human_centric_state="pending")
+    Curation.objects.create(clip=clips[1], human_centric_state="pending")
+    Curation.objects.create(clip=clips[2], human_centric=0.7, human_centric_state="ready")
+    published = []
+    monkeypatch.setattr(tasks.human_centric_score_task, "delay", lambda job, ids: published.append((job, ids)))
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # the test's transaction must survive the hook
+    # when a worker starts
+    requeue_pending_on_worker_start()
+    # then one new job scores the two pending clips, and the lost job says what became of it
+    [(job_id, ids)] = published
+    assert ids == [clips[0].pk, clips[1].pk] and job_id != lost.pk
+    lost.refresh_from_db()
+    assert lost.state == "failed" and "queued again" in lost.message
