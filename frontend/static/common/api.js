@@ -39,3 +39,11 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
 }
+
+// Keys typed into a form field or an open dialog belong to it, not to the tool's shortcuts. Only an *open* dialog
+// counts: right after Escape closes one, Chromium leaves focus on its (now hidden) button until its next focus
+// fix-up, and a key pressed in that moment must still reach the tool.
+export function keyBelongsToForm(event) {
+  const target = event.target;
+  return Boolean(target.closest && target.closest("dialog[open], input, textarea, select"));
+}

@@ -1,7 +1,7 @@
 // Clip verification grid (HACS/SLAC): one page of 2-s clips of one class, one click flips a clip's label.
 // State lives in one object; render() draws it. Keyboard first: arrows move, Space flips, Enter submits.
 import { ActiveTimer } from "../common/active_time.js";
-import { api, ApiError, el } from "../common/api.js";
+import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 
 const root = document.getElementById("grid-app");
@@ -148,7 +148,7 @@ function focusTile() {
 }
 
 document.addEventListener("keydown", (e) => {
-  if (e.target.closest && e.target.closest("dialog, input, textarea")) return;
+  if (keyBelongsToForm(e)) return;
   if (!state.page) return;
   const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns() };
   if (e.key in keys) { e.preventDefault(); moveFocus(keys[e.key]); }

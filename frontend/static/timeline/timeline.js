@@ -1,7 +1,7 @@
 // Timeline segment tool (HACS Segments): mark the start and end of every instance of the action in a video.
 // State lives in one object; render() draws it. Keyboard first (press ? for the map). Work in progress is autosaved
 // to the server, so a reload loses nothing.
-import { api, ApiError, el } from "../common/api.js";
+import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 import * as model from "./model.js";
 import { clock, drawTimeline, segmentRows, suggestionBar } from "./render.js";
@@ -421,7 +421,7 @@ const KEYS = {
 };
 
 document.addEventListener("keydown", (e) => {
-  if (e.target.closest && e.target.closest("dialog, input, textarea, select")) return;
+  if (keyBelongsToForm(e)) return;
   if (!state.task || state.busy) return;
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   const ctrl = e.ctrlKey || e.metaKey;

@@ -1,7 +1,7 @@
 // Trim tool (HAA500): set the exact first and last frame of an atomic action in a clip's video, and the clip's number
 // of dominant people and moving camera. State lives in one object; render() draws it. Keyboard first (? shows the
 // keys). Nothing is stored until Save (Enter); leaving with unsaved changes asks first.
-import { api, ApiError } from "../common/api.js";
+import { api, ApiError, keyBelongsToForm } from "../common/api.js";
 import * as model from "./model.js";
 import { clock, drawBar } from "./render.js";
 
@@ -278,7 +278,7 @@ const KEYS = {
 };
 
 document.addEventListener("keydown", (e) => {
-  if (e.target.closest && e.target.closest("dialog, input, textarea, select")) return;
+  if (keyBelongsToForm(e)) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const action = KEYS[e.key] || KEYS[e.key.length === 1 ? e.key.toLowerCase() : e.key];
   if (!action) return;
