@@ -114,31 +114,64 @@ def _check_decodes(path: Path) -> None:
         raise ProbeError(f"{path.name}: the video does not decode ({_ffmpeg_detail(proc.stderr, path, 'ffmpeg failed')})")
 
 
+# Containers with a seek index: ffmpeg's input -ss lands on the keyframe before the target and decodes up to it, so the
+# cut is exact and fast. Without an index (MPEG-TS, MPEG-PS, FLV, raw streams) it searches timestamps and can land on
+# the keyframe *after* the target: a 3.0–5.0 s clip of a TS with a keyframe every 10 s came out as 10.0–12.0 s, and a
+# span after the last keyframe as an empty file. Those are cut by decoding from the start (-ss after -i).
+INDEXED_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"})
+
+
+def seeks_by_index(source: str | os.PathLike[str]) -> bool:
+    """Whether ffmpeg's input seek is exact in this file (its container has a seek index)."""
+    proc = subprocess.run(
+        [ffprobe_binary(), "-v", "error", "-show_entries", "format=format_name", "-of", "csv=p=0", str(source)],
+        capture_output=True, text=True, timeout=60,
+    )
+    return bool(set(proc.stdout.strip().split(",")) & INDEXED_FORMATS)
+
+
 def cut_clip(
     *, source: str | os.PathLike[str], start: float, duration: float, out_video: str | os.PathLike[str],
     out_poster: str | os.PathLike[str], short_side: int = CLIP_SHORT_SIDE,
 ) -> None:
     """Cut [start, start+duration) into a muted H.264 MP4 (short side <= short_side px, +faststart) and a poster.
 
-    Seeking is accurate (the -ss after -i would be exact but slow; ffmpeg's input seek is frame-accurate when
-    re-encoding since 2.1), so the clip shows exactly the span that is labelled.
+    The clip shows exactly the span that is labelled: see INDEXED_FORMATS for how it seeks. Raises RuntimeError when
+    ffmpeg fails or the span holds no frame (past the video's end).
     """
     # Scale the short side down to short_side (never up), keep even dimensions for yuv420p.
     scale = (
         f"scale='if(lt(iw,ih),min({short_side},iw),-2)':'if(lt(iw,ih),-2,min({short_side},ih))',"
         "scale=trunc(iw/2)*2:trunc(ih/2)*2"
     )
+    start = max(start, 0.0)
+    poster_at = start + duration / 2
+    if seeks_by_index(source):
+        clip_in, clip_seek = ffmpeg.input(str(source), ss=start, t=duration), {}
+        poster_in, poster_seek = ffmpeg.input(str(source), ss=poster_at), {}
+    else:
+        clip_in, clip_seek = ffmpeg.input(str(source)), {"ss": start, "t": duration}
+        poster_in, poster_seek = ffmpeg.input(str(source)), {"ss": poster_at}
     _run(
-        ffmpeg.input(str(source), ss=max(start, 0.0), t=duration)
-        .output(
+        clip_in.output(
             str(out_video), vf=scale, vcodec="libx264", preset="veryfast", crf=28, pix_fmt="yuv420p",
-            an=None, movflags="+faststart", **{"profile:v": "main"},
+            an=None, movflags="+faststart", **clip_seek, **{"profile:v": "main"},
         )
     )
-    _run(
-        ffmpeg.input(str(source), ss=max(start + duration / 2, 0.0))
-        .output(str(out_poster), vf=scale, vframes=1, **{"q:v": 5})
+    if not _has_frames(out_video):
+        Path(out_video).unlink(missing_ok=True)
+        raise RuntimeError(f"the span {start:.3f}–{start + duration:.3f} s holds no frame of {Path(source).name} "
+                           "(past its end?)")
+    _run(poster_in.output(str(out_poster), vf=scale, vframes=1, **poster_seek, **{"q:v": 5}))
+
+
+def _has_frames(path: str | os.PathLike[str]) -> bool:
+    proc = subprocess.run(
+        [ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_type", "-of",
+         "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=60,
     )
+    return proc.returncode == 0 and "video" in proc.stdout
 
 
 def _run(stream: ffmpeg.nodes.OutputStream) -> None:
