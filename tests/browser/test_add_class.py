@@ -24,6 +24,9 @@ def test_an_admin_adds_a_class_from_nothing_to_its_first_page(open_as, shot, liv
 
     page = open_as("admin", "pass-admin")
     page.click("text=Add a class")
+    # typing while Chromium still parses the page can be lost (it was, one run in five): wait as a person would
+    page.wait_for_url("**/add-class/")
+    page.wait_for_load_state("load")
     # 1 · class
     page.fill("#class-name", "Juggling clubs")
     page.select_option("#class-parent", label="Games and hobbies")
