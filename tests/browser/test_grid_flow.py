@@ -109,6 +109,9 @@ def test_three_annotators_then_admin_sees_consensus_accuracy_and_export(open_as,
     progress = page.query_selector(f"#progress tr[data-class='{action_class.name}']")
     assert progress.query_selector(".consensus").inner_text() == "5 (4)"
     assert page.query_selector("#accuracy-plot rect.bar.flagged") is not None
+    # nothing mined, no learning round yet: said in words, no empty tables
+    page.wait_for_selector("#mining-stages:has-text('No video has been mined yet')")
+    assert page.is_hidden("#mining-jobs") and page.is_hidden("#learning-rounds") and page.is_visible("#learning-empty")
     shot(page, "dashboard")
     with page.expect_download() as download:
         page.click("#export-csv")

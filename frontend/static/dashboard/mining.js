@@ -9,6 +9,7 @@ async function refresh() {
   try { data = await api(`/api/projects/${project}/mining/`); } catch { return; }
   const stages = Object.entries(data.stages).map(([s, n]) => `${s}: ${n}`).join(" · ");
   $("mining-stages").textContent = stages ? `Videos per stage — ${stages}` : "No video has been mined yet.";
+  $("mining-jobs").hidden = !data.jobs.length;
   $("mining-jobs").querySelector("tbody").replaceChildren(...data.jobs.map((j) =>
     el("tr", { class: j.state === "failed" ? "flagged" : "", dataset: { video: j.video } },
       el("td", {}, j.video), el("td", {}, j.class), el("td", {}, `${j.stage} (${j.state})`),
@@ -19,6 +20,8 @@ async function refresh() {
     ? data.classifiers.map((c) => `${c.kind} v${c.version} (validation accuracy ${(c.val_accuracy * 100).toFixed(1)}%)`).join(", ")
     : "none trained yet (Random sampling until then)";
   const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
+  $("learning-rounds").hidden = !data.rounds.length;
+  $("learning-empty").hidden = Boolean(data.rounds.length);
   $("learning-rounds").querySelector("tbody").replaceChildren(...data.rounds.map((r) =>
     el("tr", {}, el("td", {}, r.round), el("td", { class: "num" }, pct(r.youtube_accuracy)),
       el("td", { class: "num" }, pct(r.web_accuracy)), el("td", { class: "num" }, r.training_clips),
