@@ -15,6 +15,8 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
+from workers.frame_exact import count_frames
+
 CLIP_SHORT_SIDE = 180  # px: a 200-clip page must stay light (issue 2)
 
 
@@ -158,20 +160,11 @@ def cut_clip(
             an=None, movflags="+faststart", **clip_seek, **{"profile:v": "main"},
         )
     )
-    if not _has_frames(out_video):
+    if count_frames(out_video) == 0:
         Path(out_video).unlink(missing_ok=True)
         raise RuntimeError(f"the span {start:.3f}–{start + duration:.3f} s holds no frame of {Path(source).name} "
                            "(past its end?)")
     _run(poster_in.output(str(out_poster), vf=scale, vframes=1, **poster_seek, **{"q:v": 5}))
-
-
-def _has_frames(path: str | os.PathLike[str]) -> bool:
-    proc = subprocess.run(
-        [ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_type", "-of",
-         "csv=p=0", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )
-    return proc.returncode == 0 and "video" in proc.stdout
 
 
 def _run(stream: ffmpeg.nodes.OutputStream) -> None:
