@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -51,6 +50,7 @@ def main() -> None:
 
     from backend.catalog.class_setup import class_setup_minutes
     from backend.catalog.models import ActionClass, ClassSetup, Project
+    from tests.benchmarks.browser import chromium_path, log_in
     from workers.media import make_motion_video
 
     project = Project.objects.get(name="Demo project")
@@ -64,15 +64,11 @@ def main() -> None:
             path = Path(tmp) / f"juggling_{i}.mp4"
             make_motion_video(image=getattr(data, photo)(), out=path, seconds=args.seconds, motion=motion)
             files.append(str(path))
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+        browser = pw.chromium.launch(executable_path=chromium_path(),
                                      args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(600_000)
-        page.goto(f"{args.url}/accounts/login/")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", "actionloom-admin")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{args.url}/")
+        log_in(page, args.url, "admin", "actionloom-admin")
         page.click("text=Add a class")
         time.sleep(args.read)
         page.type("#class-name", name, delay=1000 / args.cps)

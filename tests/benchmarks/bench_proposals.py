@@ -325,6 +325,7 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     from backend.catalog.models import ActionClass, Project
     from backend.quality.models import AnnotatorGroup
     from backend.segments.models import SegmentAnnotation, SegmentProposalHead, SegmentSettings
+    from tests.benchmarks.browser import chromium_path, log_in
 
     project = Project.objects.create(name="Timing")
     SegmentSettings.objects.create(project=project, annotators_per_video=2, gold_rate=0.0)
@@ -345,17 +346,13 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     out = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            browser = pw.chromium.launch(executable_path=chromium_path(),
                                          args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
             for name, with_suggestions in (("scripted-with", True), ("scripted-without", False)):
                 SegmentSettings.objects.filter(project=project).update(suggestions=with_suggestions)
                 page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
                 page.set_default_timeout(30_000)
-                page.goto(f"{url}/accounts/login/")
-                page.fill("input[name=username]", name)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{url}/")
+                log_in(page, url, name, PASSWORD)
                 out[name] = annotate(page, url, users[name], project, cls, truth, with_suggestions)
                 page.context.close()
             browser.close()

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -120,6 +119,7 @@ def main() -> None:
 
     from backend.catalog.models import ActionClass, Project
     from backend.quality.bill import labelling_bill
+    from tests.benchmarks.browser import chromium_path, log_in
 
     project = Project.objects.get(name="Demo project")
     classes = list(ActionClass.objects.filter(annotator_groups__project=project).order_by("name"))
@@ -127,16 +127,12 @@ def main() -> None:
     rng = random.Random(args.seed)
     started = time.monotonic()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+        browser = pw.chromium.launch(executable_path=chromium_path(),
                                      args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
         for username, password in ANNOTATORS:
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             page = context.new_page()
-            page.goto(f"{args.url}/accounts/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{args.url}/")
+            log_in(page, args.url, username, password)
             args.current_user = username
             for cls in classes:
                 pages = label_grid(page, args.url, project.pk, cls.pk, truth, args, rng)
