@@ -1,9 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from backend.catalog.models import ActionClass, Project, Video
+from backend.catalog.models import ActionClass, AnnotatorGroup, Project, Video
 from backend.clips.models import Clip
-from backend.quality.models import AnnotatorGroup
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from backend.catalog.models import ActionClass, Clarification, Guideline, GuidelineExample, Job, Project, Video
+from backend.catalog.models import ActionClass, Clarification, Guideline, GuidelineExample, Project, Video
+from backend.core.models import Job
 
 
 @admin.register(Project)

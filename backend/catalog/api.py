@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, Video
-from backend.catalog.services import FileTooLarge, IngestError, check_upload_size, upload_name_clean, video_ingest
+from backend.catalog.services import check_upload_size, upload_name_clean, video_ingest
 
 
 def ingest_upload(*, upload, project: Project, action_class: ActionClass, subset: str) -> Video:
@@ -45,12 +45,7 @@ class VideoUploadApi(APIView):
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        try:
-            video = ingest_upload(upload=data.validated_data["file"], project=project, action_class=action_class,
-                                  subset=data.validated_data["subset"])
-        except FileTooLarge as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        except IngestError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        video = ingest_upload(upload=data.validated_data["file"], project=project, action_class=action_class,
+                              subset=data.validated_data["subset"])
         return Response({"id": video.pk, "external_id": video.external_id, "duration": video.duration,
                          "clips": video.clips.count()}, status=status.HTTP_201_CREATED)

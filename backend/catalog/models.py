@@ -151,26 +151,24 @@ class Video(models.Model):
         return self.external_id
 
 
-class Job(models.Model):
-    """Status row of a long background job: what the admin's progress bar and the API poll."""
+class AnnotatorGroup(models.Model):
+    """The same group of annotators labels a class (HACS): membership decides whose queues a class is in.
 
-    class State(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    Its table keeps the name it had in the quality app (moved here so every app below quality can ask
+    "may this user work on this class": backend/catalog/access.py).
+    """
 
-    kind = models.CharField(max_length=40)
-    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    stage = models.CharField(max_length=60, blank=True)
-    progress = models.FloatField(default=0.0, help_text="0..1")
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="annotator_groups", blank=True)
+    classes = models.ManyToManyField(ActionClass, related_name="annotator_groups", blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        db_table = "quality_annotatorgroup"
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="group_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ClassSetup(models.Model):

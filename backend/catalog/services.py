@@ -13,18 +13,21 @@ from django.core.files import File
 from django.db import transaction
 
 from backend.catalog.models import ActionClass, Project, Video
-from backend.config.celery import task_publish_on_commit
+from backend.catalog.signals import video_ingested
+from backend.core.errors import ApplicationError
 from workers import media
 
 log = logging.getLogger("actionloom.catalog")
 
 
-class IngestError(ValueError):
+class IngestError(ApplicationError, ValueError):
     """A video was refused; nothing was stored. The message is meant for the user."""
 
 
 class FileTooLarge(IngestError):
     """Over ACTIONLOOM_MAX_UPLOAD_BYTES (the API answers 413)."""
+
+    code = "too_large"
 
 
 def check_upload_size(*, name: str, size: int) -> None:
@@ -100,16 +103,9 @@ def video_ingest(
         except Exception:
             video.file.delete(save=False)  # nothing stored on failure
             raise
-        if project.mining_enabled:
-            from backend.mining.services import mining_start
-            from backend.mining.tasks import mine_stage_task
-
-            mining_start(video=video)
-            task_publish_on_commit(mine_stage_task, video.pk)
-        else:
-            from backend.clips.services import video_candidates_create
-
-            video_candidates_create(video=video)
+        # Mining decides what happens next (backend/mining/services.py: video_ingested_receiver); catalog, the
+        # ground floor, only says that the video is here.
+        video_ingested.send(sender=Video, video=video)
     log.info("ingested %s (%s, %.1f s) for %s", name, external_id, info.duration, action_class.name)
     return video
 

@@ -6,28 +6,20 @@ item's uid, grouped by an index that is only meaningful within the page.
 
 from __future__ import annotations
 
+import uuid
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.catalog.access import annotator_classes, check_class_access, clarification_ack
 from backend.catalog.models import ActionClass, Clarification, Project
 from backend.clips import services
 from backend.clips.models import Page
-from backend.quality.models import AnnotatorGroup
-from backend.quality.selectors import annotator_accuracy
-from backend.quality.services import clarification_ack
-
-QUEUE_ERROR_STATUS = {"forbidden": 403, "not_found": 404, "clarification": 409, "empty": 404, "invalid": 400}
-
-
-def queue_error_response(exc: services.QueueError) -> Response:
-    return Response({"detail": str(exc), "code": exc.code, **exc.extra}, status=QUEUE_ERROR_STATUS[exc.code])
-
-
-def media_url(field, request) -> str:
-    return request.build_absolute_uri(field.url) if field else ""
+from backend.core.media import media_url
 
 
 def page_payload(page: Page, request) -> dict:
@@ -52,11 +44,11 @@ class QueueListApi(APIView):
                                                          "waiting": serializers.IntegerField()}, many=True))
     def get(self, request):
         out = []
-        for group in AnnotatorGroup.objects.filter(members=request.user).select_related("project"):
-            for cls in group.classes.order_by("name"):
-                waiting = services.queue_counts(annotator=request.user, project=group.project, action_class=cls)
-                out.append({"project": group.project_id, "project_name": group.project.name,
-                            "action_class": cls.pk, "name": cls.name, "waiting": waiting})
+        for queue in annotator_classes(request.user):
+            project, cls = queue.project, queue.action_class
+            waiting = services.queue_counts(annotator=request.user, project=project, action_class=cls)
+            out.append({"project": project.pk, "project_name": project.name,
+                        "action_class": cls.pk, "name": cls.name, "waiting": waiting})
         return Response(out)
 
 
@@ -73,11 +65,8 @@ class PageNextApi(APIView):
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        try:
-            page = services.page_next(annotator=request.user, project=project, action_class=action_class,
-                                      size=data.validated_data.get("size"), after=data.validated_data.get("after"))
-        except services.QueueError as exc:
-            return queue_error_response(exc)
+        page = services.page_next(annotator=request.user, project=project, action_class=action_class,
+                                  size=data.validated_data.get("size"), after=data.validated_data.get("after"))
         return Response(page_payload(page, request))
 
 
@@ -90,10 +79,7 @@ class PageSubmitApi(APIView):
     def post(self, request, page_uid):
         data = self.PageSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.page_submit(annotator=request.user, page_uid=page_uid, **data.validated_data)
-        except services.QueueError as exc:
-            return queue_error_response(exc)
+        result = services.page_submit(annotator=request.user, page_uid=page_uid, **data.validated_data)
         return Response({"stored": result.stored, "dropped": result.dropped,
                          "already_submitted": result.already_submitted})
 
@@ -102,9 +88,7 @@ class GuidelineApi(APIView):
     @extend_schema(responses=dict)
     def get(self, request, class_id):
         action_class = get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
-        if not (request.user.is_staff or AnnotatorGroup.objects.filter(members=request.user,
-                                                                        classes=action_class).exists()):
-            return Response({"detail": "not your class"}, status=status.HTTP_403_FORBIDDEN)
+        check_class_access(user=request.user, action_class=action_class, staff_ok=True)
         guideline = getattr(action_class, "guideline", None)
         examples = []
         if guideline:
@@ -126,19 +110,68 @@ class ClarificationAckApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, clarification_id):
         clarification = get_object_or_404(Clarification, pk=clarification_id)
-        if not AnnotatorGroup.objects.filter(members=request.user, classes=clarification.action_class).exists():
-            return Response({"detail": "not your class"}, status=status.HTTP_403_FORBIDDEN)
         clarification_ack(user=request.user, clarification=clarification)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
-    @extend_schema(responses=dict)
-    def get(self, request):
-        acc = annotator_accuracy(annotator=request.user)
-        # The figure only: which of the annotator's clips were gold is never said.
-        return Response({"username": request.user.username, "is_admin": request.user.is_staff,
-                         "accuracy": round(acc.accuracy, 2) if acc.accuracy is not None else None})
+class GoldNextApi(APIView):
+    """Gold mode: the admin answers clips on the same grid; answers become the golden set."""
+
+    permission_classes = [IsAdminUser]
+
+    class GoldNextInputSerializer(serializers.Serializer):
+        project = serializers.IntegerField()
+        action_class = serializers.IntegerField()
+        size = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_PAGE_SIZE)
+
+    @extend_schema(request=GoldNextInputSerializer, responses=dict)
+    def post(self, request):
+        data = self.GoldNextInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = get_object_or_404(Project, pk=data.validated_data["project"])
+        action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
+        clips = services.gold_page_next(action_class=action_class, project=project,
+                                        size=data.validated_data.get("size", project.page_size))
+        if not clips:
+            raise services.QueueError(f"every ready clip of {action_class.name} has a gold answer", code="empty")
+        groups: dict[int, int] = {}
+        items = [{"item": str(c.uid), "group": groups.setdefault(c.video_id, len(groups)),
+                  "video_url": media_url(c.media, request), "poster_url": media_url(c.poster, request)}
+                 for c in clips]
+        return Response({"page": "gold", "project": project.pk,
+                         "action_class": {"id": action_class.pk, "name": action_class.name},
+                         "default_label": 1, "items": items})
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+class GoldSubmitApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    class GoldSubmitInputSerializer(serializers.Serializer):
+        labels = serializers.DictField(child=serializers.ChoiceField(choices=[1, -1]), allow_empty=False,
+                                       help_text="clip uid -> 1 or -1")
+
+        def validate_labels(self, labels: dict) -> dict:
+            # The keys are clip uids: anything else is a bad request, not a database error (schemathesis found it).
+            bad = [key for key in labels if not _is_uuid(key)]
+            if bad:
+                raise serializers.ValidationError(f"{len(bad)} key(s) are not clip ids, e.g. {bad[0][:40]!r}")
+            return labels
+
+    @extend_schema(request=GoldSubmitInputSerializer,
+                   responses=inline_serializer("GoldStored", {"stored": serializers.IntegerField()}))
+    def post(self, request):
+        data = self.GoldSubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"stored": services.gold_answers_submit(author=request.user,
+                                                                answers=data.validated_data["labels"])})
 
 
 class PingApi(APIView):

@@ -132,3 +132,18 @@ class ConsensusResult(models.Model):
     n_labels = models.PositiveSmallIntegerField()
     unanimous = models.BooleanField()
     decided_at = models.DateTimeField(auto_now=True)
+
+
+class GoldAnswer(models.Model):
+    """The known answer of a gold clip. Never serialised to annotators.
+
+    Its table keeps the name it had in the quality app, where it lived first.
+    """
+
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="gold")
+    value = models.SmallIntegerField(choices=[(1, "positive"), (-1, "negative")])
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "quality_goldanswer"

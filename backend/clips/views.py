@@ -4,19 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
+from backend.catalog.access import annotator_can_label, annotator_classes
 from backend.catalog.models import ActionClass, Project
 from backend.clips import services
-from backend.quality.models import AnnotatorGroup
 
 
 @login_required
 def home(request):
-    queues = []
-    for group in AnnotatorGroup.objects.filter(members=request.user).select_related("project"):
-        for cls in group.classes.order_by("name"):
-            queues.append({"project": group.project, "action_class": cls,
-                           "waiting": services.queue_counts(annotator=request.user, project=group.project,
-                                                            action_class=cls)})
+    queues = [{"project": q.project, "action_class": q.action_class,
+               "waiting": services.queue_counts(annotator=request.user, project=q.project, action_class=q.action_class)}
+              for q in annotator_classes(request.user)]
     projects = Project.objects.order_by("name") if request.user.is_staff else []
     return render(request, "home.html", {"queues": queues, "projects": projects})
 
@@ -28,7 +25,7 @@ def grid(request, project_id: int, class_id: int):
     gold_mode = request.GET.get("mode") == "gold"
     if gold_mode and not request.user.is_staff:
         raise PermissionDenied("gold mode is for admins")
-    if not gold_mode and not services.annotator_can_label(user=request.user, project=project,
+    if not gold_mode and not annotator_can_label(user=request.user, project=project,
                                                           action_class=action_class):
         raise PermissionDenied("you are not in an annotator group for this class")
     return render(request, "grid.html", {"project": project, "action_class": action_class, "gold_mode": gold_mode})

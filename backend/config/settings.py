@@ -4,7 +4,6 @@ Every choice between the embedded default (SQLite, filesystem broker, local stor
 (PostgreSQL, Redis, S3) is made here, once, at load, and logged. Importing this module has no side effects.
 """
 
-import logging
 from pathlib import Path
 
 import environ
@@ -17,7 +16,6 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-log = logging.getLogger("actionloom.settings")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # DJANGO_SECURE=1: production behind HTTPS; turns on the hardening at the end of this file (check --deploy passes).
@@ -44,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "backend.core",
     "backend.catalog",
     "backend.clips",
     "backend.quality",
@@ -51,6 +50,7 @@ INSTALLED_APPS = [
     "backend.segments",
     "backend.mining",
     "backend.curation",
+    "backend.demo",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +202,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",  # ApplicationError → its status and body
     "URL_FORMAT_OVERRIDE": None,  # `?format=` names an export layout (hacs-csv), not a DRF renderer
 }
 SPECTACULAR_SETTINGS = {
@@ -237,7 +238,9 @@ elif not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-log.info(
-    "ActionLoom configuration: database=%s broker=%s storage=%s cache=%s https-hardening=%s",
-    DATABASE_VENDOR, BROKER_KIND, STORAGE_KIND, CACHES["default"]["BACKEND"].rsplit(".", 1)[-1], SECURE,
+# Logged once by each long-running process when it starts (backend/config/wsgi.py, the worker's start hook in
+# backend/config/celery.py): at settings load, logging is not configured yet and the line would be lost.
+CONFIGURATION_SUMMARY = (
+    f"ActionLoom configuration: database={DATABASE_VENDOR} broker={BROKER_KIND} storage={STORAGE_KIND} "
+    f"cache={CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} https-hardening={SECURE}"
 )

@@ -12,9 +12,9 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.catalog.models import ActionClass, Job, Project
-from backend.clips.api import media_url
+from backend.catalog.models import ActionClass, Project
 from backend.clips.models import Clip
+from backend.core.media import media_url
 from backend.curation import selectors, services
 from backend.curation.models import Curation
 
@@ -153,16 +153,3 @@ class CurationScoreApi(APIView):
             return Response({"job": None, "clips": 0}, status=status.HTTP_200_OK)
         return Response({"job": job.pk, "clips": count, "poll": f"/api/curation-jobs/{job.pk}/"},
                         status=status.HTTP_202_ACCEPTED)
-
-
-class CurationJobApi(APIView):
-    """GET: a human-centric scoring job's state, stage and progress (0..1)."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(responses=dict)
-    def get(self, request, curation_job_id):
-        job = get_object_or_404(Job, pk=curation_job_id, kind=services.JOB_KIND)
-        return Response({"id": job.pk, "kind": job.kind, "state": job.state, "stage": job.stage,
-                         "progress": job.progress, "message": job.message, "created_at": job.created_at.isoformat(),
-                         "updated_at": job.updated_at.isoformat()})

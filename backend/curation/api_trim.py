@@ -8,16 +8,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.clips.api import queue_error_response
 from backend.clips.models import Clip
-from backend.clips.services import QueueError
 from backend.curation import selectors_trim, services_trim
 from backend.curation.serializers_trim import (
     CurationTrimAdminOutputSerializer,
     CurationTrimInputSerializer,
     CurationTrimOutputSerializer,
 )
-from backend.curation.timing import TimingError
 
 
 def _answer(request, clip: Clip, curation, *, code: int = status.HTTP_200_OK) -> Response:
@@ -37,30 +34,15 @@ class ClipCurationApi(APIView):
     @extend_schema(responses={200: CurationTrimAdminOutputSerializer, 403: dict, 404: dict})
     def get(self, request, clip_uid):
         clip = self._clip(clip_uid)
-        try:
-            services_trim.check_trim_access(user=request.user, clip=clip)
-            return _answer(request, clip, selectors_trim.curation_of(clip))
-        except QueueError as exc:
-            return queue_error_response(exc)
-        except TimingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        services_trim.check_trim_access(user=request.user, clip=clip)
+        return _answer(request, clip, selectors_trim.curation_of(clip))
 
     @extend_schema(request=CurationTrimInputSerializer,
                    responses={200: CurationTrimAdminOutputSerializer, 400: dict, 403: dict, 404: dict, 409: dict})
     def put(self, request, clip_uid):
         clip = self._clip(clip_uid)
-        try:
-            services_trim.check_trim_access(user=request.user, clip=clip)
-        except QueueError as exc:  # before validation: an outsider learns nothing about the clip's frames
-            return queue_error_response(exc)
+        services_trim.check_trim_access(user=request.user, clip=clip)
         data = CurationTrimInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            curation = services_trim.curation_trim_submit(user=request.user, clip=clip, **data.validated_data)
-        except QueueError as exc:
-            return queue_error_response(exc)
-        except services_trim.TrimError as exc:
-            return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        except TimingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        curation = services_trim.curation_trim_submit(user=request.user, clip=clip, **data.validated_data)
         return _answer(request, clip, curation)

@@ -20,7 +20,7 @@ POSITIVE = 1
 
 
 def _curatable_q() -> Q:
-    from backend.quality.models import GoldAnswer
+    from backend.clips.models import GoldAnswer
 
     gold = GoldAnswer.objects.filter(clip=OuterRef("pk"))
     consensus = ConsensusResult.objects.filter(clip=OuterRef("pk"))

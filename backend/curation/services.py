@@ -24,10 +24,12 @@ from pathlib import Path
 
 from django.db import transaction
 
-from backend.catalog.models import ActionClass, Job, Project
+from backend.catalog.models import ActionClass, Project
 from backend.catalog.storage import video_local_path
 from backend.clips.models import Clip
-from backend.config.celery import task_publish_on_commit
+from backend.core.jobs import job_create, job_done, job_failed, job_running, job_update
+from backend.core.models import Job
+from backend.core.tasks import task_publish_on_commit
 from backend.curation import selectors
 from backend.curation.models import Curation
 from backend.curation.timing import TimingError, clip_frames, video_frame_timing
@@ -62,7 +64,7 @@ def human_centric_enqueue(*, project: Project, action_class: ActionClass | None 
     with transaction.atomic():
         Curation.objects.bulk_create([Curation(clip_id=pk) for pk in ids], ignore_conflicts=True)
         Curation.objects.filter(clip_id__in=ids).update(human_centric_state=State.PENDING)
-        job = Job.objects.create(kind=JOB_KIND, stage="queued", message=f"{len(ids)} clips to score")
+        job = job_create(kind=JOB_KIND, message=f"{len(ids)} clips to score")
         task_publish_on_commit(human_centric_score_task, job.pk, ids)
     return job, len(ids)
 
@@ -99,7 +101,7 @@ def human_centric_requeue_pending() -> int:
     """Publish one scoring job for every clip still pending (run at worker start: a broker outage or a lost message
     leaves clips pending). Returns how many tasks were published (0 or 1). Safe alongside the original message, if
     it survived: a job scores only clips still pending, so each clip is scored once."""
-    from backend.config.celery import task_publish
+    from backend.core.tasks import task_publish
     from backend.curation.tasks import human_centric_score_task
 
     ids = list(Curation.objects.filter(human_centric_state=State.PENDING).order_by("clip_id")
@@ -108,14 +110,14 @@ def human_centric_requeue_pending() -> int:
         return 0
     Job.objects.filter(kind=JOB_KIND, state=Job.State.QUEUED).update(
         state=Job.State.FAILED, message="its message was lost; its clips were queued again at worker start")
-    job = Job.objects.create(kind=JOB_KIND, stage="queued", message=f"{len(ids)} clips to score (re-queued)")
+    job = job_create(kind=JOB_KIND, message=f"{len(ids)} clips to score (re-queued)")
     return int(task_publish(human_centric_score_task, job.pk, ids))
 
 
 def human_centric_job_run(*, job_id: int, clip_ids: Sequence[int], scorer=None) -> Job:
     """Score the job's clips that are still pending, storing each as it is done; a clip that cannot be read is
     marked failed and the others go on. Idempotent: a redelivered or retried run skips the clips already stored."""
-    Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, stage="scoring")
+    job_running(job_id, stage="scoring")
     total = max(1, len(clip_ids))
     for done, clip_id in enumerate(clip_ids, 1):
         pending = Curation.objects.filter(clip_id=clip_id, human_centric_state=State.PENDING).exists()
@@ -131,11 +133,9 @@ def human_centric_job_run(*, job_id: int, clip_ids: Sequence[int], scorer=None) 
             else:
                 Curation.objects.filter(clip_id=clip_id, human_centric_state=State.PENDING).update(
                     human_centric=value, human_centric_state=State.READY)
-        Job.objects.filter(pk=job_id).update(progress=done / total)
+        job_update(job_id, progress=done / total)
     counts = human_centric_job_counts(clip_ids=clip_ids)
-    Job.objects.filter(pk=job_id).update(
-        state=Job.State.DONE, stage="done", progress=1.0,
-        message=f"{counts[State.READY]} scored, {counts[State.FAILED]} failed of {len(clip_ids)} clips")
+    job_done(job_id, message=f"{counts[State.READY]} scored, {counts[State.FAILED]} failed of {len(clip_ids)} clips")
     return Job.objects.get(pk=job_id)
 
 
@@ -143,7 +143,7 @@ def human_centric_job_failed(*, job_id: int, clip_ids: Sequence[int], error: str
     """The task gave up (retries spent): the job and its clips still pending are failed; a later run retries them."""
     Curation.objects.filter(clip_id__in=list(clip_ids), human_centric_state=State.PENDING).update(
         human_centric_state=State.FAILED)
-    Job.objects.filter(pk=job_id).update(state=Job.State.FAILED, stage="failed", message=error[:2000])
+    job_failed(job_id, message=error)
 
 
 def human_centric_reset(*, clip_ids: Sequence[int]) -> int:

@@ -1,6 +1,6 @@
 """Trim tool writes: a clip's exact first and last frame and its HAA500 metadata, and the clip made from a segment.
 
-Who may trim: admins, and annotators of the clip's class group (clips.services.check_queue_access). Frame numbers
+Who may trim: admins, and annotators of the clip's class group (catalog.access.check_class_access). Frame numbers
 and the seconds derived from them follow the time base written in backend/curation/selectors_trim.py.
 """
 
@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from backend.catalog.access import check_class_access
 from backend.clips.models import Clip
-from backend.clips.services import QueueError, check_queue_access
-from backend.config.celery import task_publish_on_commit
+from backend.clips.services import QueueError
+from backend.core.errors import ApplicationError
+from backend.core.tasks import task_publish_on_commit
 from backend.curation.models import Curation
 from backend.curation.selectors_trim import segment_clip_span, trim_timing, video_frame_count
 from backend.segments.models import Segment, SegmentAnnotation
 
 
-class TrimError(ValueError):
-    """Input the video cannot hold; ``field`` names the input at fault (for a 400 answer)."""
+class TrimError(ApplicationError, ValueError):
+    """Input the video cannot hold; ``field`` names the input at fault (a 400 answer {field: [message]})."""
 
     def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 # --- access ---------------------------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ def check_trim_access(*, user, clip: Clip) -> None:
     """Admins trim any clip; an annotator the clips of the classes their group labels. Raises QueueError."""
     if user.is_staff:
         return
-    check_queue_access(user=user, project=clip.video.project, action_class=clip.action_class)
+    check_class_access(user=user, project=clip.video.project, action_class=clip.action_class)
 
 
 def check_segment_access(*, user, segment: Segment) -> None:
@@ -40,7 +41,7 @@ def check_segment_access(*, user, segment: Segment) -> None:
     if user.is_staff:
         return
     annotation = segment.annotation
-    check_queue_access(user=user, project=annotation.segment_video.video.project, action_class=segment.action_class)
+    check_class_access(user=user, project=annotation.segment_video.video.project, action_class=segment.action_class)
     if annotation.kind == SegmentAnnotation.Kind.GOLD or not annotation.active:
         raise QueueError("no such segment", code="not_found")
 

@@ -14,12 +14,15 @@ from pathlib import Path
 
 from backend.catalog.models import Video
 from backend.clips.models import Clip
+from backend.core.errors import ApplicationError
 from backend.curation.models import Curation
 from workers import frame_exact
 
 
-class TimingError(ValueError):
-    """A video's frames cannot be located (no frame rate); the message names the video."""
+class TimingError(ApplicationError, ValueError):
+    """A video's frames cannot be located (no frame rate); the message names the video (409)."""
+
+    code = "conflict"
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,11 @@ from typing import NamedTuple, TextIO
 
 from backend.catalog.models import ActionClass, Project, Video
 from backend.clips.models import Clip
+from backend.core.errors import ImportFileError
 
 HEADER = ["classname", "youtube_id", "subset", "start", "end", "label"]
 FORMATS = ("hacs-csv", "hacs-json")
 MAX_FIELD = 300  # characters; longer fields are refused rather than truncated
-
-
-class ImportFileError(ValueError):
-    """A file was refused; nothing was written. The message names the line(s) at fault."""
 
 
 def _num(x: float) -> str:

@@ -8,12 +8,11 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.catalog.models import ActionClass, Job, Project, Video
-from backend.config.celery import task_publish_on_commit
+from backend.catalog.models import ActionClass, Project, Video
+from backend.core.models import Job
 from backend.mining.learning import learning_rounds_report
 from backend.mining.models import ClassifierModel, Stage, VideoMining
-from backend.mining.services import mining_start
-from backend.mining.tasks import mine_stage_task
+from backend.mining.services import mining_videos_start
 
 
 class MiningApi(APIView):
@@ -47,13 +46,7 @@ class MiningApi(APIView):
         videos = Video.objects.filter(project=project).exclude(file="")
         if "action_class" in data.validated_data:
             videos = videos.filter(query_class=get_object_or_404(ActionClass, pk=data.validated_data["action_class"]))
-        if data.validated_data["restart"]:
-            VideoMining.objects.filter(video__in=videos).update(stage=Stage.QUEUED)
-        else:
+        if not data.validated_data["restart"]:
             videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
-        ids = []
-        for video in videos:
-            mining_start(video=video)
-            task_publish_on_commit(mine_stage_task, video.pk)
-            ids.append(video.pk)
+        ids = mining_videos_start(videos=videos, restart=data.validated_data["restart"])
         return Response({"queued": len(ids)}, status=status.HTTP_202_ACCEPTED)

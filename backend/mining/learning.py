@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from backend.clips.models import Clip, Label
-from backend.config.celery import task_publish_on_commit
+from backend.core.tasks import task_publish_on_commit
 from backend.mining.models import ClassifierModel, LearningRound, Stage, VideoMining
 from backend.mining.services import class_names, latest_classifiers
+from backend.mining.signals import classifiers_retrained
 
 Progress = Callable[[float], None]
 
@@ -77,9 +78,7 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
     if resample:
         round_.videos_resampled = videos_resample()
         round_.save(update_fields=["videos_resampled"])
-    from backend.segments.proposals import segment_proposals_enqueue
-
-    segment_proposals_enqueue()  # the timeline's suggestions: its task re-scores the videos the new models change
+    classifiers_retrained.send(sender=LearningRound)  # segments re-scores the timeline's suggestions with them
     return round_
 
 

@@ -1,31 +1,24 @@
-"""The mining pipeline's stages as services: each loads what earlier stages stored, calls workers/ compute, and
-stores its own result before the stage advances. Running a stage twice leaves the same rows (idempotent), so a
-redelivered task after a worker died resumes where the stored stage says.
+"""The mining pipeline's bookkeeping: the models a worker loads once, putting videos in, claiming a video, running
+its next stage (the stages themselves: backend/mining/stages.py), and re-publishing what a lost message left.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import socket
-import tempfile
 from datetime import timedelta
 from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.catalog.models import ActionClass, Job, Video
-from backend.catalog.storage import video_local_path
-from backend.clips.models import Clip
-from backend.config.faults import fault_point
-from backend.mining.models import STAGE_ORDER, ClassifierModel, Shot, Stage, VideoMining, from_bytes, to_bytes
-from workers import mining as compute
-from workers.candidates import ClipSpan
+from backend.catalog.models import ActionClass, Video
+from backend.core.jobs import job_update
+from backend.core.models import Job
+from backend.core.tasks import task_publish_on_commit
+from backend.mining.models import STAGE_ORDER, ClassifierModel, Stage, VideoMining
 
 log = logging.getLogger("actionloom.mining")
 
@@ -76,6 +69,35 @@ def mining_start(*, video: Video) -> VideoMining:
     job.state, job.stage, job.progress, job.message = Job.State.QUEUED, mining.stage, 0.0, ""
     job.save()
     return mining
+
+
+def mining_videos_start(*, videos, restart: bool = False) -> list[int]:
+    """The one way into the mining pipeline (upload, `manage.py mine`, the admin's button, a new class): each video's
+    status row and job are (re)set and its first stage is published once the transaction commits.
+
+    `restart` sends finished videos through again from the start. Returns the ids queued.
+    """
+    from backend.mining.tasks import mine_stage_task
+
+    videos = list(videos)
+    ids = [video.pk for video in videos]
+    if restart:
+        VideoMining.objects.filter(video_id__in=ids).update(stage=Stage.QUEUED)
+    for video in videos:
+        mining_start(video=video)
+        task_publish_on_commit(mine_stage_task, video.pk)
+    return ids
+
+
+def video_ingested_receiver(sender, *, video: Video, **kwargs) -> None:
+    """What happens to a new video (catalog's `video_ingested` signal): mined when its project mines, otherwise its
+    candidate clips are drawn at random straight away."""
+    if video.project.mining_enabled:
+        mining_videos_start(videos=[video])
+    else:
+        from backend.clips.services import video_candidates_create
+
+        video_candidates_create(video=video)
 
 
 def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
@@ -150,10 +172,12 @@ def _stage_run(*, video_id: int) -> Stage:
     if mining.stage in (Stage.DONE, Stage.REMOVED):
         return Stage(mining.stage)
     target = next_stage(mining.stage)
+    from backend.mining import stages  # the stages use this module's models and bookkeeping
+
     runner = {
-        Stage.FEATURES: _stage_features, Stage.DEDUP: _stage_dedup, Stage.SHOTS: _stage_shots,
-        Stage.PERSONS: _stage_persons, Stage.SCORES: _stage_scores, Stage.SAMPLE: _stage_sample,
-        Stage.DONE: _stage_done,
+        Stage.FEATURES: stages.stage_features, Stage.DEDUP: stages.stage_dedup, Stage.SHOTS: stages.stage_shots,
+        Stage.PERSONS: stages.stage_persons, Stage.SCORES: stages.stage_scores, Stage.SAMPLE: stages.stage_sample,
+        Stage.DONE: stages.stage_done,
     }[target]
     runner(mining)
     mining.refresh_from_db()
@@ -163,7 +187,7 @@ def _stage_run(*, video_id: int) -> Stage:
 def mining_requeue_unfinished() -> int:
     """Publish the next stage of every video whose pipeline has not ended (a lost message, a broker outage, a
     worker killed mid-stage). Run at worker start; a video another worker is on refuses the extra task."""
-    from backend.config.celery import task_publish
+    from backend.core.tasks import task_publish
     from backend.mining.tasks import mine_stage_task
 
     unfinished = VideoMining.objects.exclude(stage__in=[Stage.DONE, Stage.REMOVED]).values_list("video_id", flat=True)
@@ -172,232 +196,5 @@ def mining_requeue_unfinished() -> int:
 
 
 def stage_failed(*, video_id: int, error: str) -> None:
-    Job.objects.filter(video_id=video_id, kind="mine").update(state=Job.State.FAILED, message=error[:2000])
-
-
-# --- media access ----------------------------------------------------------------------------------------------
-
-
-
-def _cache_path(video: Video) -> Path:
-    return Path(settings.MINING_CACHE_DIR) / f"{video.uid.hex}.npz"
-
-
-def _analysis(video: Video) -> tuple[compute.AnalysisFrames, list]:
-    """The video's 2-fps frames and its shots from one decode, kept on local disk until the pipeline ends."""
-    from workers.shots import Shot as ShotSpan
-
-    cache = _cache_path(video)
-    if cache.is_file():
-        data = np.load(cache)
-        shots = [ShotSpan(index=i, start=float(a), end=float(b)) for i, (a, b) in enumerate(data["shots"])]
-        return compute.AnalysisFrames(frames=data["frames"], times=data["times"]), shots
-    with tempfile.TemporaryDirectory() as tmp:
-        frames, shots = compute.analyse_video(path=video_local_path(video, Path(tmp)))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_name(cache.stem + ".part.npz")
-    np.savez(partial, frames=frames.frames, times=frames.times,
-             shots=np.array([[s.start, s.end] for s in shots], dtype=float).reshape(-1, 2))
-    partial.replace(cache)  # atomic: a killed worker never leaves half a cache behind
-    return frames, shots
-
-
-def _analysis_frames(video: Video) -> compute.AnalysisFrames:
-    return _analysis(video)[0]
-
-
-# --- stages ----------------------------------------------------------------------------------------------------
-
-
-def _stage_features(mining: VideoMining) -> None:
-    feature = compute.video_feature(frames=_analysis_frames(mining.video), embed=_backbone().embed)
-    _advance(mining, Stage.FEATURES, feature=to_bytes(feature.astype(np.float32)))
-
-
-def _stage_dedup(mining: VideoMining) -> None:
-    """SLAC §3.4 within the class: this video and every featured one; duplicates of a kept video leave."""
-    from workers.dedup import find_duplicates
-
-    video = mining.video
-    peers = list(VideoMining.objects.filter(video__project=video.project, video__query_class=video.query_class,
-                                            feature__isnull=False).select_related("video").order_by("video_id"))
-    features = np.stack([from_bytes(p.feature) for p in peers])
-    keys = np.array([[p.video.duration, p.video.width * p.video.height] for p in peers], dtype=float)
-    result = find_duplicates(features=features, ids=[p.video_id for p in peers], keys=keys,
-                             threshold=settings.DEDUP_THRESHOLD)
-    duplicates = result.duplicate_of()
-    with transaction.atomic():
-        for peer in peers:
-            keeper = duplicates.get(peer.video_id)
-            if keeper is not None and peer.pk != mining.pk and peer.stage != Stage.REMOVED:
-                _remove(peer, reason="duplicate", duplicate_of_id=keeper)
-        keeper = duplicates.get(video.pk)
-        if keeper is not None:
-            _remove(mining, reason="duplicate", duplicate_of_id=keeper)
-        else:
-            _advance(mining, Stage.DEDUP)
-
-
-def _remove(mining: VideoMining, *, reason: str, duplicate_of_id: int | None = None) -> None:
-    """Take a video out: its clips that nobody has labelled (and that are not gold or examples) go too."""
-    _clips_delete(Clip.objects.filter(video=mining.video, label_count=0, lease_count=0, gold__isnull=True,
-                                      example_roles__isnull=True))
-    mining.removed_reason = reason
-    mining.duplicate_of_id = duplicate_of_id
-    _advance(mining, Stage.REMOVED)
-    _cache_path(mining.video).unlink(missing_ok=True)
-    log.info("video %s removed: %s", mining.video.external_id, reason)
-
-
-def _clips_delete(clips) -> None:
-    """Delete clips nobody labelled, and their media files (after the transaction commits)."""
-    names = [n for pair in clips.values_list("media", "poster") for n in pair if n]
-    clips.delete()
-    from django.core.files.storage import default_storage
-
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
-
-
-def _stage_shots(mining: VideoMining) -> None:
-    shots = _analysis(mining.video)[1]  # SLAC §3.5, computed in the same decode as the analysis frames
-    with transaction.atomic():
-        Shot.objects.filter(video=mining.video).delete()  # a redelivered stage replaces, never duplicates
-        Shot.objects.bulk_create([Shot(video=mining.video, index=s.index, start=s.start, end=s.end) for s in shots])
-        _advance(mining, Stage.SHOTS)
-
-
-def _stage_persons(mining: VideoMining) -> None:
-    from workers.detection.base import shot_has_person
-
-    shots = list(Shot.objects.filter(video=mining.video))
-    scores = compute.shot_person_scores(frames=_analysis_frames(mining.video), shots=shots, score=_detector().score)
-    with transaction.atomic():
-        for shot, score in zip(shots, scores, strict=True):
-            shot.person_score = score
-        Shot.objects.bulk_update(shots, ["person_score"])
-        if not any(shot_has_person(s) for s in scores):  # SLAC §3.5: a video with no person shot is removed
-            _remove(mining, reason="no person")
-        else:
-            _advance(mining, Stage.PERSONS)
-
-
-def _stage_scores(mining: VideoMining) -> None:
-    from workers.detection.base import shot_has_person
-
-    youtube, web = latest_classifiers()
-    frames = _analysis_frames(mining.video)
-    person_shots = [s for s in Shot.objects.filter(video=mining.video) if shot_has_person(s.person_score or 0.0)]
-    blobs = {}
-    for shot in person_shots:
-        times = compute.candidate_times(shot)
-        if youtube is None or web is None:  # no classifiers yet: times only; sampling falls back to Random
-            blobs[shot.pk] = _npz(times=np.asarray(times))
-            continue
-        scored = compute.score_candidates(
-            frames=frames, times=times, predict_youtube=_classifier(youtube.file.path).predict_proba,
-            # SLAC eq. 1 compares conv features: the last conv block, global-average-pooled (1280-d).
-            predict_google=_classifier(web.file.path).predict_proba, embed=_backbone().embed,
-        )
-        blobs[shot.pk] = _npz(times=scored.times, p_youtube=scored.p_youtube.astype(np.float32),
-                              p_google=scored.p_google.astype(np.float32), features=scored.features.astype(np.float32))
-    with transaction.atomic():
-        for shot in person_shots:
-            shot.candidates = blobs[shot.pk]
-        Shot.objects.bulk_update(person_shots, ["candidates"])
-        _advance(mining, Stage.SCORES)
-
-
-def _npz(**arrays: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def strategy_for(video: Video) -> str:
-    project = video.project
-    return project.sampling_training if video.subset == Video.Subset.TRAINING else project.sampling_evaluation
-
-
-def _stage_sample(mining: VideoMining) -> None:
-    """HACS §3.3.2 / SLAC §3.6 sampling over the candidate frames of the video's person shots."""
-    from workers.detection.base import shot_has_person
-    from workers.sampling import CandidateFrames, sample_clips
-    from workers.shots import Shot as ShotSpan
-
-    video = mining.video
-    shots = list(Shot.objects.filter(video=video))
-    spans = [ShotSpan(index=s.index, start=s.start, end=s.end) for s in shots]
-    person = [s for s in shots if shot_has_person(s.person_score or 0.0) and s.candidates is not None]
-    parts = [np.load(io.BytesIO(bytes(s.candidates))) for s in person]
-    times = np.concatenate([p["times"] for p in parts]) if parts else np.zeros(0)
-    strategy = strategy_for(video)
-    scored = bool(parts) and all("p_youtube" in p for p in parts)
-    if not scored:
-        strategy = "random"  # no trained classifiers yet: the scores the other strategies need do not exist
-    n = len(times)
-    names = class_names()
-    class_index = names.index(video.query_class.name) if video.query_class.name in names else 0
-    candidates = CandidateFrames.from_shots(
-        times=times, shots=spans,
-        p_youtube=np.concatenate([p["p_youtube"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
-        p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
-        features=np.concatenate([p["features"] for p in parts]) if scored else np.ones((n, 1)),
-    )
-    num = None if strategy != "random" else video.project.clips_per_video
-    picked = sample_clips(candidates=candidates, class_index=class_index, strategy=strategy, seed=video.pk,
-                          num_samples=num, video_duration=video.duration) if n else []
-    spans_out = [ClipSpan(start=round(c.start, 3), end=round(c.end, 3), method=str(c.method),
-                          scores={k: float(v) for k, v in c.scores.items()}) for c in picked]
-    from backend.clips.services import video_candidates_create
-
-    with transaction.atomic():
-        # Mined candidates replace the uniform random ones nobody has labelled yet
-        # (also the clips of an earlier round, when active learning re-samples a video nobody has labelled).
-        _clips_delete(Clip.objects.filter(video=video, label_count=0, lease_count=0, gold__isnull=True,
-                                          example_roles__isnull=True).exclude(method=Clip.Method.IMPORTED))
-        created = video_candidates_create(video=video, spans=spans_out)
-        fault_point("mining.sample.before_commit")  # tests/faults: a worker killed here redoes the stage
-        from backend.mining.models import LearningRound
-
-        current = LearningRound.objects.order_by("-number").first()
-        if current is not None:
-            Clip.objects.filter(pk__in=[c.pk for c in created]).update(learning_round=current)
-        _advance(mining, Stage.SAMPLE, strategy=strategy)
-
-
-def _stage_done(mining: VideoMining) -> None:
-    _cache_path(mining.video).unlink(missing_ok=True)
-    _advance(mining, Stage.DONE)
-
-
-def external_dedup(*, features: np.ndarray, classes: list[str], mapping: dict[str, list[str]],
-                   threshold: float | None = None) -> list[int]:
-    """Remove our videos that match another dataset's validation/test videos (SLAC §3.4, external de-dup).
-
-    `features`/`classes`: the other dataset's per-video mean features and their class names; `mapping`: its class
-    → our similar classes. Only our videos whose features exist (mined past the features stage) are compared.
-    Returns the ids of the videos removed.
-    """
-    from workers.dedup import match_external
-
-    if len(features) != len(classes):
-        raise ValueError(f"{len(features)} feature rows but {len(classes)} class names")
-    threshold = settings.DEDUP_THRESHOLD if threshold is None else threshold
-    ours_to_theirs: dict[str, list[int]] = {}
-    for theirs, ours in mapping.items():
-        rows = [i for i, c in enumerate(classes) if c == theirs]
-        for name in ours:
-            ours_to_theirs.setdefault(name, []).extend(rows)
-    removed = []
-    for name, rows in ours_to_theirs.items():
-        candidates = list(VideoMining.objects.filter(video__query_class__name=name, feature__isnull=False)
-                          .exclude(stage=Stage.REMOVED).select_related("video"))
-        if not candidates or not rows:
-            continue
-        mine = np.stack([from_bytes(m.feature) for m in candidates])
-        hits = match_external(features=mine, external_features=features[sorted(set(rows))], threshold=threshold)
-        for mining, hit in zip(candidates, hits, strict=True):
-            if hit:
-                _remove(mining, reason="external duplicate")
-                removed.append(mining.video_id)
-    return removed
+    for job_id in Job.objects.filter(video_id=video_id, kind="mine").values_list("pk", flat=True):
+        job_update(job_id, state=Job.State.FAILED, message=error[:2000])  # its stage stays: where it failed

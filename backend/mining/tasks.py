@@ -5,8 +5,8 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from backend.catalog.models import Job
-from backend.config.celery import task_publish
+from backend.core.jobs import job_create, job_done, job_failed, job_running, job_update
+from backend.core.tasks import task_publish
 from backend.mining.models import Stage
 
 log = logging.getLogger("actionloom.mining")
@@ -37,21 +37,19 @@ def classifier_train_task(self, job_id: int, kind: str, folder: str | None = Non
 
     from backend.mining.training import classifier_train
 
-    job = Job.objects.get(pk=job_id)
-    Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, stage="training")
+    job_running(job_id, stage="training")
 
     def progress(fraction: float) -> None:
-        Job.objects.filter(pk=job_id).update(progress=float(fraction))
+        job_update(job_id, progress=float(fraction))
 
     try:
         record = classifier_train(kind=kind, folder=Path(folder) if folder else None, epochs=epochs,
                                   progress=progress)
     except Exception as exc:
         log.exception("training %s failed", kind)
-        Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, message=f"{type(exc).__name__}: {exc}")
+        job_failed(job_id, message=f"{type(exc).__name__}: {exc}")
         return
-    Job.objects.filter(pk=job_id).update(state=Job.State.DONE, progress=1.0,
-                                         message=f"{record} (validation accuracy {record.val_accuracy:.1%})")
+    job_done(job_id, message=f"{record} (validation accuracy {record.val_accuracy:.1%})")
 
 
 @shared_task(bind=True, acks_late=True)
@@ -59,18 +57,17 @@ def learning_round_task(self, job_id: int | None = None, epochs: int = 4) -> Non
     """Active learning (issue 6): also run on a schedule by Celery beat (settings.CELERY_BEAT_SCHEDULE)."""
     from backend.mining.learning import learning_round_run
 
-    job = Job.objects.get(pk=job_id) if job_id else Job.objects.create(kind="retrain")
-    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, stage="training")
+    job_id = job_id or job_create(kind="retrain").pk
+    job_running(job_id, stage="training")
 
     def progress(fraction: float) -> None:
-        Job.objects.filter(pk=job.pk).update(progress=float(fraction))
+        job_update(job_id, progress=float(fraction))
 
     try:
         round_ = learning_round_run(epochs=epochs, progress=progress)
     except Exception as exc:
         log.exception("active-learning round failed")
-        Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, message=f"{type(exc).__name__}: {exc}")
+        job_failed(job_id, message=f"{type(exc).__name__}: {exc}")
         return
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.DONE, progress=1.0,
-        message=f"round {round_.number}: {round_.training_clips} clips, {round_.videos_resampled} videos re-sampled")
+    job_done(job_id, message=f"round {round_.number}: {round_.training_clips} clips, "
+                             f"{round_.videos_resampled} videos re-sampled")

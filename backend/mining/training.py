@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 
 from backend.mining.models import ClassifierModel, Shot, Stage, VideoMining
-from backend.mining.services import _analysis_frames, class_names
+from backend.mining.services import class_names
+from backend.mining.stages import _analysis_frames
 from workers import mining as compute
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}

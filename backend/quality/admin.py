@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from backend.quality.models import AnnotatorGroup, GoldAnswer, SendBack
+from backend.catalog.models import AnnotatorGroup
+from backend.clips.models import GoldAnswer
+from backend.quality.models import SendBack
 
 
 @admin.register(AnnotatorGroup)

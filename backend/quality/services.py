@@ -1,21 +1,26 @@
-"""Quality writes: clarifications and their acknowledgements. (Send-back lives with the labels it changes.)"""
+"""Quality writes: sending an annotator's work of a class back (the labels' owners revoke them; quality records it)."""
 
-from django.db import IntegrityError, transaction
+from __future__ import annotations
 
-from backend.catalog.models import ActionClass, Clarification, ClarificationAck
+from django.db import transaction
 
-
-def clarification_post(*, admin, action_class: ActionClass, text: str) -> Clarification:
-    """Add a clarification to a class guideline; every annotator of the class must acknowledge it."""
-    text = text.strip()
-    if not text:
-        raise ValueError("a clarification needs some text")
-    return Clarification.objects.create(action_class=action_class, text=text[:5000], author=admin)
+from backend.catalog.models import ActionClass
+from backend.clips.services import clip_labels_revoke
+from backend.quality.models import SendBack
+from backend.segments.services import segment_annotations_revoke
 
 
-def clarification_ack(*, user, clarification: Clarification) -> None:
-    try:
-        with transaction.atomic():
-            ClarificationAck.objects.get_or_create(clarification=clarification, user=user)
-    except IntegrityError:  # a double click raced itself: the ack exists, which is all we want
-        pass
+def clip_labels_send_back(*, annotator, action_class: ActionClass, admin) -> int:
+    """Revoke an annotator's clip labels of a class so the clips go back to the queue; record who did it."""
+    with transaction.atomic():
+        count = clip_labels_revoke(annotator=annotator, action_class=action_class)
+        SendBack.objects.create(annotator=annotator, action_class=action_class, admin=admin, labels_revoked=count)
+    return count
+
+
+def segment_annotations_send_back(*, annotator, action_class: ActionClass, admin) -> int:
+    """Revoke an annotator's submitted segment annotations of a class (the videos go back); record it."""
+    with transaction.atomic():
+        count = segment_annotations_revoke(annotator=annotator, action_class=action_class)
+        SendBack.objects.create(annotator=annotator, action_class=action_class, admin=admin, labels_revoked=count)
+    return count

@@ -6,20 +6,16 @@ media by the video's random storage key; a gold video's task has the same fields
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.catalog.models import ActionClass, Job, Project, Video
-from backend.clips.api import media_url, queue_error_response
-from backend.clips.services import QueueError
-from backend.exports import activitynet
-from backend.quality.models import AnnotatorGroup
+from backend.catalog.access import annotator_classes
+from backend.catalog.models import ActionClass, Project
+from backend.core.media import media_url
 from backend.segments import media, proposals, selectors, services
 from backend.segments.models import SegmentAnnotation, SegmentVideo
 
@@ -47,14 +43,13 @@ class SegmentQueueListApi(APIView):
     @extend_schema(responses=dict)
     def get(self, request):
         out = []
-        for group in AnnotatorGroup.objects.filter(members=request.user).select_related("project"):
-            for cls in group.classes.order_by("name"):
-                waiting = services.segment_queue_waiting(annotator=request.user, project=group.project,
-                                                         action_class=cls)
-                open_task = services.segment_task_open(annotator=request.user, project=group.project,
-                                                       action_class=cls, kind=SegmentAnnotation.Kind.REGULAR)
-                out.append({"project": group.project_id, "project_name": group.project.name, "action_class": cls.pk,
-                            "name": cls.name, "waiting": waiting, "in_progress": open_task is not None})
+        for queue in annotator_classes(request.user):
+            project, cls = queue.project, queue.action_class
+            waiting = services.segment_queue_waiting(annotator=request.user, project=project, action_class=cls)
+            open_task = services.segment_task_open(annotator=request.user, project=project, action_class=cls,
+                                                   kind=SegmentAnnotation.Kind.REGULAR)
+            out.append({"project": project.pk, "project_name": project.name, "action_class": cls.pk,
+                        "name": cls.name, "waiting": waiting, "in_progress": open_task is not None})
         return Response(out)
 
 
@@ -70,15 +65,12 @@ class SegmentTaskNextApi(APIView):
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        try:
-            if data.validated_data["mode"] == "gold":
-                if not request.user.is_staff:
-                    return Response({"detail": "gold mode is for admins"}, status=status.HTTP_403_FORBIDDEN)
-                task = services.segment_gold_task_next(admin=request.user, project=project, action_class=action_class)
-            else:
-                task = services.segment_task_next(annotator=request.user, project=project, action_class=action_class)
-        except QueueError as exc:
-            return queue_error_response(exc)
+        if data.validated_data["mode"] == "gold":
+            if not request.user.is_staff:
+                return Response({"detail": "gold mode is for admins"}, status=status.HTTP_403_FORBIDDEN)
+            task = services.segment_gold_task_next(admin=request.user, project=project, action_class=action_class)
+        else:
+            task = services.segment_task_next(annotator=request.user, project=project, action_class=action_class)
         return Response(task_payload(task, request))
 
 
@@ -103,10 +95,7 @@ class SegmentDraftApi(APIView):
         draft = dict(data.validated_data)
         if len(str(draft)) > MAX_DRAFT_BYTES:
             return Response({"detail": "draft too large"}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft)
-        except QueueError as exc:
-            return queue_error_response(exc)
+        task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft)
         return Response({"saved_at": task.draft_saved_at.isoformat(),
                          "expires_at": task.expires_at.isoformat() if task.expires_at else None})
 
@@ -139,10 +128,7 @@ class SegmentSubmitApi(APIView):
     def post(self, request, task_uid):
         data = self.SegmentSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.segment_task_submit(annotator=request.user, task_uid=task_uid, **data.validated_data)
-        except QueueError as exc:
-            return queue_error_response(exc)
+        result = services.segment_task_submit(annotator=request.user, task_uid=task_uid, **data.validated_data)
         return Response({"stored": result.stored, "already_submitted": result.already_submitted})
 
 
@@ -156,10 +142,7 @@ class SegmentRejectApi(APIView):
     def post(self, request, task_uid):
         data = self.SegmentRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.segment_task_reject(annotator=request.user, task_uid=task_uid, **data.validated_data)
-        except QueueError as exc:
-            return queue_error_response(exc)
+        result = services.segment_task_reject(annotator=request.user, task_uid=task_uid, **data.validated_data)
         return Response({"stored": result.stored, "already_submitted": result.already_submitted})
 
 
@@ -202,18 +185,6 @@ class SegmentEnqueueApi(APIView):
                         status=status.HTTP_202_ACCEPTED)
 
 
-class SegmentMediaJobApi(APIView):
-    """Poll a segment media job queued by SegmentEnqueueApi: state, stage and progress (0..1)."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(responses=dict)
-    def get(self, request, job_id):
-        job = get_object_or_404(Job, pk=job_id, kind=media.JOB_KIND)
-        return Response({"id": job.pk, "video": job.video_id, "state": job.state, "stage": job.stage,
-                         "progress": job.progress, "message": job.message})
-
-
 class SegmentFinalPickApi(APIView):
     permission_classes = [IsAdminUser]
 
@@ -226,46 +197,5 @@ class SegmentFinalPickApi(APIView):
         data.is_valid(raise_exception=True)
         video = get_object_or_404(SegmentVideo, pk=segment_video_id)
         annotation = get_object_or_404(SegmentAnnotation, pk=data.validated_data["annotation"])
-        try:
-            video = services.segment_final_pick(segment_video=video, annotation=annotation)
-        except QueueError as exc:
-            return queue_error_response(exc)
+        video = services.segment_final_pick(segment_video=video, annotation=annotation)
         return Response({"segment_video": video.pk, "final": video.final_id})
-
-
-class SegmentSendBackApi(APIView):
-    permission_classes = [IsAdminUser]
-
-    class SegmentSendBackInputSerializer(serializers.Serializer):
-        action_class = serializers.IntegerField()
-
-    @extend_schema(request=SegmentSendBackInputSerializer, responses=dict)
-    def post(self, request, user_id):
-        data = self.SegmentSendBackInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        annotator = get_object_or_404(get_user_model(), pk=user_id)
-        action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"])
-        count = services.segment_annotations_send_back(annotator=annotator, action_class=action_class,
-                                                       admin=request.user)
-        return Response({"annotations_sent_back": count})
-
-
-class SegmentsExportApi(APIView):
-    """ActivityNet JSON of the project's segments, streamed; ``?report=rejected`` gives the rejected videos."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(parameters=[OpenApiParameter("subset", enum=list(Video.Subset.values)),
-                               OpenApiParameter("report", enum=["rejected"])],
-                   responses={(200, "application/json"): dict})
-    def get(self, request, project_id):
-        project = get_object_or_404(Project, pk=project_id)
-        subset = request.query_params.get("subset") or None
-        if subset and subset not in Video.Subset.values:
-            return Response({"detail": f"subset must be one of {', '.join(Video.Subset.values)}"}, status=400)
-        rejected = request.query_params.get("report") == "rejected"
-        chunks = (activitynet.stream_rejected if rejected else activitynet.stream)(project=project, subset=subset)
-        response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
-        name = f"segments_{project.pk}{'_' + subset if subset else ''}{'.rejected' if rejected else ''}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response

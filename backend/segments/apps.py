@@ -5,3 +5,13 @@ class SegmentsConfig(AppConfig):
     name = "backend.segments"
     label = "segments"
     verbose_name = "Segments (timeline tool)"
+
+    def ready(self) -> None:
+        from backend.core.tasks import requeue_register
+
+        requeue_register("segment media", "backend.segments.media.segment_media_requeue_pending")
+
+        from backend.mining.signals import classifiers_retrained
+        from backend.segments.proposals import classifiers_retrained_receiver
+
+        classifiers_retrained.connect(classifiers_retrained_receiver, dispatch_uid="segments.classifiers_retrained")

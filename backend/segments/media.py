@@ -11,9 +11,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from backend.catalog.models import ActionClass, Job, Project, Video
+from backend.catalog.models import ActionClass, Project, Video
 from backend.catalog.storage import store_at_key, video_local_path
-from backend.config.celery import task_publish, task_publish_on_commit
+from backend.core.jobs import job_create, job_done, job_failed, job_running
+from backend.core.models import Job
+from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.segments.models import SegmentVideo
 from backend.segments.services import segment_settings_get
 from workers import proxy
@@ -59,7 +61,7 @@ def segment_media_queue(*, segment_video: SegmentVideo) -> Job:
     from backend.segments.tasks import segment_media_make_task
 
     SegmentVideo.objects.filter(pk=segment_video.pk).update(media_state=SegmentVideo.MediaState.PENDING)
-    job = Job.objects.create(kind=JOB_KIND, video_id=segment_video.video_id, stage="queued")
+    job = job_create(kind=JOB_KIND, video_id=segment_video.video_id)
     task_publish_on_commit(segment_media_make_task, segment_video.pk, job.pk)
     return job
 
@@ -74,11 +76,6 @@ def segment_media_requeue_pending() -> int:
     return sum(task_publish(segment_media_make_task, pk) for pk in pending) + segment_proposals_requeue_pending()
 
 
-def _job_update(job_id: int | None, **fields) -> None:
-    if job_id:
-        Job.objects.filter(pk=job_id).update(**fields)
-
-
 def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> SegmentVideo:
     """Encode and store a video's proxy and sprite. Idempotent: a video whose media is ready is left alone.
 
@@ -86,21 +83,21 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
     """
     segment_video = SegmentVideo.objects.select_related("video").get(pk=segment_video_id)
     if segment_video.media_state == SegmentVideo.MediaState.READY and segment_video.proxy:
-        _job_update(job_id, state=Job.State.DONE, stage="already ready", progress=1.0)
+        job_id and job_done(job_id, stage="already ready")
         return segment_video
-    _job_update(job_id, state=Job.State.RUNNING, stage="encoding proxy and sprite", progress=0.1)
+    job_id and job_running(job_id, stage="encoding proxy and sprite", progress=0.1)
     with tempfile.TemporaryDirectory() as tmp:
         source = video_local_path(segment_video.video, Path(tmp))
         out_video, out_sprite = Path(tmp) / "proxy.mp4", Path(tmp) / "sprite.jpg"
         result = proxy.make_proxy(source=source, out_video=out_video, out_sprite=out_sprite)
-        _job_update(job_id, stage="storing", progress=0.9)
+        job_id and job_running(job_id, stage="storing", progress=0.9)
         with transaction.atomic():
             # Two runs at once (a re-sent message) or a run killed mid-way: the row lock lets one store, under the
             # video's one generated key, replacing what a killed run left there.
             segment_video = SegmentVideo.objects.select_for_update(of=("self",)).select_related("video").get(
                 pk=segment_video_id)
             if segment_video.media_state == SegmentVideo.MediaState.READY and segment_video.proxy:
-                _job_update(job_id, state=Job.State.DONE, stage="already ready", progress=1.0)
+                job_id and job_done(job_id, stage="already ready")
                 return segment_video
             store_at_key(segment_video.proxy, "proxy.mp4", out_video)
             store_at_key(segment_video.sprite, "sprite.jpg", out_sprite)
@@ -116,11 +113,11 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
             from backend.segments.proposals import segment_proposals_queue
 
             segment_proposals_queue(segment_video=segment_video)
-    _job_update(job_id, state=Job.State.DONE, stage="ready", progress=1.0)
+    job_id and job_done(job_id, stage="ready")
     log.info("segment media ready for %s (%.1f s, %.3f fps)", segment_video.video, result.duration, result.fps)
     return segment_video
 
 
 def segment_media_failed(*, segment_video_id: int, job_id: int | None, message: str) -> None:
     SegmentVideo.objects.filter(pk=segment_video_id).update(media_state=SegmentVideo.MediaState.FAILED)
-    _job_update(job_id, state=Job.State.FAILED, stage="failed", message=message[:2000])
+    job_id and job_failed(job_id, message=message)

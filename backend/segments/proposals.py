@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from backend.catalog.models import Project
-from backend.config.celery import task_publish, task_publish_on_commit
+from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import ClassifierModel
 from backend.mining.services import latest_classifiers
 from backend.segments.models import (
@@ -374,3 +374,8 @@ def check_suggestion_decisions(*, task: SegmentAnnotation, decisions: dict | Non
     adjusted = ids("adjusted") & accepted
     dismissed = ids("dismissed") - accepted
     return {"accepted": sorted(accepted), "adjusted": sorted(adjusted), "dismissed": sorted(dismissed)}
+
+
+def classifiers_retrained_receiver(sender, **kwargs) -> None:
+    """Mining trained new classifiers (mining's `classifiers_retrained`): re-score the timeline's suggestions."""
+    segment_proposals_enqueue()

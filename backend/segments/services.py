@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from backend.catalog.access import check_work_access
 from backend.catalog.models import ActionClass, Project
-from backend.clips.services import QueueError, check_clarifications_acknowledged, check_queue_access
-from backend.quality.models import SendBack
+from backend.clips.services import QueueError
 from backend.segments.models import Segment, SegmentAnnotation, SegmentSettings, SegmentVideo
 from backend.segments.selectors import default_final
 
@@ -126,8 +126,7 @@ def segment_task_next(*, annotator, project: Project, action_class: ActionClass,
     one with the project's segment gold rate, only while regular work remains (a queue of gold alone would show what
     it is). A lease that ran out with a draft on it comes back to the same annotator first, draft and all.
     """
-    check_queue_access(user=annotator, project=project, action_class=action_class)
-    check_clarifications_acknowledged(user=annotator, action_class=action_class)
+    check_work_access(user=annotator, project=project, action_class=action_class)
     segment_tasks_release_expired()
     existing = segment_task_open(annotator=annotator, project=project, action_class=action_class,
                                  kind=SegmentAnnotation.Kind.REGULAR)
@@ -331,8 +330,11 @@ def segment_final_pick(*, segment_video: SegmentVideo, annotation: SegmentAnnota
     return video
 
 
-def segment_annotations_send_back(*, annotator, action_class: ActionClass, admin) -> int:
-    """Deactivate an annotator's segment annotations of a class; their videos go back to the queue. Returns how many."""
+def segment_annotations_revoke(*, annotator, action_class: ActionClass) -> int:
+    """Deactivate an annotator's segment annotations of a class; their videos go back to the queue. Returns how many.
+
+    Called by quality's send-back (which records it); runs in the caller's transaction or its own.
+    """
     with transaction.atomic():
         tasks = SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
                                                  segment_video__action_class=action_class, active=True, status__in=DONE)
@@ -346,5 +348,4 @@ def segment_annotations_send_back(*, annotator, action_class: ActionClass, admin
             if video.is_gold:
                 video.is_open = False
             video.save(update_fields=["annotation_count", "is_open", "final"])
-        SendBack.objects.create(annotator=annotator, action_class=action_class, admin=admin, labels_revoked=count)
     return count

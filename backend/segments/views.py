@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
+from backend.catalog.access import annotator_can_label
 from backend.catalog.models import ActionClass, Project
-from backend.clips.services import annotator_can_label
 from backend.segments.models import SegmentAnnotation
 
 

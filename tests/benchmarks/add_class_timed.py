@@ -48,8 +48,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
     from skimage import data
 
-    from backend.catalog.class_setup import class_setup_minutes
     from backend.catalog.models import ActionClass, ClassSetup, Project
+    from backend.curation.class_setup import class_setup_minutes
     from tests.benchmarks.browser import chromium_path, log_in
     from workers.media import make_motion_video
 

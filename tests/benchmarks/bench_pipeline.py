@@ -57,7 +57,8 @@ def main() -> None:
     from backend.catalog.models import ActionClass, Project
     from backend.catalog.services import taxonomy_load, video_ingest
     from backend.mining.models import Stage, VideoMining
-    from backend.mining.services import _cache_path, stage_run
+    from backend.mining.stages import _cache_path
+    from backend.mining.services import stage_run
     from backend.mining.training import classifier_train
 
     call_command("migrate", verbosity=0)

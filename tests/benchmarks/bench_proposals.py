@@ -86,7 +86,7 @@ def ground_truth(plan) -> list[tuple[float, float]]:
 def make_videos(tmp: Path, *, count: int, seed: int, subset: str) -> list[dict]:
     from skimage import data
 
-    from backend.catalog.management.commands.seed_demo import DEMO
+    from backend.demo.management.commands.seed_demo import DEMO
     from tests.conftest import concat_videos
     from workers.media import make_motion_video
 
@@ -114,7 +114,7 @@ def web_image_folder(tmp: Path, seed: int) -> Path:
     """Random crops of the demo photos, one folder per class as the demo labels them, and background/."""
     from skimage import data, io
 
-    from backend.catalog.management.commands.seed_demo import DEMO
+    from backend.demo.management.commands.seed_demo import DEMO
 
     rng = np.random.default_rng(seed)
     positive = {name: {p for p, _, shows in shots if shows} for name, _, shots in DEMO}
@@ -322,8 +322,7 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     from django.contrib.auth import get_user_model
     from playwright.sync_api import sync_playwright
 
-    from backend.catalog.models import ActionClass, Project
-    from backend.quality.models import AnnotatorGroup
+    from backend.catalog.models import ActionClass, AnnotatorGroup, Project
     from backend.segments.models import SegmentAnnotation, SegmentProposalHead, SegmentSettings
     from tests.benchmarks.browser import chromium_path, log_in
 

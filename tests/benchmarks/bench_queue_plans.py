@@ -40,8 +40,7 @@ def open_class(class_name: str, annotators: int, gold_share: float):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from backend.catalog.models import ActionClass, Project
-    from backend.quality.models import AnnotatorGroup
+    from backend.catalog.models import ActionClass, AnnotatorGroup, Project
 
     project = Project.objects.get(name="HACS")
     cls = ActionClass.objects.get(name=class_name)

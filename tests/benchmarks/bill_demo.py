@@ -33,8 +33,8 @@ ANNOTATORS = [("annotator1", "actionloom-1"), ("annotator2", "actionloom-2"), ("
 
 def truth_by_video() -> dict[str, bool]:
     """external_id -> does the video show its class's action (as seed_demo made it)."""
-    from backend.catalog.management.commands.seed_demo import DEMO
     from backend.catalog.models import ActionClass
+    from backend.demo.management.commands.seed_demo import DEMO
 
     out = {}
     for class_name, _definition, videos in DEMO:

@@ -53,9 +53,8 @@ def prepare(*, classes: int, clips_per_class: int, annotators: int, gold_share: 
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
-    from backend.catalog.models import ActionClass, Project
+    from backend.catalog.models import ActionClass, AnnotatorGroup, Project
     from backend.catalog.services import taxonomy_load
-    from backend.quality.models import AnnotatorGroup
 
     if not ActionClass.objects.exists():
         taxonomy_load()

@@ -5,8 +5,7 @@ import pytest
 from backend.catalog.models import ClarificationAck
 from backend.catalog.services import video_ingest
 from backend.clips import services
-from backend.clips.models import Label
-from backend.quality.models import GoldAnswer
+from backend.clips.models import GoldAnswer, Label
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from backend.catalog.class_setup import (
+from backend.catalog.access import annotator_can_label
+from backend.catalog.models import ActionClass, ClassSetup, GuidelineExample
+from backend.curation.class_setup import (
     FIRST_OWN_NODE_ID,
     ClassSetupError,
     class_setup_example,
@@ -16,8 +18,6 @@ from backend.catalog.class_setup import (
     class_setup_start,
     class_setup_step_done,
 )
-from backend.catalog.models import ActionClass, ClassSetup, GuidelineExample
-from backend.clips import services as clip_services
 from tests.factories import ActionClassFactory, ClipFactory, GroupFactory, ProjectFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_the_new_class_is_a_leaf_under_its_parent_with_a_guideline_and_the_group
     assert (cls.parent, cls.is_leaf, cls.node_id >= FIRST_OWN_NODE_ID) == (area, True, True)
     assert cls.guideline.definition == "" and group.classes.filter(pk=cls.pk).exists()
     # the annotators of the group can label it at once (no clip yet: the queue is there, empty)
-    assert clip_services.annotator_can_label(user=annotators[0], project=project, action_class=cls)
+    assert annotator_can_label(user=annotators[0], project=project, action_class=cls)
     assert list(setup.step_done_at) == ["class"]
 
 

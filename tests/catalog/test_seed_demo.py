@@ -5,8 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from backend.catalog.models import ActionClass, GuidelineExample, Project
-from backend.clips.models import Clip
-from backend.quality.models import GoldAnswer
+from backend.clips.models import Clip, GoldAnswer
 from backend.segments.models import SegmentVideo
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,11 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from backend.catalog.access import clarification_ack
 from backend.catalog.models import Clarification, Project
 from backend.clips import services
 from backend.clips.models import Clip, ConsensusResult, Label, Page
-from backend.quality.services import clarification_ack
+from backend.quality.services import clip_labels_send_back
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,7 @@ def test_send_back_reopens_the_clips_and_removes_their_consensus(annotators, pro
     for user in annotators[:3]:
         next_and_submit(user, project, action_class)
     assert ConsensusResult.objects.count() == 2
-    revoked = services.labels_send_back(annotator=annotators[1], action_class=action_class, admin=admin_user)
+    revoked = clip_labels_send_back(annotator=annotators[1], action_class=action_class, admin=admin_user)
     assert revoked == 2
     assert ConsensusResult.objects.count() == 0
     assert all(c.is_open and c.label_count == 2 for c in Clip.objects.filter(pk__in=[c.pk for c in clips]))

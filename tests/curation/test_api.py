@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from backend.catalog.models import Job
 from backend.clips.models import ConsensusResult
+from backend.core.models import Job
 from backend.curation.models import Curation
 from tests.curation.conftest import positive_clip
 from tests.factories import ActionClassFactory, ClipFactory, ProjectFactory, UserFactory, VideoFactory

@@ -7,7 +7,7 @@ import pytest
 from django.core.files import File
 from django.core.management import call_command
 
-from backend.catalog.models import Job
+from backend.core.models import Job
 from backend.curation import services
 from backend.curation.models import Curation
 from backend.curation.tasks import human_centric_score_task
@@ -136,8 +136,8 @@ def test_a_reset_score_is_queued_again_without_all(project):
 
 
 def test_clips_left_pending_by_a_lost_message_are_queued_again_once_at_worker_start(make_clips, monkeypatch):
-    from backend.catalog.models import Job
     from backend.config.celery import requeue_pending_on_worker_start
+    from backend.core.models import Job
     from backend.curation import tasks
     from backend.curation.models import Curation
     from backend.curation.services import JOB_KIND

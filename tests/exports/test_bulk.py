@@ -6,9 +6,8 @@ from django.core.management import CommandError, call_command
 
 from backend.catalog.models import ActionClass, Video
 from backend.catalog.services import taxonomy_load
-from backend.clips.models import Clip, ConsensusResult
+from backend.clips.models import Clip, ConsensusResult, GoldAnswer
 from backend.exports import hacs
-from backend.quality.models import GoldAnswer
 from tests.factories import ClipFactory, ProjectFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.core.management import CommandError, call_command
 from backend.catalog.models import ActionClass, Video
 from backend.catalog.services import taxonomy_load
 from backend.clips import services
-from backend.clips.models import Clip, ConsensusResult
-from backend.quality.models import GoldAnswer
+from backend.clips.models import Clip, ConsensusResult, GoldAnswer
 from tests.factories import ClipFactory, ProjectFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings as django_settings
 from django.db import connection
 
-from backend.config.faults import fault_marker_pids
+from backend.core.faults import fault_marker_pids
 
 ROOT = Path(__file__).resolve().parents[2]
 

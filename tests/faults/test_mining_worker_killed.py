@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.catalog.models import ActionClass, Job
+from backend.catalog.models import ActionClass
 from backend.catalog.services import taxonomy_load, video_ingest
 from backend.clips.models import Clip
+from backend.core.models import Job
 from backend.mining.models import Shot, Stage, VideoMining
 from tests.faults.harness import marker_pid, start_worker, wait_for
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.catalog.models import Job
 from backend.catalog.services import taxonomy_load, video_ingest
 from backend.clips import services
 from backend.clips.models import Clip
+from backend.core.models import Job
 from backend.mining.models import Stage, VideoMining
 from tests.factories import GroupFactory, UserFactory
 

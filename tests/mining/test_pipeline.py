@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.catalog.models import ActionClass, Job
+from backend.catalog.models import ActionClass
 from backend.catalog.services import video_ingest
 from backend.clips.models import Clip
+from backend.core.models import Job
 from backend.mining.models import ClassifierModel, Shot, Stage, VideoMining
 from backend.mining.services import stage_run
 

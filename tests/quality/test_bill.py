@@ -18,7 +18,7 @@ def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_u
             Label.objects.create(clip=clip, annotator=user, value=1, seconds_spent=8.0)
         ConsensusResult.objects.create(clip=clip, value=1, mode="fixed", n_labels=3, unanimous=True)
     # one gold clip with 3 labels (8 s each): quality control, 3 of the 15 labels; one clip labelled once, undecided
-    from backend.quality.models import GoldAnswer
+    from backend.clips.models import GoldAnswer
 
     GoldAnswer.objects.create(clip=clips[4], value=1, author=admin_user)
     for user in annotators[:3]:

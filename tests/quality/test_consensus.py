@@ -1,6 +1,6 @@
 import pytest
 
-from backend.quality.consensus import ADAPTIVE, FIXED, decide
+from backend.clips.consensus import ADAPTIVE, FIXED, decide
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.quality.consensus import ADAPTIVE, FIXED, decide
+from backend.clips.consensus import ADAPTIVE, FIXED, decide
 from workers.consensus_models import dawid_skene, majority_vote, simulate
 
 

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from backend.clips.models import ConsensusResult, Label
-from backend.quality.consensus import FIXED, decide
-from backend.quality.dawid_skene import consensus_dawid_skene
-from backend.quality.models import GoldAnswer
+from backend.clips.consensus import FIXED, decide
+from backend.clips.dawid_skene import consensus_dawid_skene
+from backend.clips.models import ConsensusResult, GoldAnswer, Label
 
 pytestmark = pytest.mark.django_db
 

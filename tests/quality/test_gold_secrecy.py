@@ -5,9 +5,8 @@ import re
 import pytest
 
 from backend.clips import services
-from backend.clips.models import Clip
+from backend.clips.models import Clip, GoldAnswer
 from backend.clips.services import clip_media_cut
-from backend.quality.models import GoldAnswer
 
 pytestmark = pytest.mark.django_db
 

@@ -215,7 +215,7 @@ PARAMS: dict[str, Callable[[World], object]] = {
 
 
 def _curation_job(w):
-    from backend.catalog.models import Job
+    from backend.core.models import Job
     from backend.curation.services import JOB_KIND
 
     return Job.objects.get_or_create(kind=JOB_KIND, message="the world's scoring job")[0]

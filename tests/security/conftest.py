@@ -12,10 +12,11 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from backend.catalog.models import ActionClass, Clarification, ClarificationAck, Guideline, Job, Project, Video
+from backend.catalog.models import ActionClass, Clarification, ClarificationAck, Guideline, Project, Video
 from backend.clips import services
-from backend.clips.models import Clip, ConsensusResult, Label, Page
-from backend.quality.models import GoldAnswer, SendBack
+from backend.clips.models import Clip, ConsensusResult, GoldAnswer, Label, Page
+from backend.core.models import Job
+from backend.quality.models import SendBack
 from tests.factories import ActionClassFactory, ClipFactory, GroupFactory, ProjectFactory, UserFactory, VideoFactory
 
 ROLES = ("anonymous", "member", "outsider", "admin")
@@ -105,7 +106,7 @@ def world(db, settings) -> World:
 
 
 def _class_setup(*, project, admin):
-    from backend.catalog.class_setup import class_setup_start
+    from backend.curation.class_setup import class_setup_start
 
     group = GroupFactory(project=project, members=[], classes=[])
     return class_setup_start(project=project, name="Juggling clubs", parent=None, group=group, created_by=admin,

@@ -15,8 +15,7 @@ import pytest
 from django.test import Client
 
 from backend.clips import services
-from backend.clips.models import Label
-from backend.quality.models import GoldAnswer
+from backend.clips.models import GoldAnswer, Label
 from tests.factories import UserFactory, VideoFactory
 from tests.security.authz import all_urls, fill, rule_for
 from tests.security.conftest import clip_with_key

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.catalog.models import Job
 from backend.catalog.services import video_ingest
+from backend.core.models import Job
 from backend.segments.media import segment_media_make, segment_videos_enqueue
 from backend.segments.models import SegmentVideo
 from tests.segments.media import decode_index

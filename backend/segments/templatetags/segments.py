@@ -2,7 +2,7 @@
 
 from django import template
 
-from backend.quality.models import AnnotatorGroup
+from backend.catalog.access import annotator_classes
 from backend.segments.models import SegmentAnnotation
 from backend.segments.services import segment_queue_waiting, segment_task_open
 
@@ -14,13 +14,9 @@ def segment_queues(context) -> list[dict]:
     user = context["request"].user
     if not user.is_authenticated:
         return []
-    out = []
-    for group in AnnotatorGroup.objects.filter(members=user).select_related("project"):
-        for cls in group.classes.order_by("name"):
-            out.append({
-                "project": group.project, "action_class": cls,
-                "waiting": segment_queue_waiting(annotator=user, project=group.project, action_class=cls),
-                "in_progress": segment_task_open(annotator=user, project=group.project, action_class=cls,
-                                                 kind=SegmentAnnotation.Kind.REGULAR) is not None,
-            })
-    return out
+    return [{
+        "project": q.project, "action_class": q.action_class,
+        "waiting": segment_queue_waiting(annotator=user, project=q.project, action_class=q.action_class),
+        "in_progress": segment_task_open(annotator=user, project=q.project, action_class=q.action_class,
+                                         kind=SegmentAnnotation.Kind.REGULAR) is not None,
+    } for q in annotator_classes(user)]

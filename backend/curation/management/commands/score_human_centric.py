@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from backend.catalog.models import Job
+from backend.core.models import Job
 from backend.curation.management.commands._common import class_arg, project_arg
 from backend.curation.services import human_centric_enqueue
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.mining.services import external_dedup
+from backend.mining.stages import external_dedup
 
 
 class Command(BaseCommand):

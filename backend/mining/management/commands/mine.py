@@ -6,12 +6,11 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from backend.catalog.models import Job, Video
+from backend.catalog.models import Video
 from backend.catalog.services import IngestError, action_class_resolve
-from backend.config.celery import task_publish
+from backend.core.models import Job
 from backend.mining.models import Stage, VideoMining
-from backend.mining.services import mining_start
-from backend.mining.tasks import mine_stage_task
+from backend.mining.services import mining_videos_start
 
 
 class Command(BaseCommand):
@@ -37,11 +36,7 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("no videos to mine")
             return
-        if restart:
-            VideoMining.objects.filter(video_id__in=ids).update(stage=Stage.QUEUED)
-        for video in Video.objects.filter(pk__in=ids):
-            mining_start(video=video)
-            task_publish(mine_stage_task, video.pk)
+        mining_videos_start(videos=Video.objects.filter(pk__in=ids), restart=restart)
         self.stdout.write(f"queued {len(ids)} video(s) for mining")
         if not no_wait:
             self._wait(ids, timeout)

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from backend.catalog.models import Job
+from backend.core.models import Job
 from backend.mining.models import ClassifierModel
 from backend.mining.tasks import classifier_train_task
 

@@ -1,153 +1,38 @@
-"""Bulk writing of checked HACS rows: a HACS-size file (1.55M clips, 504K videos) in one transaction.
-
-PostgreSQL: the checked rows stream through COPY into temporary staging tables; INSERT … SELECT then writes
-catalog_video, clips_clip and clips_consensusresult (or quality_goldanswer) with ON CONFLICT handling, chunk by
-chunk so the progress bar moves. SQLite (the embedded default): the same checks, then batched bulk_create. Both
-write the same rows as the row-by-row import they replace. Which of the two runs is decided in `clips_load`, the
-only place in the code that looks at the database vendor.
-
-The checks themselves are hacs.py's. What is checked here needs the whole file or the database: duplicate rows,
-a video given two subsets, gold rows of unknown videos, and a clip whose stored label the file contradicts.
-"""
+"""PostgreSQL: checked rows stream through COPY into staging tables, then INSERT … SELECT, chunk by chunk."""
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from backend.catalog.models import ActionClass, Project, Video
-from backend.clips.models import Clip, ConsensusResult
+from backend.catalog.models import Project, Video
+from backend.clips.models import Clip, ConsensusResult, GoldAnswer
+from backend.exports.bulk.shared import (
+    CHUNK,
+    _class_ids,
+    _label_conflict,
+    _publish_media_tasks,
+    _refuse_first,
+    _refuse_unknown_gold_videos,
+    _subset_conflict,
+    _Tally,
+    log,
+)
 from backend.exports.hacs import (
     MAX_REPORTED,
     ImportFileError,
     Problems,
     Row,
-    RowChecker,
     _youtube_url,
-    duplicate_lines,
-    records,
 )
-from backend.quality.models import GoldAnswer
-
-log = logging.getLogger("actionloom.exports")
-
-CHUNK = 50_000  # staging rows per INSERT … SELECT: small enough for a lively progress bar, big enough to be cheap
-BATCH = 2_000  # rows per bulk_create / IN (…) on SQLite
-
-
-def clips_import_file(*, path: Path, project: Project, gold: bool = False, author=None,
-                      progress: bool = False) -> dict:
-    """Check and import a HACS CSV/JSON file, streaming it: the rows are never all in memory (CSV).
-
-    Raises ImportFileError (nothing written) and UnicodeDecodeError for a file that is not UTF-8.
-    """
-    total = _count_lines(path) if progress else None
-    checker = RowChecker()
-    with path.open(encoding="utf-8-sig", newline="") as fh:  # -sig: a leading byte-order mark is dropped
-        return clips_load(rows=checker.rows(records(fh)), project=project, gold=gold, author=author,
-                          problems=checker.problems, total=total, progress=progress)
-
-
-def clips_load(*, rows: Iterable[Row], project: Project, gold: bool = False, author=None,
-               problems: Problems | None = None, total: int | None = None, progress: bool = False) -> dict:
-    """Write checked rows in one transaction: videos by external id, clips, consensus (or gold) answers.
-
-    `rows` may be a stream whose checker reports into `problems`: they are raised (nothing written) once the
-    stream is consumed. Returns counts: rows, videos (new), clips (new), unchanged (already there, same label).
-    """
-    problems = problems or Problems()
-    bar = tqdm(total=total, unit=" rows", desc="checking", disable=not progress, file=sys.stderr, mininterval=0.5)
-    try:
-        if connection.vendor == "postgresql":
-            return _PostgresLoad(project=project, gold=gold, author=author, bar=bar, progress=progress).run(
-                rows, problems)
-        return _BatchedLoad(project=project, gold=gold, author=author, bar=bar).run(rows, problems)
-    finally:
-        bar.close()
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as fh:
-        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1)
-
-
-# --- what both loaders share --------------------------------------------------------------------------------
-
-
-class _Video:
-    """What the file says about one video: its first row's subset and class, the latest clip end, rows."""
-
-    __slots__ = ("vno", "subset", "class_id", "duration", "first_line", "rows")
-
-    def __init__(self, vno: int, row: Row, class_id: int) -> None:
-        self.vno, self.subset, self.class_id = vno, row.subset, class_id
-        self.duration, self.first_line, self.rows = row.end, row.line, 0
-
-
-class _Tally:
-    """Per video of the file, in order of first appearance; the first row that gives a video a second subset."""
-
-    def __init__(self) -> None:
-        self.videos: dict[str, _Video] = {}
-        self.conflict: tuple[int, str] | None = None
-
-    def add(self, row: Row, class_id: int) -> _Video:
-        video = self.videos.get(row.youtube_id)
-        if video is None:
-            video = self.videos[row.youtube_id] = _Video(len(self.videos), row, class_id)
-        elif video.subset != row.subset and self.conflict is None:
-            self.conflict = (row.line, _subset_conflict(row.youtube_id, video.subset, row.subset))
-        if row.end > video.duration:
-            video.duration = row.end
-        video.rows += 1
-        return video
-
-
-def _subset_conflict(youtube_id: str, subset: str, wanted: str) -> str:
-    return f"video {youtube_id!r} is in subset {subset!r}, not {wanted!r}"
-
-
-def _label_conflict(known: int, label: int) -> str:
-    return f"clip already has label {known}, the file says {label}"
-
-
-def _refuse_first(*conflicts: tuple[int, str] | None) -> None:
-    """The row-by-row import stopped at the first bad row: refuse naming the earliest of the conflicts found."""
-    found = [c for c in conflicts if c is not None]
-    if found:
-        line, message = min(found)
-        raise ImportFileError(f"line {line}: {message} — nothing was imported")
-
-
-def _refuse_unknown_gold_videos(project: Project, first: tuple[int, str], rows: int) -> None:
-    line, youtube_id = first
-    raise ImportFileError(f"line {line}: gold clips need the video {youtube_id!r} in project {project.name!r} "
-                          f"({rows} rows refer to unknown videos) — nothing was imported")
-
-
-def _publish_media_tasks(clip_ids: Iterable[int]) -> None:
-    from backend.clips.tasks import clip_media_cut_task
-    from backend.config.celery import task_publish_on_commit
-
-    for pk in clip_ids:
-        task_publish_on_commit(clip_media_cut_task, pk)
-
-
-def _class_ids() -> dict[str, int]:
-    return dict(ActionClass.objects.filter(is_leaf=True).values_list("name", "pk"))
-
-
-# --- PostgreSQL: COPY into staging, INSERT … SELECT ---------------------------------------------------------
 
 
 class _LineReader(io.TextIOBase):
@@ -462,106 +347,3 @@ class _PostgresLoad:
         _publish_media_tasks(pk for (pk,) in cur.fetchall())
 
 
-# --- SQLite (and any other database): batched bulk_create ---------------------------------------------------
-
-
-def _batches(items: list, size: int = BATCH) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-class _BatchedLoad:
-    def __init__(self, *, project: Project, gold: bool, author, bar: tqdm) -> None:
-        self.project, self.gold, self.author, self.bar = project, gold, author, bar
-
-    def run(self, rows: Iterable[Row], problems: Problems) -> dict:
-        class_ids, tally, kept = _class_ids(), _Tally(), []
-        for row in rows:
-            class_id = class_ids[row.classname]
-            tally.add(row, class_id)
-            kept.append((row, class_id))
-            self.bar.update()
-        for line, first in duplicate_lines(row for row, _ in kept):
-            problems.add(line, f"duplicate of line {first}")
-        problems.raise_if_any()
-        if not kept:
-            raise ImportFileError("the file has no rows — nothing was imported")
-        with transaction.atomic():
-            videos: dict[str, Video] = {}
-            for batch in _batches(list(tally.videos)):
-                videos.update((v.external_id, v) for v in Video.objects.filter(project=self.project,
-                                                                               external_id__in=batch))
-            if self.gold:
-                unknown = [(v.first_line, ext) for ext, v in tally.videos.items() if ext not in videos]
-                if unknown:
-                    rows_unknown = sum(tally.videos[ext].rows for _, ext in unknown)
-                    _refuse_unknown_gold_videos(self.project, min(unknown), rows_unknown)
-            old = {v.pk for v in videos.values()}
-            clips = self._existing_clips(old)
-            db_subset = min(((tally.videos[ext].first_line, _subset_conflict(ext, v.subset, tally.videos[ext].subset))
-                             for ext, v in videos.items() if v.subset != tally.videos[ext].subset), default=None)
-            label = None
-            if not self.gold:
-                label = min(((row.line, _label_conflict(hit[1], row.label)) for row, class_id in kept
-                             if (hit := clips.get(self._span(videos, row, class_id))) and hit[1] is not None
-                             and hit[1] != row.label), default=None)
-            _refuse_first(tally.conflict, db_subset, label)
-            new_videos = self._write_videos(tally, videos)
-            return {"rows": len(kept), "videos": new_videos, **self._write_clips(kept, videos, clips, old)}
-
-    @staticmethod
-    def _span(videos: dict[str, Video], row: Row, class_id: int) -> tuple:
-        video = videos.get(row.youtube_id)
-        return (video.pk if video else None, class_id, row.start, row.end)
-
-    def _existing_clips(self, video_ids: set[int]) -> dict[tuple, tuple[int, int | None]]:
-        """(video, class, start, end) → (clip id, the label it has: gold first, as the consensus rule reads it)."""
-        out = {}
-        for batch in _batches(sorted(video_ids)):
-            for pk, video, cls, start, end, gold, consensus in Clip.objects.filter(video_id__in=batch).values_list(
-                    "pk", "video_id", "action_class_id", "start", "end", "gold__value", "consensus__value"):
-                out[(video, cls, start, end)] = (pk, gold if gold is not None else consensus)
-        return out
-
-    def _write_videos(self, tally: _Tally, videos: dict[str, Video]) -> int:
-        new = [Video(project=self.project, external_id=ext, subset=v.subset, query_class_id=v.class_id,
-                     duration=v.duration, source_url=_youtube_url(ext))
-               for ext, v in tally.videos.items() if ext not in videos]
-        Video.objects.bulk_create(new, batch_size=BATCH)
-        longer = [v for ext, v in videos.items() if not v.file and tally.videos[ext].duration > v.duration]
-        for video in longer:
-            video.duration = tally.videos[video.external_id].duration
-        Video.objects.bulk_update(longer, ["duration"], batch_size=BATCH)
-        videos.update((v.external_id, v) for v in new)
-        return len(new)
-
-    def _write_clips(self, kept: list[tuple[Row, int]], videos: dict[str, Video],
-                     clips: dict[tuple, tuple[int, int | None]], old: set[int]) -> dict:
-        new: list[tuple[Clip, Row]] = []
-        answer: list[tuple[int, Row]] = []  # (existing clip id, row) that gets a consensus or gold answer
-        unchanged = 0
-        for row, class_id in kept:
-            video = videos[row.youtube_id]
-            hit = clips.get((video.pk, class_id, row.start, row.end)) if video.pk in old else None
-            if hit is None:
-                state = Clip.MediaState.PENDING if video.file else Clip.MediaState.NONE
-                new.append((Clip(video=video, action_class_id=class_id, start=row.start, end=row.end,
-                                 method=Clip.Method.IMPORTED, is_open=self.gold, media_state=state), row))
-            elif self.gold or hit[1] is None:
-                answer.append((hit[0], row))
-            else:
-                unchanged += 1
-        Clip.objects.bulk_create([clip for clip, _ in new], batch_size=BATCH)
-        targets = [(clip.pk, row) for clip, row in new] + answer
-        if self.gold:
-            GoldAnswer.objects.bulk_create(
-                [GoldAnswer(clip_id=pk, value=row.label, author=self.author) for pk, row in targets],
-                batch_size=BATCH, update_conflicts=True, unique_fields=["clip"], update_fields=["value", "author"])
-            _publish_media_tasks(clip.pk for clip, _ in new if clip.video.file)
-        else:
-            ConsensusResult.objects.bulk_create(
-                [ConsensusResult(clip_id=pk, value=row.label, mode="imported", n_labels=0, unanimous=True)
-                 for pk, row in targets], batch_size=BATCH)
-            for batch in _batches([pk for pk, _ in answer]):
-                Clip.objects.filter(pk__in=batch).update(is_open=False)
-        return {"clips": len(new), "unchanged": unchanged}

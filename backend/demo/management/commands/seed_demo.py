@@ -7,10 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from backend.catalog.models import ActionClass, Guideline, GuidelineExample, Project
+from backend.catalog.models import ActionClass, AnnotatorGroup, Guideline, GuidelineExample, Project
 from backend.catalog.services import taxonomy_load, video_ingest
 from backend.clips.services import clip_gold_set
-from backend.quality.models import AnnotatorGroup
 from workers.media import make_motion_video
 
 DEMO_PROJECT = "Demo project"

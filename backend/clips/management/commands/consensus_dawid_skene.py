@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.catalog.services import IngestError, project_resolve
-from backend.quality.dawid_skene import consensus_dawid_skene
+from backend.clips.dawid_skene import consensus_dawid_skene
 
 
 class Command(BaseCommand):

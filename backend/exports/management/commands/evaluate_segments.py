@@ -54,7 +54,8 @@ class Command(BaseCommand):
 
     def _platform_proposals(self, *, project: str | None, subset: str | None) -> dict:
         from backend.catalog.models import Project
-        from backend.segments.selectors import proposal_evaluation_files, proposal_runs_summary, suggestion_time
+        from backend.exports.proposal_files import proposal_evaluation_files
+        from backend.segments.selectors import proposal_runs_summary, suggestion_time
 
         scope = None
         if project:

@@ -12,8 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from backend.catalog.models import Project
-from backend.clips.models import ConsensusResult, Label
-from backend.quality.models import GoldAnswer
+from backend.clips.models import ConsensusResult, GoldAnswer, Label
 from workers.consensus_models import dawid_skene
 
 MODE = "dawid_skene"

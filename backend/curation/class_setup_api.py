@@ -10,17 +10,12 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.catalog import class_setup
-from backend.catalog.models import ActionClass, ClassSetup, GuidelineExample, Project
-from backend.clips.api import media_url
+from backend.catalog.models import ActionClass, AnnotatorGroup, ClassSetup, GuidelineExample, Project
 from backend.clips.models import Clip
-from backend.quality.models import AnnotatorGroup
+from backend.core.media import media_url
+from backend.curation import class_setup
 
 EXAMPLE_CANDIDATES = 60
-
-
-def _error(exc: class_setup.ClassSetupError) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def setup_payload(setup: ClassSetup, request) -> dict:
@@ -62,12 +57,9 @@ class ClassSetupStartApi(APIView):
         parent_id = data.validated_data.get("parent")
         parent = get_object_or_404(ActionClass, pk=parent_id) if parent_id else None
         group = get_object_or_404(AnnotatorGroup, pk=data.validated_data["group"])
-        try:
-            setup = class_setup.class_setup_start(project=project, name=data.validated_data["name"], parent=parent,
-                                                  group=group, created_by=request.user,
-                                                  started_at=data.validated_data["started_at"])
-        except class_setup.ClassSetupError as exc:
-            return _error(exc)
+        setup = class_setup.class_setup_start(project=project, name=data.validated_data["name"], parent=parent,
+                                              group=group, created_by=request.user,
+                                              started_at=data.validated_data["started_at"])
         return Response(setup_payload(setup, request), status=status.HTTP_201_CREATED)
 
 
@@ -90,10 +82,7 @@ class ClassSetupGuidelineApi(APIView):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupGuidelineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            class_setup.class_setup_guideline(setup=setup, definition=data.validated_data["definition"])
-        except class_setup.ClassSetupError as exc:
-            return _error(exc)
+        class_setup.class_setup_guideline(setup=setup, definition=data.validated_data["definition"])
         return Response(setup_payload(setup, request))
 
 
@@ -110,10 +99,7 @@ class ClassSetupExampleApi(APIView):
         data = self.ClassSetupExampleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         clip = get_object_or_404(Clip, uid=data.validated_data["clip"])
-        try:
-            class_setup.class_setup_example(setup=setup, clip=clip, kind=data.validated_data["kind"])
-        except class_setup.ClassSetupError as exc:
-            return _error(exc)
+        class_setup.class_setup_example(setup=setup, clip=clip, kind=data.validated_data["kind"])
         return Response(setup_payload(setup, request))
 
 
@@ -128,10 +114,7 @@ class ClassSetupStepApi(APIView):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupStepInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            class_setup.class_setup_step_done(setup=setup, step=data.validated_data["step"])
-        except class_setup.ClassSetupError as exc:
-            return _error(exc)
+        class_setup.class_setup_step_done(setup=setup, step=data.validated_data["step"])
         return Response(setup_payload(setup, request))
 
 
@@ -141,8 +124,5 @@ class ClassSetupFinishApi(APIView):
     @extend_schema(request=None, responses={200: dict, 400: dict})
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
-        try:
-            class_setup.class_setup_finish(setup=setup)
-        except class_setup.ClassSetupError as exc:
-            return _error(exc)
+        class_setup.class_setup_finish(setup=setup)
         return Response(setup_payload(setup, request))

@@ -1,0 +1,89 @@
+"""Who may work on which class: the one owner of that rule for every tool (grid, timeline, trim, guideline).
+
+An annotator works on a class when an annotator group of the class's project holds both (HACS: the same group
+labels a class); and gets no new work in a class until its new clarifications are acknowledged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from backend.catalog.models import ActionClass, AnnotatorGroup, Clarification, ClarificationAck, Project
+from backend.core.errors import ApplicationError
+
+
+class AccessError(ApplicationError):
+    """The user may not do this in this class (403), or must first read its clarifications (409)."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class AnnotatorClass:
+    project: Project
+    action_class: ActionClass
+
+
+def annotator_classes(user) -> list[AnnotatorClass]:
+    """Every (project, class) the user's annotator groups hold, by project then class name: the user's queues."""
+    out = []
+    for group in AnnotatorGroup.objects.filter(members=user).select_related("project").order_by("project_id", "pk"):
+        for action_class in group.classes.order_by("name"):
+            out.append(AnnotatorClass(project=group.project, action_class=action_class))
+    return out
+
+
+def annotator_can_label(*, user, action_class: ActionClass, project: Project | None = None) -> bool:
+    """In an annotator group holding the class (of `project`, when given)."""
+    groups = AnnotatorGroup.objects.filter(members=user, classes=action_class)
+    if project is not None:
+        groups = groups.filter(project=project)
+    return groups.exists()
+
+
+def check_class_access(*, user, action_class: ActionClass, project: Project | None = None,
+                       staff_ok: bool = False) -> None:
+    """Raise AccessError unless the user labels this class (or is staff, where `staff_ok`)."""
+    if staff_ok and user.is_staff:
+        return
+    if not annotator_can_label(user=user, action_class=action_class, project=project):
+        raise AccessError(f"you are not in an annotator group for {action_class.name}")
+
+
+def pending_clarifications(*, user, action_class: ActionClass):
+    return Clarification.objects.filter(action_class=action_class).exclude(acknowledged_by=user)
+
+
+def check_clarifications_acknowledged(*, user, action_class: ActionClass) -> None:
+    """The gate of every tool: no new work in a class until its new clarifications are acknowledged."""
+    pending = list(pending_clarifications(user=user, action_class=action_class))
+    if pending:
+        raise AccessError(
+            "read and acknowledge the new clarifications of this class first", code="clarification",
+            extra={"clarifications": [{"id": c.pk, "text": c.text} for c in pending]},
+        )
+
+
+def check_work_access(*, user, project: Project, action_class: ActionClass) -> None:
+    """Both gates, as every tool applies them before handing out work."""
+    check_class_access(user=user, project=project, action_class=action_class)
+    check_clarifications_acknowledged(user=user, action_class=action_class)
+
+
+def clarification_post(*, admin, action_class: ActionClass, text: str) -> Clarification:
+    """Add a clarification to a class guideline; every annotator of the class must acknowledge it."""
+    text = text.strip()
+    if not text:
+        raise ApplicationError("a clarification needs some text")
+    return Clarification.objects.create(action_class=action_class, text=text[:5000], author=admin)
+
+
+def clarification_ack(*, user, clarification: Clarification) -> None:
+    check_class_access(user=user, action_class=clarification.action_class)
+    try:
+        with transaction.atomic():
+            ClarificationAck.objects.get_or_create(clarification=clarification, user=user)
+    except IntegrityError:  # a double click raced itself: the ack exists, which is all we want
+        pass

@@ -1,0 +1,19 @@
+"""Clip writes, by concept: media (candidates and their files), pages (the queue), labels (submit, consensus,
+revoke), gold (the golden set). Callers import from here."""
+
+from backend.clips.services.gold import clip_gold_set, gold_answers_submit, gold_page_next
+from backend.clips.services.labels import (
+    SubmitResult,
+    clip_consensus_update,
+    clip_labels_revoke,
+    clips_consensus_update,
+    page_submit,
+)
+from backend.clips.services.media import clip_media_cut, clips_requeue_pending, video_candidates_create
+from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError, page_next, pages_release_expired, queue_counts
+
+__all__ = [
+    "MAX_PAGE_SIZE", "QueueError", "SubmitResult", "clip_consensus_update", "clip_gold_set", "clip_labels_revoke",
+    "clip_media_cut", "clips_consensus_update", "clips_requeue_pending", "gold_answers_submit", "gold_page_next",
+    "page_next", "page_submit", "pages_release_expired", "queue_counts", "video_candidates_create",
+]

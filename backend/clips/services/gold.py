@@ -1,0 +1,37 @@
+"""The golden set's writes: an admin's answers in gold mode, stored in one transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from backend.catalog.models import ActionClass, Project
+from backend.clips.models import Clip, GoldAnswer
+from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError
+
+
+def clip_gold_set(*, clip: Clip, value: int, author) -> GoldAnswer:
+    """Make a clip gold (or change its answer). Gold clips leave the consensus queue and are served as checks."""
+    if value not in (1, -1):
+        raise QueueError("gold value must be 1 or -1")
+    gold, _ = GoldAnswer.objects.update_or_create(clip=clip, defaults={"value": value, "author": author})
+    return gold
+
+
+def gold_page_next(*, action_class: ActionClass, project: Project, size: int) -> list[Clip]:
+    """Clips an admin can answer in gold mode: ready, not yet gold, grouped by video."""
+    return list(
+        Clip.objects.filter(action_class=action_class, video__project=project, media_state=Clip.MediaState.READY,
+                            gold__isnull=True)
+        .order_by("video_id", "start")[: max(1, min(size, MAX_PAGE_SIZE))]
+    )
+
+
+def gold_answers_submit(*, author, answers: dict[str, int]) -> int:
+    """Store an admin's gold answers (clip uid → 1 or -1), all or nothing. Returns how many were stored."""
+    with transaction.atomic():
+        clips = {str(c.uid): c for c in Clip.objects.filter(uid__in=list(answers))}
+        if len(clips) != len(answers):
+            raise QueueError("unknown clip(s)")
+        for uid, value in answers.items():
+            clip_gold_set(clip=clips[uid], value=value, author=author)
+    return len(answers)

@@ -1,0 +1,35 @@
+"""One job-poll API for every long job: `GET /api/jobs/<id>/` (and the older per-kind addresses, same view)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.core.jobs import job_payload
+from backend.core.models import Job
+
+
+class JobOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    video = serializers.IntegerField(allow_null=True)
+    state = serializers.ChoiceField(choices=Job.State.choices)
+    stage = serializers.CharField()
+    progress = serializers.FloatField(help_text="0..1")
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class JobApi(APIView):
+    """Poll a job: state, stage and progress. `kind` (set per URL) limits the older addresses to their job kind."""
+
+    permission_classes = [IsAdminUser]
+    kind: str | None = None
+
+    @extend_schema(responses=JobOutputSerializer)
+    def get(self, request, job_id):
+        jobs = Job.objects.filter(kind=self.kind) if self.kind else Job.objects.all()
+        return Response(job_payload(get_object_or_404(jobs, pk=job_id)))

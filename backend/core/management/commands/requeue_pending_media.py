@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from backend.core.tasks import requeue_all
+
+
+class Command(BaseCommand):
+    help = ("Publish again the tasks whose rows still wait (clip media, mining stages, segment media, human-centric "
+            "scores), e.g. after a broker outage. Every worker also does this when it starts.")
+
+    def handle(self, *args, **options):
+        counts = requeue_all()
+        for name, count in counts.items():
+            self.stdout.write(f"{name}: {count} task(s) published")
+        self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} task(s) published"))
