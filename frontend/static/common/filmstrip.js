@@ -40,3 +40,11 @@ export function secondTicks(from, to, pps, { minPx = 70, className = "tick" } = 
   }
   return out;
 }
+
+// The time under the pointer on a bar drawn for [box.dataset.viewStart, box.dataset.viewEnd] (the tools' draw functions
+// set both).
+export function timeAt(box, clientX) {
+  const rect = box.getBoundingClientRect();
+  const from = Number(box.dataset.viewStart), to = Number(box.dataset.viewEnd);
+  return from + ((clientX - rect.left) / rect.width) * (to - from);
+}

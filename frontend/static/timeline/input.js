@@ -1,6 +1,8 @@
 // Keyboard and pointer: the keymap (the help dialog lists it, `?`), clicks and drags on the timelines, the wheel, and
 // the buttons that do what a key does. The task's own actions (submit, reject) come from timeline.js.
 import { keyBelongsToForm } from "../common/api.js";
+import { helpDialog, releaseFocusAfterClick } from "../common/controls.js";
+import { timeAt } from "../common/filmstrip.js";
 import { frameAt, frameMiddle } from "../common/frames.js";
 import * as model from "./model.js";
 import * as sugg from "./suggestions.js";
@@ -11,12 +13,6 @@ import { $, state, video } from "./state.js";
 import { render } from "./view.js";
 
 // --- pointer: seek, select, drag edges ------------------------------------------------------------------------------
-
-function timeAt(box, clientX) {
-  const rect = box.getBoundingClientRect();
-  const from = Number(box.dataset.viewStart), to = Number(box.dataset.viewEnd);
-  return from + ((clientX - rect.left) / rect.width) * (to - from);
-}
 
 function onPointerDown(event, box) {
   if (!state.task || event.button !== 0) return;
@@ -69,7 +65,7 @@ function onDragEnd() {
   render();
 }
 
-// --- dialogs -------------------------------------------------------------------------------------------------------
+// --- the reject dialog (its form calls reject) -----------------------------------------------------------------
 
 function openReject() {
   if (!state.task) return;
@@ -78,14 +74,10 @@ function openReject() {
   $("reject-dialog").showModal();
 }
 
-function toggleHelp() {
-  const dialog = $("help-dialog");
-  if (dialog.open) dialog.close(); else dialog.showModal();
-}
-
 // --- wiring --------------------------------------------------------------------------------------------------------
 
 export function wireInput({ submit, reject }) {
+  const toggleHelp = helpDialog($("help-dialog"));
   const keys = {
     " ": togglePlay,
     z: edits.toggleMark,
@@ -152,10 +144,7 @@ export function wireInput({ submit, reject }) {
   };
   for (const [id, action] of Object.entries(clicks)) $(id).addEventListener("click", () => action());
   $("rate").addEventListener("change", (e) => { setRate(Number(e.target.value)); e.target.blur(); });
-  // A clicked button keeps no focus: Space and Enter stay the tool's keys, not a repeat of the last click.
-  for (const button of document.querySelectorAll(".transport button, .timeline-head button, .topbar button, .suggestion-bar button")) {
-    button.addEventListener("mouseup", () => button.blur());
-  }
+  releaseFocusAfterClick(".transport button, .timeline-head button, .topbar button, .suggestion-bar button");
 
   $("reject-form").addEventListener("submit", (e) => {
     const data = new FormData(e.target);
@@ -164,5 +153,4 @@ export function wireInput({ submit, reject }) {
     if (!reason) { e.preventDefault(); return; }
     reject(reason, String(data.get("note") || ""));
   });
-  $("help-dialog").addEventListener("keydown", (e) => { if (e.key === "?") { e.preventDefault(); toggleHelp(); } });
 }

@@ -1,6 +1,8 @@
 // Keyboard and pointer: the keymap (the help dialog lists it, `?`), clicks and drags on the two bars, the wheel, and
 // the buttons that do what a key does. Save and Next come from trim.js.
 import { keyBelongsToForm } from "../common/api.js";
+import { helpDialog, releaseFocusAfterClick } from "../common/controls.js";
+import { timeAt } from "../common/filmstrip.js";
 import { frameAt } from "../common/frames.js";
 import * as edits from "./edits.js";
 import { centre, fitSelection, pan, seekFrame, step, toggleLoop, togglePlay, widen, zoom } from "./player.js";
@@ -8,12 +10,6 @@ import { $, fps, state, video } from "./state.js";
 import { render } from "./view.js";
 
 // --- pointer: go to a frame, drag the selection's edges ------------------------------------------------------------
-
-function timeAt(box, clientX) {
-  const rect = box.getBoundingClientRect();
-  const from = Number(box.dataset.viewStart), to = Number(box.dataset.viewEnd);
-  return from + ((clientX - rect.left) / rect.width) * (to - from);
-}
 
 function onPointerDown(event, box) {
   if (event.button !== 0) return;
@@ -40,14 +36,10 @@ function onDragEnd() {
   render();
 }
 
-function toggleHelp() {
-  const dialog = $("help-dialog");
-  if (dialog.open) dialog.close(); else dialog.showModal();
-}
-
 // --- wiring --------------------------------------------------------------------------------------------------------
 
 export function wireInput({ save, nextClip }) {
+  const toggleHelp = helpDialog($("help-dialog"));
   const keys = {
     " ": togglePlay,
     ",": () => step(-1),
@@ -82,7 +74,6 @@ export function wireInput({ save, nextClip }) {
     e.preventDefault();
     action(e);
   });
-  $("help-dialog").addEventListener("keydown", (e) => { if (e.key === "?") { e.preventDefault(); toggleHelp(); } });
 
   for (const id of ["window", "zoom"]) $(id).addEventListener("pointerdown", (e) => onPointerDown(e, $(id)));
   $("zoom").addEventListener("wheel", (e) => {
@@ -106,8 +97,5 @@ export function wireInput({ save, nextClip }) {
   for (const button of document.querySelectorAll("[data-camera]")) {
     button.addEventListener("click", () => edits.setCamera(button.dataset.camera === "true"));
   }
-  // A clicked button keeps no focus: Space and Enter stay the tool's keys, not a repeat of the last click.
-  for (const button of document.querySelectorAll("#trim-app button, .topbar button")) {
-    button.addEventListener("mouseup", () => button.blur());
-  }
+  releaseFocusAfterClick("#trim-app button, .topbar button");
 }
