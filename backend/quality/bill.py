@@ -16,6 +16,8 @@ from backend.quality.selectors import annotator_accuracy
 SLAC_SECONDS_PER_CLIP = 8.8
 SLAC_SECONDS_PER_VIDEO_SPARSE = 30.6
 SLAC_MINUTES_PER_VIDEO_FULL = 11.3
+# SLAC had one annotator label each clip: its 8.8 s per clip is one label's time. 3-way consensus is HACS's, not SLAC's.
+SLAC_LABELS_PER_CLIP = 1
 # HACS Clips / HACS Segments sizes, for the "whole dataset" estimate.
 HACS_VIDEOS = 504_000
 HACS_CLIPS = 1_550_016
@@ -101,6 +103,7 @@ def slac_table(*, project: Project) -> dict:
             "speedup_sparse_vs_full": _ratio(per_video_full, per_video_sparse),
         },
         "slac": {
+            "seconds_per_label": SLAC_SECONDS_PER_CLIP / SLAC_LABELS_PER_CLIP, "labels_per_clip": SLAC_LABELS_PER_CLIP,
             "seconds_per_clip": SLAC_SECONDS_PER_CLIP, "seconds_per_video_sparse": SLAC_SECONDS_PER_VIDEO_SPARSE,
             "seconds_per_video_full": SLAC_MINUTES_PER_VIDEO_FULL * 60,
             "speedup_sparse_vs_full": SLAC_MINUTES_PER_VIDEO_FULL * 60 / SLAC_SECONDS_PER_VIDEO_SPARSE,

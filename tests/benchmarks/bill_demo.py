@@ -168,8 +168,8 @@ def markdown(bill: dict, args, wall: float) -> str:
         "",
         "| | ours (scripted) | SLAC |",
         "|---|---:|---:|",
-        f"| active seconds per label | {_f(ours['seconds_per_label'], 2)} | – |",
-        f"| labels per decided clip | {_f(ours['labels_per_clip'], 2)} | 3 (fixed) |",
+        f"| active seconds per label | {_f(ours['seconds_per_label'], 2)} | {slac['seconds_per_label']} |",
+        f"| labels per decided clip | {_f(ours['labels_per_clip'], 2)} | {slac['labels_per_clip']} (one annotator) |",
         f"| seconds per clip | {_f(ours['seconds_per_clip'], 2)} | {slac['seconds_per_clip']} |",
         f"| clips per video | {_f(ours['clips_per_video'], 2)} | – |",
         f"| seconds per video, sparse (clips) | {_f(ours['seconds_per_video_sparse'], 1)} | "

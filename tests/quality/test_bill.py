@@ -39,6 +39,8 @@ def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_u
     assert ours["seconds_per_video_sparse"] == pytest.approx(2.5 * 24.0 / (1 - 3 / 16))
     assert ours["seconds_per_video_full"] == pytest.approx(750.0)
     assert ours["speedup_sparse_vs_full"] == pytest.approx(750 / (2.5 * 24.0 / (1 - 3 / 16)))
+    # SLAC had one annotator per clip (3-way consensus is HACS's): its 8.8 s per clip is one label's time
+    assert bill["table3"]["slac"]["labels_per_clip"] == 1 and bill["table3"]["slac"]["seconds_per_label"] == 8.8
     assert bill["labels_per_final_clip"] == [{"mode": "fixed", "clips": 4, "labels": 12, "labels_per_clip": 3.0}]
     grid = [c for c in bill["costs"] if c["tool"] == "grid"]
     assert [(c["annotator"], c["items"], c["seconds_per_item"]) for c in grid] == [
@@ -52,3 +54,4 @@ def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_u
     html = client.get(f"/bill/{project.pk}/").content.decode()
     assert 'id="per-clip">29.5<' in html and 'id="per-video-full">750.0<' in html
     assert 'id="gold-share">19 %<' in html
+    assert ">1 (one annotator)<" in html and 'id="slac-per-label">8.8<' in html

@@ -2,6 +2,7 @@
 // The server keeps the record (backend/catalog/class_setup.py); this page shows one step at a time and polls the
 // worker's progress. Reloading resumes at the first step not done (the URL becomes /class-setups/<id>/).
 import { api, ApiError, el } from "../common/api.js";
+import { csrfToken } from "../common/csrf.js";
 
 const root = document.getElementById("setup");
 const STEPS = ["class", "guideline", "videos", "mining", "examples", "first-page"];
@@ -71,11 +72,6 @@ $("guideline-save").addEventListener("click", () => act(() => api(`/api/class-se
 })));
 
 // --- 3 · videos: one XHR per file, so each has its own progress bar and its own verdict ----------------------------
-function csrf() {
-  const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return m ? decodeURIComponent(m[1]) : "";
-}
-
 function upload(file) {
   const bar = el("progress", { max: 1, value: 0 });
   const result = el("span", { class: "result" }, "uploading…");
@@ -90,7 +86,7 @@ function upload(file) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/videos/");
-    xhr.setRequestHeader("X-CSRFToken", csrf());
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = ev.loaded / ev.total; };
     xhr.onloadend = () => {
       let body = {};

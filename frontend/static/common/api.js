@@ -1,9 +1,5 @@
 // Small fetch wrapper: session auth, CSRF header, JSON both ways, errors carried as {status, body}.
-
-function csrfToken() {
-  const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return m ? decodeURIComponent(m[1]) : "";
-}
+import { csrfToken } from "./csrf.js";
 
 export class ApiError extends Error {
   constructor(status, body) {

@@ -1,8 +1,9 @@
 // Clip verification grid (HACS/SLAC): one page of 2-s clips of one class, one click flips a clip's label.
 // State lives in one object; render() draws it. Keyboard first: arrows move, Space flips, Enter submits.
-import { ActiveTimer } from "../common/active_time.js";
+import { ActiveTimer } from "../common/active_timer.js";
 import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
+import { exampleVideo, showGuideline } from "../common/guideline.js";
 
 const root = document.getElementById("grid-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
@@ -97,19 +98,13 @@ function askToAcknowledge(clarifications) {
 }
 
 async function loadGuideline() {
-  const g = await api(`/api/classes/${cfg.actionClass}/guideline/`);
-  $("definition").textContent = g.definition || "No definition yet.";
+  const g = await showGuideline(cfg.actionClass);
   for (const kind of ["positive", "hard_negative"]) {
     const examples = g.examples.filter((e) => e.kind === kind);
-    if (!examples.length) { $(`ex-${kind}`).replaceChildren(el("p", { class: "muted" }, "None yet.")); continue; }
-    $(`ex-${kind}`).replaceChildren(...examples.map((e) =>
-      el("figure", { class: `example ${kind}` },
-        el("video", { src: e.video_url, poster: e.poster_url, muted: true, autoplay: true, loop: true, playsinline: true }),
-        el("figcaption", {}, e.note))));
+    $(`ex-${kind}`).replaceChildren(...(examples.length
+      ? examples.map((e) => el("figure", { class: `example ${kind}` }, exampleVideo(e), el("figcaption", {}, e.note)))
+      : [el("p", { class: "muted" }, "None yet.")]));
   }
-  $("clarifications").replaceChildren(...g.clarifications.map((c) =>
-    el("div", { class: "clarification" }, el("b", {}, "Clarification: "), c.text)));
-  document.querySelectorAll(".example video").forEach((v) => { v.muted = true; });
 }
 
 async function refreshAccuracy() {

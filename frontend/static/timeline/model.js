@@ -1,15 +1,9 @@
 // Pure functions on the timeline's state: frame snapping, segment edits and the undo/redo history.
-// No DOM here; timeline.js calls these and then renders.
+// No DOM here; edits.js calls these and then renders. Frame math: common/frames.js.
+import { clamp, frameAt, frameStart, round3 } from "../common/frames.js";
 
-// Times are seconds from the video's first frame (workers/proxy.py). Frame k is on screen from k/fps to (k+1)/fps.
-// A small tolerance absorbs float error: 2.0 s at 25 fps must be frame 50, not 49.
-export const frameOf = (t, fps) => Math.max(0, Math.floor(t * fps + 1e-3));
-export const frameStart = (k, fps) => round3(k / fps);
-// Seek to the middle of a frame: the browser then shows that frame, never its neighbour.
-export const frameMiddle = (k, fps) => (k + 0.5) / fps;
-export const snap = (t, fps) => frameStart(frameOf(t, fps), fps);
-export const round3 = (x) => Math.round(x * 1000) / 1000;
-export const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+// A time snapped to the start of its frame, in whole milliseconds (what is stored and exported).
+export const snap = (t, fps) => round3(frameStart(frameAt(t, fps), fps));
 
 let nextId = 1;
 export const newId = () => nextId++;

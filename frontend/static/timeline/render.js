@@ -1,14 +1,13 @@
 // Drawing the timelines from state: the overview of the whole video and the zoomed window under it.
 // Every call redraws from state (a few dozen elements), except the thumbnail canvases, which are cached by view.
 import { el } from "../common/api.js";
-import { frameOf } from "./model.js";
+import { drawFilmStrip, secondTicks } from "../common/filmstrip.js";
+import { fmt, frameAt } from "../common/frames.js";
 import { decisions, selected, waiting } from "./suggestions.js";
-
-const fmt = (t) => t.toFixed(3);
 
 export function clock(state) {
   const fps = state.task.fps;
-  const k = frameOf(state.time, fps);
+  const k = frameAt(state.time, fps);
   return `${fmt(k / fps)} s · frame ${k} / ${Math.max(0, Math.round(state.task.duration * fps) - 1)}`;
 }
 
@@ -19,7 +18,7 @@ export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
   const x = (t) => (t - from) * pps;
   const layer = box.querySelector(".layer");
   const nodes = [];
-  if (zoomed) nodes.push(...rulerTicks(from, to, pps));
+  if (zoomed) nodes.push(...secondTicks(from, to, pps));
   for (const mark of state.task.marks) {
     if (mark.end < from || mark.start > to) continue;
     nodes.push(el("div", { class: `mark ${mark.value === 1 ? "pos" : "neg"}`, title: `grid clip: ${mark.value === 1 ? "positive" : "negative"}`,
@@ -67,51 +66,18 @@ export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
   layer.replaceChildren(...nodes);
   box.dataset.viewStart = String(from);
   box.dataset.viewEnd = String(to);
-  drawThumbs(box.querySelector("canvas"), { from, to, sprite, meta: state.task.sprite, width });
+  drawFilmStrip(box.querySelector("canvas"), { from, to, sprite, meta: state.task.sprite, width });
 }
 
-function rulerTicks(from, to, pps) {
-  const steps = [0.04, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60];
-  const step = steps.find((s) => s * pps >= 70) || 60;
-  const out = [];
-  for (let t = Math.ceil(from / step) * step; t <= to + 1e-9; t += step) {
-    out.push(el("div", { class: "tick", style: `left:${(t - from) * pps}px` }, el("span", {}, `${+t.toFixed(2)} s`)));
-  }
-  return out;
-}
-
-// Film strip from the sprite sheet: thumb k shows the frame at k * interval (workers/proxy.py make_sprite).
-function drawThumbs(canvas, { from, to, sprite, meta, width }) {
-  const height = canvas.clientHeight;
-  const key = `${from}|${to}|${width}|${height}|${sprite && sprite.complete}`;
-  if (canvas.dataset.key === key) return;
-  canvas.dataset.key = key;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  const ctx = canvas.getContext("2d");
-  ctx.scale(ratio, ratio);
-  ctx.fillStyle = "#1d2330";
-  ctx.fillRect(0, 0, width, height);
-  if (!sprite || !sprite.complete || !sprite.naturalWidth || !meta || !meta.count) return;
-  const thumbWidth = (meta.tile_width * height) / meta.tile_height;
-  const pps = width / Math.max(1e-6, to - from);
-  for (let x = 0; x < width; x += thumbWidth) {
-    const k = Math.min(meta.count - 1, Math.floor((from + x / pps) / meta.interval));
-    if (k < 0) continue;
-    const sx = (k % meta.columns) * meta.tile_width, sy = Math.floor(k / meta.columns) * meta.tile_height;
-    ctx.drawImage(sprite, sx, sy, meta.tile_width, meta.tile_height, x, 0, thumbWidth, height);
-  }
-}
-
-export function segmentRows(state, onSelect, onDelete) {
+// The segment list; its Go and Delete buttons name their segment (input.js handles the clicks).
+export function segmentRows(state) {
   return state.segments.map((s, index) => el("tr", { class: s.id === state.selected ? "selected" : "", dataset: { start: fmt(s.start), end: fmt(s.end), from: s.from != null ? String(s.from) : "" } },
     el("td", { class: "num" }, index + 1, s.from != null ? el("span", { class: "from-suggestion", title: "accepted from a suggestion" }, " ✦") : ""),
     el("td", { class: "num" }, fmt(s.start)),
     el("td", { class: "num" }, fmt(s.end)),
     el("td", { class: "num" }, fmt(s.end - s.start)),
-    el("td", {}, el("button", { class: "small", onclick: () => onSelect(s) }, "Go"), " ",
-      el("button", { class: "small", onclick: () => onDelete(s) }, "Delete"))));
+    el("td", {}, el("button", { class: "small", dataset: { action: "go", id: String(s.id) } }, "Go"), " ",
+      el("button", { class: "small", dataset: { action: "delete", id: String(s.id) } }, "Delete"))));
 }
 
 // The bar above the timelines: what the suggestions are (or why there are none) and the decisions so far.

@@ -1,5 +1,5 @@
 // S-CNN suggestions (issue 6): proposals shown on the timelines that the annotator accepts, adjusts or dismisses.
-// Pure functions on the timeline's state, like model.js; timeline.js calls them and renders.
+// Pure functions on the timeline's state, like model.js; edits.js and input.js call them and render.
 //
 // A suggestion is never an annotation. Accepting one (A) makes an ordinary segment of the annotator's own, marked
 // with the suggestion it came from (`from`), selected so it can be adjusted at once (S / E, or drag its edges).

@@ -1,16 +1,10 @@
-// Pure functions of the trim tool: frame numbers, the selection and its edits. No DOM here.
+// Pure functions of the trim tool: the selection and its edits. No DOM here.
 //
 // Time base (backend/curation/selectors_trim.py): frame k counts from the video's first frame and is on screen from
-// k / fps to (k + 1) / fps of tool time. The player's media time is origin + tool time (origin 0 for the timeline
-// proxy; the first frame's own timestamp for a source file), so the frame on screen is frameAt(currentTime - origin).
-
-// A small tolerance absorbs float error: 2.0 s at 25 fps is frame 50, not 49.
-export const frameAt = (t, fps) => Math.max(0, Math.floor(t * fps + 1e-3));
-export const frameStart = (k, fps) => k / fps;
-// Seek to the middle of a frame: the browser then shows that frame, never its neighbour.
-export const frameMiddle = (k, fps) => (k + 0.5) / fps;
-export const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
-export const fmt = (t) => t.toFixed(3);
+// k / fps to (k + 1) / fps of tool time (common/frames.js). The player's media time is origin + tool time (origin 0 for
+// the timeline proxy; the first frame's own timestamp for a source file), so the frame on screen is
+// frameAt(currentTime - origin).
+import { clamp } from "../common/frames.js";
 
 // `[` at frame k: the action starts there; a last frame before it moves along (a selection is never empty).
 export function setFirst(sel, k) {
@@ -43,8 +37,3 @@ export function snapshot(state) {
 
 // `m`: not set or still → moving; moving → still.
 export const toggleCamera = (value) => value !== true;
-
-// Tick spacing for a ruler: the smallest step of `steps` at least `minPx` pixels apart.
-export function tickStep(steps, unitPx, minPx) {
-  return steps.find((s) => s * unitPx >= minPx) || steps[steps.length - 1];
-}

@@ -1,8 +1,8 @@
 // Drawing the trim tool's two bars from state: the window around the clip, and the zoomed part of it with frame ticks.
 import { el } from "../common/api.js";
-import { fmt, tickStep } from "./model.js";
+import { drawFilmStrip, secondTicks } from "../common/filmstrip.js";
+import { fmt, tickStep } from "../common/frames.js";
 
-const SECOND_STEPS = [0.04, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120];
 const FRAME_STEPS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
 const FRAME_TICKS_FROM_PX = 5; // one tick per frame once a frame is this wide
 
@@ -46,16 +46,11 @@ export function drawBar(box, state, { from, to, zoomed, sprite }) {
   box.querySelector(".layer").replaceChildren(...nodes);
   box.dataset.viewStart = String(from);
   box.dataset.viewEnd = String(to);
-  drawThumbs(box.querySelector("canvas"), { from, to, sprite, meta: state.ctx.media && state.ctx.media.sprite, width });
+  drawFilmStrip(box.querySelector("canvas"), { from, to, sprite, meta: state.ctx.media && state.ctx.media.sprite, width });
 }
 
 function secondRuler(from, to, pps, where) {
-  const step = tickStep(SECOND_STEPS, pps, where === "top" ? 70 : 90);
-  const out = [];
-  for (let t = Math.ceil(from / step - 1e-9) * step; t <= to + 1e-9; t += step) {
-    out.push(el("div", { class: `tick seconds ${where}`, style: `left:${(t - from) * pps}px` }, el("span", {}, `${+t.toFixed(2)} s`)));
-  }
-  return out;
+  return secondTicks(from, to, pps, { minPx: where === "top" ? 70 : 90, className: `tick seconds ${where}` });
 }
 
 // Frame numbers along the top; a short tick per frame when frames are wide enough to tell apart.
@@ -71,29 +66,4 @@ function frameRuler(from, to, pps, fps) {
       labelled ? el("span", {}, String(k)) : ""));
   }
   return out;
-}
-
-// Film strip from the timeline proxy's sprite sheet: thumb k shows the frame at k * interval (workers/proxy.py).
-function drawThumbs(canvas, { from, to, sprite, meta, width }) {
-  const height = canvas.clientHeight;
-  const ready = !!(sprite && sprite.complete && sprite.naturalWidth && meta && meta.count);
-  const key = `${from}|${to}|${width}|${height}|${ready}`;
-  if (canvas.dataset.key === key) return;
-  canvas.dataset.key = key;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  const ctx = canvas.getContext("2d");
-  ctx.scale(ratio, ratio);
-  ctx.fillStyle = "#1d2330";
-  ctx.fillRect(0, 0, width, height);
-  if (!ready) return;
-  const thumbWidth = (meta.tile_width * height) / meta.tile_height;
-  const pps = width / Math.max(1e-6, to - from);
-  for (let x = 0; x < width; x += thumbWidth) {
-    const k = Math.min(meta.count - 1, Math.floor((from + x / pps) / meta.interval));
-    if (k < 0) continue;
-    const sx = (k % meta.columns) * meta.tile_width, sy = Math.floor(k / meta.columns) * meta.tile_height;
-    ctx.drawImage(sprite, sx, sy, meta.tile_width, meta.tile_height, x, 0, thumbWidth, height);
-  }
 }
