@@ -1,6 +1,7 @@
 """Settings for the test run: the application's settings, with a database file and a broker folder of this run's
 own (and, on Redis, a queue and key prefix of its own), so a `make run` worker or another test run on the same machine never
-shares them. Nothing else differs."""
+shares them; and no submit floor, since most tests submit at machine speed (tests/security/test_submit_floor.py and
+tests/browser/test_submit_guard.py set the real floors). Nothing else differs."""
 
 import os
 import tempfile
@@ -11,6 +12,8 @@ os.environ.setdefault("ACTIONLOOM_BROKER_DIR", os.path.join(tempfile.gettempdir(
 # nor redelivers the ones our workers hold.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"actionloom-test-{os.getpid()}")
 os.environ.setdefault("CELERY_REDIS_KEY_PREFIX", f"actionloom-test-{os.getpid()}:")
+for floor in ("PAGE_SECONDS", "SECONDS_PER_CLIP", "VIDEO_SECONDS", "VIDEO_FRACTION"):
+    os.environ.setdefault(f"ACTIONLOOM_SUBMIT_FLOOR_{floor}", "0")
 
 from backend.config.settings import *  # noqa: E402,F403
 from backend.config.settings import DATABASE_VENDOR, DATABASES, VAR_DIR  # noqa: E402

@@ -14,10 +14,10 @@ from backend.catalog.models import ActionClass, AnnotatorGroup, Clarification, C
 from backend.core.errors import ApplicationError
 
 
-class AccessError(ApplicationError):
-    """The user may not do this in this class (403), or must first read its clarifications (409)."""
-
-    code = "forbidden"
+class QueueError(ApplicationError):
+    """A request for work that cannot be served: not your class (forbidden), clarifications to read first
+    (clarification), nothing waiting (empty), no such page or task (not_found), bad input (invalid). Shared by every
+    tool's queue (clips, segments, trim); its code gives the HTTP status."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ def annotator_can_label(*, user, action_class: ActionClass, project: Project | N
 
 def check_class_access(*, user, action_class: ActionClass, project: Project | None = None,
                        staff_ok: bool = False) -> None:
-    """Raise AccessError unless the user labels this class (or is staff, where `staff_ok`)."""
+    """Raise QueueError (forbidden) unless the user labels this class (or is staff, where `staff_ok`)."""
     if staff_ok and user.is_staff:
         return
     if not annotator_can_label(user=user, action_class=action_class, project=project):
-        raise AccessError(f"you are not in an annotator group for {action_class.name}")
+        raise QueueError(f"you are not in an annotator group for {action_class.name}", code="forbidden")
 
 
 def pending_clarifications(*, user, action_class: ActionClass):
@@ -60,7 +60,7 @@ def check_clarifications_acknowledged(*, user, action_class: ActionClass) -> Non
     """The gate of every tool: no new work in a class until its new clarifications are acknowledged."""
     pending = list(pending_clarifications(user=user, action_class=action_class))
     if pending:
-        raise AccessError(
+        raise QueueError(
             "read and acknowledge the new clarifications of this class first", code="clarification",
             extra={"clarifications": [{"id": c.pk, "text": c.text} for c in pending]},
         )

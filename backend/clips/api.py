@@ -34,6 +34,8 @@ def page_payload(page: Page, request) -> dict:
                                                                                "name": page.action_class.name},
         "default_label": 1 if page.project.default_label == Project.DefaultLabel.POSITIVE else -1,
         "expires_at": page.expires_at.isoformat(), "items": items,
+        # Submit is refused sooner than this after the page is shown (POST …/shown/): the tool waits as long.
+        "min_seconds": services.page_submit_floor(len(items)),
     }
 
 
@@ -74,6 +76,8 @@ class PageSubmitApi(APIView):
     class PageSubmitInputSerializer(serializers.Serializer):
         labels = serializers.DictField(child=serializers.IntegerField(), allow_empty=False)
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        submit_token = serializers.CharField(max_length=64, required=False, default="",
+                                             help_text="one per page shown in a tab: a retry repeats it")
 
     @extend_schema(request=PageSubmitInputSerializer, responses={200: dict})
     def post(self, request, page_uid):
@@ -82,6 +86,15 @@ class PageSubmitApi(APIView):
         result = services.page_submit(annotator=request.user, page_uid=page_uid, **data.validated_data)
         return Response({"stored": result.stored, "dropped": result.dropped,
                          "already_submitted": result.already_submitted})
+
+
+class PageShownApi(APIView):
+    """The tool put the page on screen: the submit floor counts from here (a prefetched page was leased before)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, page_uid):
+        services.page_shown(annotator=request.user, page_uid=page_uid)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GuidelineApi(APIView):

@@ -79,6 +79,10 @@ class Page(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True, help_text="lease ran out; clips went back")
     seconds_spent = models.FloatField(null=True, blank=True)
+    # When the annotator's browser put the page on screen (a prefetched page is leased before); submissions
+    # sooner than the floor after it are refused. The token names the tab that submitted (two tabs, retries).
+    shown_at = models.DateTimeField(null=True, blank=True)
+    submit_token = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [

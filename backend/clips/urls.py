@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/ping/", api.PingApi.as_view(), name="api-ping"),
     path("api/queues/", api.QueueListApi.as_view(), name="api-queues"),
     path("api/pages/next/", api.PageNextApi.as_view(), name="api-page-next"),
+    path("api/pages/<uuid:page_uid>/shown/", api.PageShownApi.as_view(), name="api-page-shown"),
     path("api/pages/<uuid:page_uid>/submit/", api.PageSubmitApi.as_view(), name="api-page-submit"),
     path("api/classes/<int:class_id>/guideline/", api.GuidelineApi.as_view(), name="api-guideline"),
     path("api/clarifications/<int:clarification_id>/ack/", api.ClarificationAckApi.as_view(),

@@ -244,3 +244,11 @@ CONFIGURATION_SUMMARY = (
     f"ActionLoom configuration: database={DATABASE_VENDOR} broker={BROKER_KIND} storage={STORAGE_KIND} "
     f"cache={CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} https-hardening={SECURE}"
 )
+
+# --- Nothing stored unseen (backend/core/pacing.py; the figures are derived in docs/security.md) ---
+# A page of clips may be submitted SUBMIT_FLOOR_PAGE_SECONDS + SUBMIT_FLOOR_SECONDS_PER_CLIP × clips after it was
+# shown; a timeline video SUBMIT_FLOOR_VIDEO_SECONDS + SUBMIT_FLOOR_VIDEO_FRACTION × its duration after it was leased.
+SUBMIT_FLOOR_PAGE_SECONDS = env.float("ACTIONLOOM_SUBMIT_FLOOR_PAGE_SECONDS", default=2.0)
+SUBMIT_FLOOR_SECONDS_PER_CLIP = env.float("ACTIONLOOM_SUBMIT_FLOOR_SECONDS_PER_CLIP", default=0.15)
+SUBMIT_FLOOR_VIDEO_SECONDS = env.float("ACTIONLOOM_SUBMIT_FLOOR_VIDEO_SECONDS", default=2.0)
+SUBMIT_FLOOR_VIDEO_FRACTION = env.float("ACTIONLOOM_SUBMIT_FLOOR_VIDEO_FRACTION", default=0.25)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from backend.catalog.access import clarification_post
 from backend.catalog.models import ActionClass, Project
 from backend.quality import services
-from backend.quality.selectors import annotator_accuracy, dashboard
+from backend.quality.selectors import annotator_accuracy_shown, annotator_segment_f1_shown, dashboard
 
 
 class DashboardApi(APIView):
@@ -77,7 +77,13 @@ class MeApi(APIView):
                                                       "is_admin": serializers.BooleanField(),
                                                       "accuracy": serializers.FloatField(allow_null=True)}))
     def get(self, request):
-        acc = annotator_accuracy(annotator=request.user)
-        # The figure only: which of the annotator's clips were gold is never said.
+        # The figure only, and only per block of pages: which clips or pages held gold is never said.
         return Response({"username": request.user.username, "is_admin": request.user.is_staff,
-                         "accuracy": round(acc.accuracy, 2) if acc.accuracy is not None else None})
+                         "accuracy": annotator_accuracy_shown(annotator=request.user)})
+
+
+class SegmentMeApi(APIView):
+    @extend_schema(responses=inline_serializer("SegmentMe", {"f1": serializers.FloatField(allow_null=True)}))
+    def get(self, request):
+        # The figure only, per block of videos: which videos were gold is never said.
+        return Response({"f1": annotator_segment_f1_shown(annotator=request.user)})

@@ -21,13 +21,57 @@ class Accuracy:
         return self.correct / self.gold_answers if self.gold_answers else None
 
 
-def annotator_accuracy(*, annotator, action_class: ActionClass | None = None) -> Accuracy:
-    """Share of the annotator's active labels on gold clips that match the gold answer."""
+def annotator_accuracy(*, annotator, action_class: ActionClass | None = None, submitted_until=None) -> Accuracy:
+    """Share of the annotator's active labels on gold clips that match the gold answer (of the pages submitted
+    until `submitted_until`, when given)."""
     qs = Label.objects.filter(annotator=annotator, active=True, clip__gold__isnull=False)
     if action_class is not None:
         qs = qs.filter(clip__action_class=action_class)
+    if submitted_until is not None:
+        qs = qs.filter(page__submitted_at__lte=submitted_until)
     agg = qs.aggregate(n=Count("pk"), correct=Count("pk", filter=Q(value=F("clip__gold__value"))))
     return Accuracy(gold_answers=agg["n"], correct=agg["correct"])
+
+
+# The figure an annotator sees of themself moves only every this many submitted pages (or videos), and rounded: a
+# figure updated after each page would tell which page held gold, and how many of its answers were wrong
+# (docs/security.md). Admins see the live figure.
+SHOWN_EVERY = 10
+SHOWN_STEP = 0.05
+
+
+def shown_cutoff(submitted_times: list) -> object | None:
+    """The submission time up to which an annotator's own figure counts: the last whole block of SHOWN_EVERY."""
+    cut = len(submitted_times) // SHOWN_EVERY * SHOWN_EVERY
+    return sorted(submitted_times)[cut - 1] if cut else None
+
+
+def shown_figure(value: float | None) -> float | None:
+    return None if value is None else round(round(value / SHOWN_STEP) * SHOWN_STEP, 2)
+
+
+def annotator_accuracy_shown(*, annotator) -> float | None:
+    """The accuracy the annotator sees of themself: over whole blocks of SHOWN_EVERY submitted pages, rounded."""
+    from backend.clips.models import Page
+
+    cutoff = shown_cutoff(list(Page.objects.filter(annotator=annotator, submitted_at__isnull=False)
+                               .values_list("submitted_at", flat=True)))
+    if cutoff is None:
+        return None
+    return shown_figure(annotator_accuracy(annotator=annotator, submitted_until=cutoff).accuracy)
+
+
+def annotator_segment_f1_shown(*, annotator) -> float | None:
+    """The timeline's figure the annotator sees: segment F1 over whole blocks of SHOWN_EVERY finished videos."""
+    from backend.segments.models import SegmentAnnotation
+    from backend.segments.selectors import DONE, annotator_segment_accuracy
+
+    cutoff = shown_cutoff(list(SegmentAnnotation.objects.filter(
+        annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, status__in=DONE, submitted_at__isnull=False)
+        .values_list("submitted_at", flat=True)))
+    if cutoff is None:
+        return None
+    return shown_figure(annotator_segment_accuracy(annotator=annotator, submitted_until=cutoff).f1)
 
 
 def is_flagged(*, accuracy: Accuracy, project: Project) -> bool:

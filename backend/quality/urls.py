@@ -6,6 +6,7 @@ from backend.quality.views import dashboard_page
 
 urlpatterns = [
     path("api/me/", api.MeApi.as_view(), name="api-me"),
+    path("api/segments/me/", api.SegmentMeApi.as_view(), name="api-segments-me"),
     path("api/classes/<int:class_id>/clarifications/", api.ClarificationPostApi.as_view(),
          name="api-clarification-post"),
     path("api/projects/<int:project_id>/dashboard/", api.DashboardApi.as_view(), name="api-dashboard"),

@@ -32,8 +32,12 @@ def task_payload(task: SegmentAnnotation, request) -> dict:
         "sprite": video.sprite_meta,
         "duration": video.media_duration,
         "fps": video.media_fps,
-        "marks": selectors.clip_marks(segment_video=video),
+        # The grid's verdicts on the video's clips, for the admin's gold mode only: gold videos rarely have clips,
+        # so marks on an annotator's task would tell a regular video from a gold one (docs/security.md).
+        "marks": selectors.clip_marks(segment_video=video) if task.kind == SegmentAnnotation.Kind.GOLD else [],
         "draft": task.draft,
+        "version": task.version,  # send it back with each draft save and the submit (two tabs: the live one wins)
+        "min_seconds": services.segment_submit_floor(video) if task.kind == SegmentAnnotation.Kind.REGULAR else 0,
         "expires_at": task.expires_at.isoformat() if task.expires_at else None,
         "suggestions": proposals.segment_task_suggestions(task=task),
     }
@@ -87,16 +91,18 @@ class SegmentDraftApi(APIView):
         time = serializers.FloatField(required=False, min_value=0, help_text="playhead, seconds")
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600, default=0)
         suggestions = serializers.DictField(required=False, help_text="the tool's suggestion decisions (opaque)")
+        version = serializers.IntegerField(required=False, min_value=0, help_text="the task version this tab saw")
 
     @extend_schema(request=SegmentDraftInputSerializer, responses={200: dict})
     def put(self, request, task_uid):
         data = self.SegmentDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         draft = dict(data.validated_data)
+        version = draft.pop("version", None)
         if len(str(draft)) > MAX_DRAFT_BYTES:
             return Response({"detail": "draft too large"}, status=status.HTTP_400_BAD_REQUEST)
-        task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft)
-        return Response({"saved_at": task.draft_saved_at.isoformat(),
+        task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft, version=version)
+        return Response({"saved_at": task.draft_saved_at.isoformat(), "version": task.version,
                          "expires_at": task.expires_at.isoformat() if task.expires_at else None})
 
 
@@ -123,6 +129,8 @@ class SegmentSubmitApi(APIView):
         segments = segment_list_field()
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600)
         suggestions = SuggestionDecisionsSerializer(required=False)
+        version = serializers.IntegerField(required=False, min_value=0)
+        submit_token = serializers.CharField(max_length=64, required=False, default="")
 
     @extend_schema(request=SegmentSubmitInputSerializer, responses={200: dict})
     def post(self, request, task_uid):
@@ -137,6 +145,8 @@ class SegmentRejectApi(APIView):
         reason = serializers.ChoiceField(choices=SegmentAnnotation.RejectReason.choices)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        version = serializers.IntegerField(required=False, min_value=0)
+        submit_token = serializers.CharField(max_length=64, required=False, default="")
 
     @extend_schema(request=SegmentRejectInputSerializer, responses={200: dict})
     def post(self, request, task_uid):
@@ -144,14 +154,6 @@ class SegmentRejectApi(APIView):
         data.is_valid(raise_exception=True)
         result = services.segment_task_reject(annotator=request.user, task_uid=task_uid, **data.validated_data)
         return Response({"stored": result.stored, "already_submitted": result.already_submitted})
-
-
-class SegmentMeApi(APIView):
-    @extend_schema(responses=dict)
-    def get(self, request):
-        acc = selectors.annotator_segment_accuracy(annotator=request.user)
-        # The figure only: which videos were gold is never said.
-        return Response({"f1": round(acc.f1, 2) if acc.f1 is not None else None})
 
 
 # --- admin ---------------------------------------------------------------------------------------------------------

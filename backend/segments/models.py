@@ -125,6 +125,11 @@ class SegmentAnnotation(models.Model):
     reject_note = models.CharField(max_length=500, blank=True)
     draft = models.JSONField(default=dict, blank=True, help_text="autosaved work in progress")
     draft_saved_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency between two tabs on one task: each draft save moves the version on; a save or submit
+    # naming an older version is refused (409), so the live tab wins and the stale one is told. The token names the
+    # tab that submitted (a retry of the same submit is idempotent; another tab's is a conflict).
+    version = models.PositiveIntegerField(default=0)
+    submit_token = models.CharField(max_length=64, blank=True)
     # Sent back by an admin: kept for the record, no longer counted.
     active = models.BooleanField(default=True)
     # S-CNN suggestions (issue 6): set by the server when it served this task at least one suggestion, so time per

@@ -83,8 +83,8 @@ class SegmentAccuracy:
     mean_tiou: float | None  # over all matched pairs
 
 
-def annotator_segment_accuracy(*, annotator, project: Project | None = None,
-                               action_class: ActionClass | None = None) -> SegmentAccuracy:
+def annotator_segment_accuracy(*, annotator, project: Project | None = None, action_class: ActionClass | None = None,
+                               submitted_until=None) -> SegmentAccuracy:
     """Per gold video, match the annotator's segments to the gold ones (a rejection counts as no segments), then
     average precision, recall and F1 over the videos (matching.py defines the empty cases so none divides by zero)."""
     mine = SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, active=True,
@@ -93,6 +93,8 @@ def annotator_segment_accuracy(*, annotator, project: Project | None = None,
         mine = mine.filter(segment_video__video__project=project)
     if action_class is not None:
         mine = mine.filter(segment_video__action_class=action_class)
+    if submitted_until is not None:
+        mine = mine.filter(submitted_at__lte=submitted_until)
     mine = list(mine.values_list("pk", "segment_video_id", "segment_video__final_id"))
     if not mine:
         return SegmentAccuracy(0, None, None, None, None)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings as dj_settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils import timezone
 from backend.catalog.access import check_work_access
 from backend.catalog.models import ActionClass, Project
 from backend.clips.services import QueueError
+from backend.core.pacing import check_not_too_early
 from backend.segments.models import Segment, SegmentAnnotation, SegmentSettings, SegmentVideo
 from backend.segments.selectors import default_final
 
@@ -107,8 +109,11 @@ def _wanted(qs):
 
 
 def segment_queue_waiting(*, annotator, project: Project, action_class: ActionClass) -> int:
-    """How many regular videos of a class this annotator could still be given (for the queue picker)."""
-    return _wanted(_available(annotator=annotator, project=project, action_class=action_class)).count()
+    """How many videos of a class this annotator could still be given: regular and gold alike, while regular work
+    remains (gold is served only then). Leasing any video lowers it by one, so it never tells a gold video apart."""
+    available = _available(annotator=annotator, project=project, action_class=action_class)
+    regular = _wanted(available).count()
+    return regular + available.filter(is_gold=True).count() if regular else 0
 
 
 def segment_task_open(*, annotator, project: Project, action_class: ActionClass, kind: str):
@@ -175,7 +180,8 @@ def _lease(*, video: SegmentVideo, annotator, kind: str, minutes: int, draft: di
 def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass) -> SegmentAnnotation:
     """Gold mode: the admin's open gold task, or a lease on a video without reference segments.
 
-    Videos nobody has annotated yet come first, so a new gold video is a fresh check for everyone.
+    Videos nobody has annotated yet come first, so a new gold video is a fresh check for everyone; among them a
+    random one, not the oldest, so gold videos are no older than the queue's.
     """
     segment_tasks_release_expired()
     existing = segment_task_open(annotator=admin, project=project, action_class=action_class,
@@ -188,7 +194,7 @@ def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass
                                                        status=SegmentAnnotation.Status.LEASED)
         video = (SegmentVideo.objects.filter(action_class=action_class, video__project=project, is_gold=False,
                                              final__isnull=True, media_state=SegmentVideo.MediaState.READY)
-                 .exclude(Exists(leased_gold)).order_by("annotation_count", "lease_count", "video_id")
+                 .exclude(Exists(leased_gold)).order_by("annotation_count", "lease_count", "?")
                  .select_for_update(skip_locked=True, of=("self",)).first())
         if video is None:
             raise QueueError(f"no videos of {action_class.name} are left to make gold", code="empty")
@@ -202,15 +208,41 @@ def _locked_task(*, annotator, task_uid) -> SegmentAnnotation:
     return task
 
 
-def segment_draft_save(*, annotator, task_uid, draft: dict) -> SegmentAnnotation:
-    """Autosave: store the work in progress and renew the lease (someone saving is someone working)."""
+def _check_version(task: SegmentAnnotation, version: int | None) -> None:
+    """Optimistic concurrency: a save or submit naming an older version than the task's comes from a stale tab."""
+    if version is not None and version != task.version:
+        raise QueueError("this video was changed in another tab or window; the other tab's work is kept — reload "
+                         "this one to go on", code="conflict", extra={"version": task.version, "draft": task.draft})
+
+
+def _check_repeat(task: SegmentAnnotation, submit_token: str) -> None:
+    """A finished task submitted again: a retry (same token) is answered as done; another tab's is a conflict."""
+    if submit_token and task.submit_token and submit_token != task.submit_token:
+        raise QueueError("this video was already submitted from another tab or window; nothing was stored from "
+                         "this one", code="conflict")
+
+
+def segment_submit_floor(video: SegmentVideo) -> float:
+    """Seconds a video must have been leased before it may be submitted (docs/security.md)."""
+    duration = video.media_duration or video.video.duration or 0.0
+    return dj_settings.SUBMIT_FLOOR_VIDEO_SECONDS + dj_settings.SUBMIT_FLOOR_VIDEO_FRACTION * duration
+
+
+def segment_draft_save(*, annotator, task_uid, draft: dict, version: int | None = None) -> SegmentAnnotation:
+    """Autosave: store the work in progress and renew the lease (someone saving is someone working).
+
+    With `version` (the version the tab last saw), a save from a stale tab is refused (409 conflict) and the
+    newer draft is kept; each save moves the version on.
+    """
     with transaction.atomic():
         task = _locked_task(annotator=annotator, task_uid=task_uid)
         if task.is_done:
-            raise QueueError("this video was already submitted", code="invalid")
+            raise QueueError("this video was already submitted", code="conflict" if version is not None else "invalid")
+        _check_version(task, version)
         task.draft = draft
         task.draft_saved_at = timezone.now()
-        fields = ["draft", "draft_saved_at"]
+        task.version += 1
+        fields = ["draft", "draft_saved_at", "version"]
         if task.status == SegmentAnnotation.Status.LEASED:
             minutes = segment_settings_get(project=task.segment_video.video.project).lease_minutes
             task.expires_at = timezone.now() + timedelta(minutes=minutes)
@@ -228,8 +260,9 @@ class SubmitResult:
     already_submitted: bool
 
 
-def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[float]],
-                        seconds_spent: float, suggestions: dict | None = None) -> SubmitResult:
+def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[float]], seconds_spent: float,
+                        suggestions: dict | None = None, version: int | None = None,
+                        submit_token: str = "") -> SubmitResult:
     """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice.
 
     Only ``segments`` become annotations; ``suggestions`` (proposal ids accepted, adjusted, dismissed) is recorded
@@ -240,8 +273,12 @@ def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[floa
     with transaction.atomic():
         task = _locked_task(annotator=annotator, task_uid=task_uid)
         if task.is_done:
+            _check_repeat(task, submit_token)
             return SubmitResult(stored=task.segments.count(), already_submitted=True)
+        _check_version(task, version)
         video = _lock_video(task.segment_video_id)
+        if task.kind == SegmentAnnotation.Kind.REGULAR:
+            check_not_too_early(shown_at=task.created_at, floor_seconds=segment_submit_floor(video), what="video")
         clean = check_segments(segments, duration=video.media_duration or video.video.duration, fps=video.media_fps)
         if not clean:
             raise QueueError('mark at least one segment, or reject the video ("no such action")')
@@ -254,25 +291,34 @@ def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[floa
         task.suggestions_dismissed = len(decisions["dismissed"])
         task.save(update_fields=["suggestion_decisions", "suggestions_accepted", "suggestions_adjusted",
                                  "suggestions_dismissed"])
-        _finish(task=task, video=video, status=SegmentAnnotation.Status.SUBMITTED, seconds_spent=seconds_spent)
+        _finish(task=task, video=video, status=SegmentAnnotation.Status.SUBMITTED, seconds_spent=seconds_spent,
+                submit_token=submit_token)
     return SubmitResult(stored=len(clean), already_submitted=False)
 
 
-def segment_task_reject(*, annotator, task_uid, reason: str, note: str = "", seconds_spent: float) -> SubmitResult:
+def segment_task_reject(*, annotator, task_uid, reason: str, note: str = "", seconds_spent: float,
+                        version: int | None = None, submit_token: str = "") -> SubmitResult:
     """Skip the video with a reason (too blurry, too dark, not playable, no such action, other)."""
     if reason not in SegmentAnnotation.RejectReason.values:
         raise QueueError(f"reason must be one of {', '.join(SegmentAnnotation.RejectReason.values)}")
     with transaction.atomic():
         task = _locked_task(annotator=annotator, task_uid=task_uid)
         if task.is_done:
+            _check_repeat(task, submit_token)
             return SubmitResult(stored=0, already_submitted=True)
+        _check_version(task, version)
         video = _lock_video(task.segment_video_id)
+        if task.kind == SegmentAnnotation.Kind.REGULAR:  # an unplayable video is seen at once: the base floor only
+            check_not_too_early(shown_at=task.created_at, floor_seconds=dj_settings.SUBMIT_FLOOR_VIDEO_SECONDS,
+                                what="video")
         task.reject_reason, task.reject_note = reason, note.strip()[:500]
-        _finish(task=task, video=video, status=SegmentAnnotation.Status.REJECTED, seconds_spent=seconds_spent)
+        _finish(task=task, video=video, status=SegmentAnnotation.Status.REJECTED, seconds_spent=seconds_spent,
+                submit_token=submit_token)
     return SubmitResult(stored=0, already_submitted=False)
 
 
-def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, seconds_spent: float) -> None:
+def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, seconds_spent: float,
+            submit_token: str = "") -> None:
     """Close a task and update its video. Precondition: the caller holds the task's and the video's row locks."""
     if task.status == SegmentAnnotation.Status.RELEASED and task.kind == SegmentAnnotation.Kind.REGULAR:
         again = SegmentAnnotation.objects.filter(segment_video=video, annotator=task.annotator, active=True,
@@ -285,7 +331,9 @@ def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, second
     task.submitted_at = timezone.now()
     task.seconds_spent = max(0.0, float(seconds_spent))
     task.draft = {}
-    task.save(update_fields=["status", "submitted_at", "seconds_spent", "draft", "reject_reason", "reject_note"])
+    task.submit_token = submit_token[:64]
+    task.save(update_fields=["status", "submitted_at", "seconds_spent", "draft", "reject_reason", "reject_note",
+                             "submit_token"])
     if task.kind == SegmentAnnotation.Kind.GOLD:
         # The reference replaces any earlier one. A rejected video (unplayable, no action) is no use as a check and
         # leaves the queue too: it is exported as rejected.

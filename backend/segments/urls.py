@@ -13,7 +13,6 @@ urlpatterns = [
          name="api-segment-task-reject"),
     path("api/segment-tasks/<uuid:task_uid>/suggestions/", api.SegmentSuggestionsApi.as_view(),
          name="api-segment-task-suggestions"),
-    path("api/segments/me/", api.SegmentMeApi.as_view(), name="api-segments-me"),
     path("api/projects/<int:project_id>/segments/dashboard/", api.SegmentDashboardApi.as_view(),
          name="api-segment-dashboard"),
     path("api/projects/<int:project_id>/segments/enqueue/", api.SegmentEnqueueApi.as_view(),

@@ -7,7 +7,9 @@ from backend.clips.services.labels import (
     clip_consensus_update,
     clip_labels_revoke,
     clips_consensus_update,
+    page_shown,
     page_submit,
+    page_submit_floor,
 )
 from backend.clips.services.media import clip_media_cut, clips_requeue_pending, video_candidates_create
 from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError, page_next, pages_release_expired, queue_counts
@@ -15,5 +17,5 @@ from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError, page_next, p
 __all__ = [
     "MAX_PAGE_SIZE", "QueueError", "SubmitResult", "clip_consensus_update", "clip_gold_set", "clip_labels_revoke",
     "clip_media_cut", "clips_consensus_update", "clips_requeue_pending", "gold_answers_submit", "gold_page_next",
-    "page_next", "page_submit", "pages_release_expired", "queue_counts", "video_candidates_create",
+    "page_next", "page_shown", "page_submit", "page_submit_floor", "pages_release_expired", "queue_counts", "video_candidates_create",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from django.db import transaction
 
 from backend.catalog.models import ActionClass, Project
@@ -19,11 +21,13 @@ def clip_gold_set(*, clip: Clip, value: int, author) -> GoldAnswer:
 
 def gold_page_next(*, action_class: ActionClass, project: Project, size: int) -> list[Clip]:
     """Clips an admin can answer in gold mode: ready, not yet gold, grouped by video."""
-    return list(
-        Clip.objects.filter(action_class=action_class, video__project=project, media_state=Clip.MediaState.READY,
-                            gold__isnull=True)
-        .order_by("video_id", "start")[: max(1, min(size, MAX_PAGE_SIZE))]
-    )
+    candidates = Clip.objects.filter(action_class=action_class, video__project=project,
+                                     media_state=Clip.MediaState.READY, gold__isnull=True)
+    # Random videos, not the oldest: gold made from the oldest videos would be older than the queue's.
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    video_ids = sorted(set(candidates.values_list("video_id", flat=True)))
+    video_ids = random.Random().sample(video_ids, min(size, len(video_ids)))
+    return list(candidates.filter(video_id__in=video_ids).order_by("video_id", "start")[:size])
 
 
 def gold_answers_submit(*, author, answers: dict[str, int]) -> int:

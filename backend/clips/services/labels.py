@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from backend.clips import consensus
 from backend.clips.models import Clip, ConsensusResult, Label, Page
 from backend.clips.services.pages import QueueError, _lock_clips
 from backend.core.faults import fault_point
+from backend.core.pacing import check_not_too_early
 
 
 @dataclass(frozen=True)
@@ -24,19 +26,46 @@ class SubmitResult:
     already_submitted: bool
 
 
-def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: float) -> SubmitResult:
+def page_submit_floor(n_items: int) -> float:
+    """Seconds a page of `n_items` clips must have been on screen before it may be submitted (docs/security.md)."""
+    return settings.SUBMIT_FLOOR_PAGE_SECONDS + settings.SUBMIT_FLOOR_SECONDS_PER_CLIP * n_items
+
+
+def page_shown(*, annotator, page_uid) -> Page:
+    """The annotator's browser put the page on screen: the submit floor counts from the first time it says so."""
+    with transaction.atomic():
+        page = Page.objects.select_for_update().filter(uid=page_uid, annotator=annotator).first()
+        if page is None:
+            raise QueueError("no such page", code="not_found")
+        if page.shown_at is None:
+            page.shown_at = timezone.now()
+            page.save(update_fields=["shown_at"])
+    return page
+
+
+def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: float,
+                submit_token: str = "") -> SubmitResult:
     """Store one label per page item, all or nothing; a repeated submit of the same page stores nothing twice.
 
     `labels` maps every item uid of the page to 1 (positive) or -1 (negative). On a page whose lease ran out,
     labels are still kept for clips that need them; the rest are dropped and counted.
+
+    Refused, storing nothing: a page not on screen for page_submit_floor seconds (409 too_early; a page never
+    said shown counts from its lease); a page already submitted under another `submit_token` (409 conflict: another
+    tab submitted it). The same token again is a retry: answered as already submitted.
     """
     with transaction.atomic():
         page = Page.objects.select_for_update().filter(uid=page_uid, annotator=annotator).first()
         if page is None:
             raise QueueError("no such page", code="not_found")
         if page.submitted_at is not None:
+            if submit_token and page.submit_token and submit_token != page.submit_token:
+                raise QueueError("this page was already submitted from another tab or window; nothing was stored "
+                                 "from this one", code="conflict")
             return SubmitResult(stored=page.labels.count(), dropped=0, already_submitted=True)
         items = {str(i.uid): i.clip_id for i in page.items.all()}
+        check_not_too_early(shown_at=page.shown_at or page.created_at, floor_seconds=page_submit_floor(len(items)),
+                            what="page")
         _check_labels(labels, items)
         clips = {c.pk: c for c in _lock_clips(list(items.values()))}
         per_clip = max(0.0, float(seconds_spent)) / max(1, len(items))
@@ -68,7 +97,8 @@ def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: f
         Clip.objects.bulk_update(list(clips.values()), ["lease_count", "label_count", "required_labels", "is_open"])
         page.submitted_at = timezone.now()
         page.seconds_spent = float(seconds_spent)
-        page.save(update_fields=["submitted_at", "seconds_spent"])
+        page.submit_token = submit_token[:64]
+        page.save(update_fields=["submitted_at", "seconds_spent", "submit_token"])
         fault_point("submit.before_commit")
     return SubmitResult(stored=stored, dropped=dropped, already_submitted=False)
 

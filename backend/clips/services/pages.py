@@ -13,19 +13,14 @@ import random
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from backend.catalog.access import check_work_access
+from backend.catalog.access import QueueError, check_work_access
 from backend.catalog.models import ActionClass, GuidelineExample, Project
 from backend.clips.models import Clip, GoldAnswer, Label, Page, PageItem
-from backend.core.errors import ApplicationError
 
 MAX_PAGE_SIZE = 200
-
-
-class QueueError(ApplicationError):
-    """A queue request that cannot be served (no page, nothing waiting, bad labels): its code gives the status."""
 
 
 def pages_release_expired(*, now=None) -> int:
@@ -98,44 +93,101 @@ def _mine(annotator) -> tuple[Exists, Exists]:
     return Exists(labelled), Exists(leased)
 
 
-def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size: int) -> tuple[list[Clip], list[Clip]]:
+def _eligible(*, annotator, project: Project, action_class: ActionClass):
+    """(regular, gold) querysets of the ready clips this annotator could be given now (not labelled or leased by
+    them, not a guideline example, which is shown, never asked). Regular clips still need labels."""
     labelled, leased = _mine(annotator)
-    # NOT EXISTS, not LEFT JOIN … IS NULL: the planner can then stream the queue index and stop after `size` rows
-    # (at HACS size its row estimates for one open class are far too low to trust a sort). Examples are shown,
-    # never asked.
     example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
     is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
-    gold_of_class = GoldAnswer.objects.filter(clip__action_class=action_class,
-                                              clip__media_state=Clip.MediaState.READY).values("clip_id")
-    gold_pool = list(Clip.objects.filter(pk__in=gold_of_class, video__project=project)
-                     .filter(~labelled, ~leased, ~example).values_list("pk", flat=True))
-    n_gold = min(len(gold_pool), round(size * project.gold_rate))
-    # SKIP LOCKED: 100 annotators asking at once each get different clips instead of queueing on one row. The
-    # filter and order match clip_ready_queue_idx (partial: open and ready clips only).
-    regular = list(
-        Clip.objects.filter(action_class=action_class, is_open=True, media_state=Clip.MediaState.READY,
-                            video__project=project, label_count__lt=F("required_labels") - F("lease_count"))
-        .filter(~labelled, ~leased, ~example, ~is_gold)
-        .order_by("video_id", "start", "pk")
-        .select_for_update(skip_locked=True, of=("self",), no_key=True)[: size - n_gold]
-    )
-    if len(regular) < size - n_gold:  # too few regular clips: keep the gold share, not the page size
-        n_gold = min(n_gold, round(len(regular) * project.gold_rate / max(1e-9, 1 - project.gold_rate)))
-    gold_ids = random.Random().sample(gold_pool, n_gold) if n_gold else []
-    gold = list(Clip.objects.filter(pk__in=gold_ids))
+    ready = Clip.objects.filter(action_class=action_class, video__project=project, media_state=Clip.MediaState.READY)
+    # NOT EXISTS, not LEFT JOIN … IS NULL: the planner can then stream the queue index and stop after the rows it
+    # needs (at HACS size its row estimates for one open class are far too low to trust a sort). The filter and
+    # order match clip_ready_queue_idx (partial: open and ready clips only).
+    regular = (ready.filter(is_open=True, label_count__lt=F("required_labels") - F("lease_count"))
+               .filter(~labelled, ~leased, ~example, ~is_gold))
+    gold = ready.filter(is_gold).filter(~labelled, ~leased, ~example)
     return regular, gold
 
 
+def _gold_share(*, regular: int, gold: int, rate: float) -> int:
+    """Gold clips served alongside `regular` regular ones: the project's rate of the page, never more than exist.
+    One rule for the page draw and the counters, so that a counter moves the same whatever a page holds."""
+    return min(gold, round(regular * rate / max(1e-9, 1 - rate)))
+
+
+def _in_groups(clips: list[Clip], *, rng: random.Random, cap: int, limit: int, skip_videos=()) -> list[Clip]:
+    """Clips by video, each video's group cut to a random size 1..cap (a random subset, in time order), until
+    `limit` clips. Regular and gold groups are cut by this one rule, so a group's size says nothing of its kind."""
+    by_video: dict[int, list[Clip]] = {}
+    for clip in clips:
+        if clip.video_id not in skip_videos:
+            by_video.setdefault(clip.video_id, []).append(clip)
+    out: list[Clip] = []
+    for group in by_video.values():
+        if len(out) >= limit:
+            break
+        k = min(rng.randint(1, cap), len(group), limit - len(out))
+        out += sorted(rng.sample(group, k), key=lambda c: (c.start, c.pk))
+    return out
+
+
+def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size: int,
+                rng: random.Random | None = None) -> tuple[list[Clip], list[Clip]]:
+    """(regular, gold) clips for a new page of `size`, drawn as video groups (see _in_groups).
+
+    Gold shares its video's group with the video's regular clips, if any, so a gold clip is never the odd one out
+    of a group. Regular clips are locked (SKIP LOCKED: 100 annotators asking at once each get different clips);
+    gold clips are served to everyone regardless of leases and carry none.
+    """
+    rng = rng or random.Random()
+    cap = max(1, project.clips_per_video)
+    regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
+    gold_pool = list(gold_qs.only("pk", "video_id", "start"))
+    n_gold = min(len(gold_pool), round(size * project.gold_rate))
+    streamed = list(regular_qs.order_by("video_id", "start", "pk")
+                    .select_for_update(skip_locked=True, of=("self",), no_key=True)[: 2 * size + cap])
+    gold_videos: list[int] = list(dict.fromkeys(c.video_id for c in gold_pool))
+    rng.shuffle(gold_videos)
+    # Gold groups first (their videos' regular clips join them), until the page's gold share is reached.
+    gold_groups: list[Clip] = []
+    if n_gold:
+        regular_of_gold = list(regular_qs.filter(video_id__in=gold_videos)
+                               .select_for_update(skip_locked=True, of=("self",), no_key=True))
+        by_video: dict[int, list[Clip]] = {}
+        for clip in [*gold_pool, *regular_of_gold]:
+            by_video.setdefault(clip.video_id, []).append(clip)
+        gold_ids = {c.pk for c in gold_pool}
+        taken_gold = 0
+        for video_id in gold_videos:
+            if taken_gold >= n_gold:
+                break
+            group = _in_groups(by_video[video_id], rng=rng, cap=cap, limit=size)
+            gold_groups += group
+            taken_gold += sum(c.pk in gold_ids for c in group)
+    used_videos = {c.video_id for c in gold_groups}
+    regular = _in_groups(streamed, rng=rng, cap=cap, limit=max(0, size - len(gold_groups)), skip_videos=used_videos)
+    gold_ids = {c.pk for c in gold_pool}
+    group_regular = [c for c in gold_groups if c.pk not in gold_ids]
+    gold = [c for c in gold_groups if c.pk in gold_ids]
+    n_regular = len(regular) + len(group_regular)
+    allowed = _gold_share(regular=n_regular, gold=len(gold), rate=project.gold_rate) if n_regular < size - len(gold) \
+        else len(gold)
+    if allowed < len(gold):  # too few regular clips: keep the gold share, not the page size
+        keep = {c.video_id for c in gold[:allowed]}
+        gold = [c for c in gold if c.video_id in keep][:allowed]
+        group_regular = [c for c in group_regular if c.video_id in keep]
+    # the full Clip rows of the gold clips (drawn with only a few fields)
+    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold]))
+    return regular + group_regular, gold
+
+
 def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> int:
-    """How many regular clips of a class this annotator could still be given (for the queue picker)."""
-    labelled, leased = _mine(annotator)
-    return (
-        Clip.objects.filter(action_class=action_class, video__project=project, media_state=Clip.MediaState.READY,
-                            gold__isnull=True, is_open=True)
-        .filter(label_count__lt=F("required_labels") - F("lease_count"))
-        .exclude(labelled).exclude(Q(leased))
-        .count()
-    )
+    """How many clips of a class this annotator could still be given: the regular clips and the gold share that
+    comes with them (the page draw's own rule). Leasing a page lowers it by the page's size whatever the page
+    holds, so the counter never tells how many clips of a page were gold."""
+    regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
+    regular = regular_qs.count()
+    return regular + _gold_share(regular=regular, gold=gold_qs.count(), rate=project.gold_rate) if regular else 0
 
 
 def _lock_clips(clip_ids: list[int]) -> list[Clip]:
