@@ -1,7 +1,7 @@
 """Near-duplicate video removal, SLAC §3.4.
 
 SLAC describes each video by the mean of per-frame CNN features (frames at 0.2 fps, short side 256, central
-224×224 crop; see ``workers.frames.read_dedup_frames``), links two videos of the same class when the cosine
+224×224 crop; see ``workers.media.frames.read_dedup_frames``), links two videos of the same class when the cosine
 similarity of their descriptors exceeds γ = 0.935, and keeps one video per connected component. This module does
 the array part and takes any features, so the CNN lives elsewhere.
 

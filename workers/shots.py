@@ -189,7 +189,8 @@ def detect_shots(
     Cut times are the timestamp of the first frame of the new shot, so they are exact at the native rate and
     late by up to one analysis frame interval at a lower ``fps``.
     """
-    from workers.frames import iter_frames, probe_video
+    from workers.media.frames import iter_frames
+    from workers.media.probing import probe_video
 
     info = probe_video(path=path)
     rate = float(fps) if fps else info.fps

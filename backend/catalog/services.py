@@ -14,7 +14,7 @@ from django.db import transaction
 
 from backend.catalog.models import ActionClass, Project, Video
 from backend.config.celery import task_publish_on_commit
-from workers import media
+from workers.media import probing as media
 
 log = logging.getLogger("actionloom.catalog")
 

@@ -27,7 +27,8 @@ from backend.config.celery import task_publish, task_publish_on_commit
 from backend.config.faults import fault_point
 from backend.quality import consensus
 from backend.quality.models import AnnotatorGroup, GoldAnswer, SendBack
-from workers import candidates, media
+from workers import candidates
+from workers.media import clips as media
 
 log = logging.getLogger("actionloom.clips")
 

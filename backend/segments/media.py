@@ -16,7 +16,7 @@ from backend.catalog.storage import store_at_key, video_local_path
 from backend.config.celery import task_publish, task_publish_on_commit
 from backend.segments.models import SegmentVideo
 from backend.segments.services import segment_settings_get
-from workers import proxy
+from workers.media import proxy
 
 log = logging.getLogger("actionloom.segments")
 

@@ -11,7 +11,7 @@ from backend.catalog.models import ActionClass, Guideline, GuidelineExample, Pro
 from backend.catalog.services import taxonomy_load, video_ingest
 from backend.clips.services import clip_gold_set
 from backend.quality.models import AnnotatorGroup
-from workers.media import make_motion_video
+from workers.media.synthetic import make_motion_video
 
 DEMO_PROJECT = "Demo project"
 ADMIN = ("admin", "actionloom-admin")
