@@ -7,7 +7,7 @@ frame classifiers), so a stage never decodes the video again frame by frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +52,7 @@ def analyse_video(*, path: str | Path) -> tuple[AnalysisFrames, list[Shot]]:
     kept_frames: list[np.ndarray] = []
     kept_times: list[np.ndarray] = []
 
-    def histogram_batches():
+    def histogram_batches() -> Iterator[np.ndarray]:
         seen = 0
         for batch in frame_io.iter_frames(path=path, fps=SHOT_ANALYSIS_FPS, short_side=ANALYSIS_SHORT_SIDE):
             timestamps.append(batch.timestamps)

@@ -92,7 +92,7 @@ def score_windows(*, windows_s: ArrayLike, times: ArrayLike, probabilities: Arra
     """
     windows = np.asarray(windows_s, dtype=np.float64).reshape(-1, 2)
     times = np.asarray(times, dtype=np.float64).reshape(-1)
-    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    probs: np.ndarray = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     if times.shape != probs.shape:
         raise ValueError(f"times ({times.size}) and probabilities ({probs.size}) differ in length")
     if np.any((probs < 0) | (probs > 1)) or np.any(~np.isfinite(probs)):
