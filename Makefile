@@ -19,6 +19,7 @@ run: install
 test: install
 	@scripts/system-deps.sh ffmpeg chromium opencv-doc
 	$(BIN)/ruff check backend workers tests
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 clean:

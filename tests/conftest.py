@@ -57,7 +57,7 @@ def demo_video(tmp_path_factory) -> Path:
     """An 8-s real video (scikit-image's astronaut photo with camera motion), made once per session."""
     from skimage import data
 
-    from workers.media import make_motion_video
+    from workers.media.synthetic import make_motion_video
 
     path = tmp_path_factory.mktemp("videos") / "astronaut.mp4"
     make_motion_video(image=data.astronaut(), out=path, seconds=8, motion="pan")
@@ -102,7 +102,7 @@ def make_clips(project, action_class):
 
 
 def concat_videos(parts: list[Path], out: Path) -> Path:
-    from workers.media import ffmpeg_binary
+    from workers.media.probing import ffmpeg_binary
 
     listing = out.with_suffix(".txt")
     listing.write_text("".join(f"file '{p}'\n" for p in parts))
@@ -117,7 +117,7 @@ def shot_videos(tmp_path_factory) -> dict[str, Path]:
     no_person: coffee | rocket. Each part 3 s at 25 fps, so the cuts are at 3 s and 6 s."""
     from skimage import data
 
-    from workers.media import make_motion_video
+    from workers.media.synthetic import make_motion_video
 
     tmp = tmp_path_factory.mktemp("mining")
     parts = {}

@@ -1,7 +1,7 @@
 """Near-duplicate video removal, SLAC §3.4.
 
 SLAC describes each video by the mean of per-frame CNN features (frames at 0.2 fps, short side 256, central
-224×224 crop; see ``workers.frames.read_dedup_frames``), links two videos of the same class when the cosine
+224×224 crop; see ``workers.media.frames.read_dedup_frames``), links two videos of the same class when the cosine
 similarity of their descriptors exceeds γ = 0.935, and keeps one video per connected component. This module does
 the array part and takes any features, so the CNN lives elsewhere.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -28,10 +29,13 @@ DUPLICATE_THRESHOLD = 0.935  # SLAC §3.4: γ, cosine similarity of mean frame f
 BLOCK_ROWS = 1024  # 1024 × 5.5K float32 ≈ 22 MB per block
 BLOCK_COLS = 8192  # external sets (e.g. a benchmark's test split) can be far larger than a class
 
+# A video's id: database keys or external ids, one kind per call (ids are ordered: ties go to the smallest).
+VideoId = TypeVar("VideoId", int, str)
+
 
 @dataclass(frozen=True)
-class DedupResult:
-    ids: tuple[Hashable, ...]
+class DedupResult(Generic[VideoId]):
+    ids: tuple[VideoId, ...]
     representative: np.ndarray  # per row: row index of the video kept for its component (itself when kept)
 
     @property
@@ -39,7 +43,7 @@ class DedupResult:
         """Boolean mask of rows that are representatives (not duplicates)."""
         return self.representative == np.arange(len(self.representative))
 
-    def duplicate_of(self) -> dict[Hashable, Hashable]:
+    def duplicate_of(self) -> dict[VideoId, VideoId]:
         """``{duplicate id: representative id}``; with ``class_labels`` an id may repeat, so query per class."""
         return {
             self.ids[row]: self.ids[int(rep)]
@@ -70,12 +74,12 @@ def mean_feature(frame_features: np.ndarray) -> np.ndarray:
 def find_duplicates(
     *,
     features: np.ndarray,
-    ids: Sequence[Hashable],
+    ids: Sequence[VideoId],
     class_labels: Sequence[Hashable] | None = None,
     keys: np.ndarray | Sequence[Sequence[float]] | None = None,
     threshold: float = DUPLICATE_THRESHOLD,
     block_rows: int = BLOCK_ROWS,
-) -> DedupResult:
+) -> DedupResult[VideoId]:
     """Group near-duplicate videos within each class and choose one representative per group.
 
     ``features`` is N×D (normalised here); ``class_labels`` (default: one class) restricts links to rows of the
@@ -93,11 +97,11 @@ def find_duplicates(
 def find_duplicates_brute_force(
     *,
     features: np.ndarray,
-    ids: Sequence[Hashable],
+    ids: Sequence[VideoId],
     class_labels: Sequence[Hashable] | None = None,
     keys: np.ndarray | Sequence[Sequence[float]] | None = None,
     threshold: float = DUPLICATE_THRESHOLD,
-) -> DedupResult:
+) -> DedupResult[VideoId]:
     """Reference for :func:`find_duplicates`: full N×N matrix per class and a depth-first search. Tests only."""
     x = l2_normalize(features)
     labels = np.arange(len(x), dtype=np.int64)
@@ -219,7 +223,7 @@ def _union(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
 
 
 def _representatives(
-    *, roots: np.ndarray, ids: Sequence[Hashable], keys: np.ndarray | Sequence[Sequence[float]] | None
+    *, roots: np.ndarray, ids: Sequence[VideoId], keys: np.ndarray | Sequence[Sequence[float]] | None
 ) -> np.ndarray:
     """Per row, the row index of the best-ranked member of its component (keys descending, then id)."""
     count = len(roots)

@@ -7,14 +7,15 @@ frame classifiers), so a stage never decodes the video again frame by frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from workers import frames as frame_io
 from workers.dedup import mean_feature
+from workers.media import frames as frame_io
+from workers.media.probing import probe_video
 from workers.shots import Shot
 
 ANALYSIS_FPS = 2.0  # frames per second kept for content analysis
@@ -45,13 +46,13 @@ def analyse_video(*, path: str | Path) -> tuple[AnalysisFrames, list[Shot]]:
     so the video is decoded once, not once per use."""
     from workers import shots as shot_io
 
-    info = frame_io.probe_video(path=path)
+    info = probe_video(path=path)
     keep_every = max(1, int(round(SHOT_ANALYSIS_FPS / ANALYSIS_FPS)))
     timestamps: list[np.ndarray] = []
     kept_frames: list[np.ndarray] = []
     kept_times: list[np.ndarray] = []
 
-    def histogram_batches():
+    def histogram_batches() -> Iterator[np.ndarray]:
         seen = 0
         for batch in frame_io.iter_frames(path=path, fps=SHOT_ANALYSIS_FPS, short_side=ANALYSIS_SHORT_SIDE):
             timestamps.append(batch.timestamps)

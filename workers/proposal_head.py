@@ -57,8 +57,10 @@ class VideoScores:
     segments: np.ndarray | None = None  # (k, 2) seconds; None when unknown
 
 
-def _windowed(times: np.ndarray, probs: np.ndarray, starts: np.ndarray, ends: np.ndarray):
-    """(sum, count) of the samples in each half-open [start, end) by prefix sums."""
+def _windowed(
+    times: np.ndarray, probs: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sum and count of the samples in each half-open [start, end) by prefix sums; their index range [first, last)."""
     cumulative = np.concatenate([[0.0], np.cumsum(probs)])
     first = np.searchsorted(times, starts, side="left")
     last = np.searchsorted(times, ends, side="left")
@@ -69,7 +71,7 @@ def window_features(*, windows_s: ArrayLike, times: ArrayLike, probabilities: Ar
     """``(n, len(FEATURES))`` features of each window; a row of NaN for a window holding no sampled time."""
     windows = np.asarray(windows_s, dtype=np.float64).reshape(-1, 2)
     times = np.asarray(times, dtype=np.float64).reshape(-1)
-    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    probs: np.ndarray = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     order = np.argsort(times, kind="stable")
     times, probs = times[order], probs[order]
     start, end = windows[:, 0], windows[:, 1]

@@ -92,7 +92,7 @@ def score_windows(*, windows_s: ArrayLike, times: ArrayLike, probabilities: Arra
     """
     windows = np.asarray(windows_s, dtype=np.float64).reshape(-1, 2)
     times = np.asarray(times, dtype=np.float64).reshape(-1)
-    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    probs: np.ndarray = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     if times.shape != probs.shape:
         raise ValueError(f"times ({times.size}) and probabilities ({probs.size}) differ in length")
     if np.any((probs < 0) | (probs > 1)) or np.any(~np.isfinite(probs)):
@@ -174,14 +174,15 @@ def sample_class_probabilities(
     """``(times, probabilities)``: frames of ``path`` at ``sample_fps`` and the class's probability at each, the mean
     over ``predictors`` (each maps N×H×W×3 uint8 frames to N×C probabilities: the two frame classifiers).
 
-    Decode ``path`` = the timeline's proxy: its first frame is at 0 (workers/proxy.py), so the times are on the
-    tool's axis. ``workers.frames`` labels frame k ``k / sample_fps``, the frame on screen at that instant.
+    Decode ``path`` = the timeline's proxy: its first frame is at 0 (workers/media/proxy.py), so the times are on the
+    tool's axis. ``workers.media.frames`` labels frame k ``k / sample_fps``, the frame on screen at that instant.
     """
-    from workers import frames as frame_io
+    from workers.media import frames as frame_io
+    from workers.media.probing import probe_video
 
     if not predictors:
         raise ValueError("at least one frame classifier is needed to score windows")
-    expected = max(1.0, frame_io.probe_video(path=path).duration * sample_fps)
+    expected = max(1.0, probe_video(path=path).duration * sample_fps)
     times, probabilities = [], []
     for batch in frame_io.iter_frames(path=path, fps=sample_fps, short_side=SAMPLE_SHORT_SIDE):
         per_model = [np.asarray(predict(batch.frames), dtype=np.float64)[:, class_index] for predict in predictors]

@@ -88,7 +88,7 @@ def histogram_signals(histograms: Iterable[np.ndarray], *, lookahead: int) -> tu
         step[new == 0] = 0.0  # the first frame has no predecessor
         distances.append(step)
         # Frame j = t + k arrives now, so persistence[t] is known for t = j - k >= 1.
-        t = new - k
+        t: np.ndarray = new - k  # 1-D, and still 1-D after the mask below
         t = t[t >= 1]
         before = np.maximum(t - 1 - k, 0)
         persistence.append(histogram_distance(window[before - offset], window[t + k - offset]))
@@ -189,7 +189,8 @@ def detect_shots(
     Cut times are the timestamp of the first frame of the new shot, so they are exact at the native rate and
     late by up to one analysis frame interval at a lower ``fps``.
     """
-    from workers.frames import iter_frames, probe_video
+    from workers.media.frames import iter_frames
+    from workers.media.probing import probe_video
 
     info = probe_video(path=path)
     rate = float(fps) if fps else info.fps

@@ -29,6 +29,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 SPLITS = ("train", "val", "test")
 DEFAULT_CLIPS_PER_CLASS = 20  # HAA500
@@ -37,26 +38,30 @@ HAA500_HEADER = ("youtube_url", "start_time", "end_time", "is_camera_moving", "n
 YOUTUBE_WATCH_URL = "https://www.youtube.com/watch?v="
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
+# Clip and video ids are the caller's (database keys, external ids): kept as given, compared only for equality.
+ClipId = TypeVar("ClipId", bound=Hashable)
+VideoKey = TypeVar("VideoKey", bound=Hashable)
+
 
 class SplitError(ValueError):
     """A class cannot be split as asked; the message names the class and why."""
 
 
 @dataclass(frozen=True)
-class SplitClip:
-    clip_id: Hashable
+class SplitClip(Generic[ClipId, VideoKey]):
+    clip_id: ClipId
     action_class: str
-    video_id: Hashable
+    video_id: VideoKey
 
 
 @dataclass(frozen=True)
-class ClassSplit:
+class ClassSplit(Generic[ClipId]):
     action_class: str
-    train: tuple[Hashable, ...]
-    val: tuple[Hashable, ...]
-    test: tuple[Hashable, ...]
+    train: tuple[ClipId, ...]
+    val: tuple[ClipId, ...]
+    test: tuple[ClipId, ...]
 
-    def clips(self, split: str) -> tuple[Hashable, ...]:
+    def clips(self, split: str) -> tuple[ClipId, ...]:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}")
         return getattr(self, split)
@@ -76,13 +81,13 @@ def split_sizes(total: int, ratios: Sequence[int] = DEFAULT_RATIOS) -> tuple[int
 
 def class_balanced_splits(
     *,
-    clips: Iterable[SplitClip],
+    clips: Iterable[SplitClip[ClipId, VideoKey]],
     per_class: int = DEFAULT_CLIPS_PER_CLASS,
     ratios: Sequence[int] = DEFAULT_RATIOS,
     seed: int = 0,
     disjoint_across_classes: bool = True,
-    pinned: Mapping[Hashable, str] | None = None,
-) -> dict[str, ClassSplit]:
+    pinned: Mapping[VideoKey, str] | None = None,
+) -> dict[str, ClassSplit[ClipId]]:
     """Per class, ``per_class`` clips split by ``ratios`` into train / val / test, no video in two splits.
 
     ``pinned`` binds videos to a split before any class is split (video id → "train" / "val" / "test"): splits
@@ -94,8 +99,8 @@ def class_balanced_splits(
     if unknown:
         raise ValueError(f"pinned names unknown splits {sorted(unknown)}; use {SPLITS}")
     sizes = split_sizes(per_class, ratios)
-    by_class: dict[str, dict[Hashable, list[Hashable]]] = defaultdict(lambda: defaultdict(list))
-    seen: set[Hashable] = set()
+    by_class: dict[str, dict[VideoKey, list[ClipId]]] = defaultdict(lambda: defaultdict(list))
+    seen: set[ClipId] = set()
     for clip in clips:
         if clip.clip_id in seen:
             raise ValueError(f"clip {clip.clip_id!r} is listed twice")
@@ -103,7 +108,7 @@ def class_balanced_splits(
         by_class[clip.action_class][clip.video_id].append(clip.clip_id)
 
     # across classes, when disjoint_across_classes
-    video_split: dict[Hashable, int] = {video: SPLITS.index(split) for video, split in (pinned or {}).items()}
+    video_split: dict[VideoKey, int] = {video: SPLITS.index(split) for video, split in (pinned or {}).items()}
     result = {}
     for action_class in sorted(by_class):
         rng = random.Random(f"{seed}:{action_class}")
@@ -124,9 +129,9 @@ def class_balanced_splits(
 
 def _assign_videos(
     action_class: str,
-    videos: list[tuple[Hashable, list[Hashable]]],
+    videos: list[tuple[VideoKey, list[ClipId]]],
     sizes: tuple[int, ...],
-    pinned: dict[Hashable, int],
+    pinned: dict[VideoKey, int],
 ) -> dict[int, int]:
     """Video index → split index, covering every split's size with the fewest clips outside the largest split.
 
@@ -179,17 +184,17 @@ def _assign_videos(
     return assignment
 
 
-def _bound_note(videos: list[tuple[Hashable, list[Hashable]]], pinned: dict[Hashable, int]) -> str:
+def _bound_note(videos: list[tuple[VideoKey, list[ClipId]]], pinned: dict[VideoKey, int]) -> str:
     held = sum(1 for video, _ in videos if video in pinned)
     return f"; {held} of its {len(videos)} videos are bound to splits by other classes" if held else ""
 
 
 def _why_not(
     action_class: str,
-    videos: list[tuple[Hashable, list[Hashable]]],
+    videos: list[tuple[VideoKey, list[ClipId]]],
     sizes: tuple[int, ...],
     small: list[int],
-    pinned: dict[Hashable, int],
+    pinned: dict[VideoKey, int],
 ) -> str:
     wanted = " and ".join(f"{SPLITS[s]} {sizes[s]}" for s in small)
     return (
@@ -199,11 +204,11 @@ def _why_not(
 
 
 def _take_clips(
-    videos: list[tuple[Hashable, list[Hashable]]], assignment: dict[int, int], sizes: tuple[int, ...]
-) -> tuple[list[list[Hashable]], set[int]]:
+    videos: list[tuple[VideoKey, list[ClipId]]], assignment: dict[int, int], sizes: tuple[int, ...]
+) -> tuple[list[list[ClipId]], set[int]]:
     """Each split's clips, round-robin over its videos in shuffled order, until it has its size; and the
     indices of the videos that gave at least one clip."""
-    chosen: list[list[Hashable]] = [[] for _ in sizes]
+    chosen: list[list[ClipId]] = [[] for _ in sizes]
     contributing: set[int] = set()
     for split, size in enumerate(sizes):
         queues = [(i, list(videos[i][1])) for i in sorted(assignment) if assignment[i] == split]

@@ -15,7 +15,7 @@ from django.db import transaction
 from backend.catalog.models import ActionClass, Project, Video
 from backend.catalog.signals import video_ingested
 from backend.core.errors import ApplicationError
-from workers import media
+from workers.media import probing as media
 
 log = logging.getLogger("actionloom.catalog")
 

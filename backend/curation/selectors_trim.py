@@ -30,7 +30,7 @@ from backend.clips.models import Clip
 from backend.curation.models import Curation
 from backend.curation.timing import FrameTiming, TimingError, clip_frames, video_frame_timing
 from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
-from workers.frames import probe_video
+from workers.media.probing import probe_video
 
 WINDOW_PAD_SECONDS = 5.0  # shown around the clip: an atomic action may start or end outside the 2-s grid clip
 WHOLE_VIDEO_UP_TO = 30.0  # seconds: a video this short is shown whole

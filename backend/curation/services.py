@@ -33,7 +33,8 @@ from backend.core.tasks import task_publish_on_commit
 from backend.curation import selectors
 from backend.curation.models import Curation
 from backend.curation.timing import TimingError, clip_frames, video_frame_timing
-from workers import frame_exact, splits
+from workers import splits
+from workers.media import frame_exact
 
 log = logging.getLogger("actionloom.curation")
 

@@ -16,7 +16,7 @@ from backend.catalog.models import Video
 from backend.clips.models import Clip
 from backend.core.errors import ApplicationError
 from backend.curation.models import Curation
-from workers import frame_exact
+from workers.media import frame_exact
 
 
 class TimingError(ApplicationError, ValueError):
@@ -43,7 +43,7 @@ def video_frame_timing(*, video: Video, source: Path | None = None) -> FrameTimi
         offset, offset_from = float(segment_video.first_frame_offset), "segment media"
         fps = fps or float(segment_video.media_fps or 0)
     elif source is not None:
-        from workers.proxy import first_frame_time
+        from workers.media.proxy import first_frame_time
 
         probed = first_frame_time(source)
         offset, offset_from = probed.offset, "probe"

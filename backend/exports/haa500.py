@@ -38,7 +38,7 @@ from backend.catalog.models import Project, Video
 from backend.catalog.storage import video_local_path
 from backend.curation.selectors import haa500_split_clips
 from backend.curation.timing import TimingError, clip_frames, video_frame_timing
-from workers import frame_exact
+from workers.media import frame_exact
 from workers.splits import SPLITS, Haa500Row, format_haa500_class_file, youtube_url
 
 VERSION = "ActionLoom HAA500 curation 1.0"

@@ -41,7 +41,6 @@ def _detector():
                                device=settings.MINING_DEVICE)
 
 
-@lru_cache(maxsize=4)
 def _classifier(path: str):
     from workers.classifiers.frame_classifier import load_frame_classifier
 

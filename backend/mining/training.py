@@ -26,7 +26,7 @@ TRAIN_SIDE = 256  # training images: short side 256, central square (the classif
 
 def square(images: np.ndarray) -> np.ndarray:
     """N×H×W×3 (any aspect) → N×256×256×3: short side to 256, central square; videos differ in aspect ratio."""
-    from workers.frames import center_crop, resize_short_side
+    from workers.media.frames import center_crop, resize_short_side
 
     return center_crop(resize_short_side(images, short_side=TRAIN_SIDE), size=TRAIN_SIDE)
 

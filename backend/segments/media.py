@@ -18,7 +18,7 @@ from backend.core.models import Job
 from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.segments.models import SegmentVideo
 from backend.segments.services import segment_settings_get
-from workers import proxy
+from workers.media import proxy
 
 log = logging.getLogger("actionloom.segments")
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +51,6 @@ State = SegmentProposalRun.State
 # --- the classifiers ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
 def _classifier(path: str):
     from workers.classifiers.frame_classifier import load_frame_classifier
 

@@ -51,7 +51,7 @@ def main() -> None:
     from backend.catalog.models import ActionClass, ClassSetup, Project
     from backend.curation.class_setup import class_setup_minutes
     from tests.benchmarks.browser import chromium_path, log_in
-    from workers.media import make_motion_video
+    from workers.media.synthetic import make_motion_video
 
     project = Project.objects.get(name="Demo project")
     if args.mining:

@@ -26,7 +26,7 @@ def make_video(out: Path, minutes: float, size: tuple[int, int]) -> Path:
     from skimage import data
 
     from tests.conftest import concat_videos
-    from workers.media import make_motion_video
+    from workers.media.synthetic import make_motion_video
 
     photos = [("astronaut", "zoom"), ("coffee", "pan"), ("camera", "zoom"), ("rocket", "pan"), ("chelsea", "zoom")]
     parts = []

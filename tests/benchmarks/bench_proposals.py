@@ -88,7 +88,7 @@ def make_videos(tmp: Path, *, count: int, seed: int, subset: str) -> list[dict]:
 
     from backend.demo.management.commands.seed_demo import DEMO
     from tests.conftest import concat_videos
-    from workers.media import make_motion_video
+    from workers.media.synthetic import make_motion_video
 
     rng = random.Random(seed)
     shots_dir = tmp / "shots"

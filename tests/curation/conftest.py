@@ -14,7 +14,7 @@ from backend.catalog.models import Video
 from backend.clips.models import Clip, ConsensusResult
 from backend.curation.models import Curation
 from tests.factories import ClipFactory, VideoFactory
-from workers.media import ffmpeg_binary
+from workers.media.probing import ffmpeg_binary
 
 FPS = 25
 LEVEL = 8  # numbered videos: frame k is a flat grey of level 8·k
@@ -44,7 +44,7 @@ def numbered_video(out: Path, *, frames: int = 30, container: str = "mp4") -> Pa
 
 def stored_video(path: Path, **fields) -> Video:
     """A Video row whose file is ``path`` (stored under its generated key), probed fps and duration."""
-    from workers.media import probe
+    from workers.media.probing import probe
 
     info = probe(path)
     video = VideoFactory(fps=info.fps, duration=info.duration, start_time=info.start_time, **fields)

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from backend.segments.models import SegmentVideo
 from tests.curation.conftest import LEVEL, numbered_video, positive_clip, stored_video
 from tests.factories import ActionClassFactory, ProjectFactory, VideoFactory
-from workers.frame_exact import count_frames, read_frames_at
-from workers.media import probe
+from workers.media.frame_exact import read_frames_at
+from workers.media.probing import count_frames, probe
 
 pytestmark = pytest.mark.django_db
 

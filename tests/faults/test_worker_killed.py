@@ -20,7 +20,7 @@ from django.core.management import call_command
 from backend.catalog.services import video_ingest
 from backend.clips.models import Clip
 from tests.faults.harness import marker_pid, start_worker, wait_for
-from workers.media import ffprobe_json
+from workers.media.probing import ffprobe_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ import pytest
 
 from backend.catalog.services import video_ingest
 from backend.clips.models import Clip
-from workers.media import ffprobe_json
+from workers.media.probing import ffprobe_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

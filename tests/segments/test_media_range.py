@@ -74,7 +74,7 @@ def test_media_is_for_logged_in_users_and_paths_cannot_escape(client, client_in,
 
 def test_a_browser_seek_sequence_on_a_real_proxy_reassembles_the_file(client_in, settings, index_video):
     """Chrome asks for `bytes=0-`, then (moov at the front, +faststart) ranges further in: the pieces are the file."""
-    from workers.proxy import make_proxy
+    from workers.media.proxy import make_proxy
 
     out = Path(settings.MEDIA_ROOT) / "segments" / "cd"
     out.mkdir(parents=True)

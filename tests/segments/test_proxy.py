@@ -11,9 +11,9 @@ from backend.core.models import Job
 from backend.segments.media import segment_media_make, segment_videos_enqueue
 from backend.segments.models import SegmentVideo
 from tests.segments.media import decode_index
-from workers import proxy
-from workers.frames import read_frames
-from workers.media import ffprobe_json
+from workers.media import proxy
+from workers.media.frames import read_frames
+from workers.media.probing import ffprobe_json
 
 FPS = 25
 

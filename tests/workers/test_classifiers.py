@@ -17,7 +17,7 @@ from workers.classifiers import (
     train_frame_classifier,
 )
 from workers.classifiers.backbone import PIXEL_MEAN, PIXEL_STD, preprocess
-from workers.classifiers.frame_classifier import stratified_split
+from workers.classifiers.frame_classifier import frame_classifier_cache_clear, stratified_split
 
 IMAGENET_CATS = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 IMAGENET_COFFEE = {504, 967, 968}  # coffee mug, espresso, cup
@@ -195,6 +195,29 @@ def test_saved_classifier_loads_with_identical_probabilities(trained, tmp_path):
     loaded = load_frame_classifier(path, device="cpu")
     np.testing.assert_array_equal(loaded.predict_proba(frames), result.model.predict_proba(frames))
     np.testing.assert_array_equal(loaded.embed(frames), result.model.embed(frames))
+
+
+@pytest.mark.slow
+def test_a_worker_loads_each_classifier_file_once(trained, tmp_path):
+    # given a saved classifier that mining and the timeline's proposals both score with
+    result, _ = trained
+    frames = three_class_task(per_class=1, seed=5)[0]
+    path = tmp_path / "youtube-v1.pt"
+    result.model.save(path)
+    frame_classifier_cache_clear()
+    # when they load it, by path (spelt two ways) or by the file's bytes
+    first = load_frame_classifier(path, device="cpu")
+    # then its weights are in memory once per spelling of the file, with the saved probabilities
+    assert load_frame_classifier(str(tmp_path / "." / "youtube-v1.pt"), device="cpu") is first
+    from_bytes = load_frame_classifier(path.read_bytes(), device="cpu")
+    assert load_frame_classifier(path.read_bytes(), device="cpu") is from_bytes
+    np.testing.assert_array_equal(from_bytes.predict_proba(frames), result.model.predict_proba(frames))
+    # and a file written again is read again
+    FrameClassifier(num_classes=NUM_CLASSES, device="cpu").save(path)  # an untrained head
+    reloaded = load_frame_classifier(path, device="cpu")
+    assert reloaded is not first
+    assert not np.allclose(reloaded.predict_proba(frames), first.predict_proba(frames))
+    frame_classifier_cache_clear()
 
 
 @pytest.mark.slow

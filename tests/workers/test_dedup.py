@@ -16,7 +16,8 @@ from workers.dedup import (
     mean_feature,
     nearest_external,
 )
-from workers.frames import probe_video, read_dedup_frames
+from workers.media.frames import read_dedup_frames
+from workers.media.probing import probe_video
 
 # --- real videos ------------------------------------------------------------------------------------------------
 

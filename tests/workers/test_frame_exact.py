@@ -13,17 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workers.frame_exact import (
-    count_frames,
-    cut_frames,
-    fps_fraction,
-    frame_span,
-    read_frames_at,
-    sample_indices,
-    span_frames,
-)
-from workers.media import ffmpeg_binary, probe
-from workers.proxy import first_frame_time
+from workers.media.frame_exact import cut_frames, frame_span, read_frames_at, sample_indices, span_frames
+from workers.media.probing import count_frames, ffmpeg_binary, fps_fraction, probe
+from workers.media.proxy import first_frame_time
 
 FPS = 25
 FRAMES = 30

@@ -6,15 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workers.frames import (
-    VideoDecodeError,
-    center_crop,
-    iter_frames,
-    probe_video,
-    read_dedup_frames,
-    read_frames,
-    resize_short_side,
-)
+from workers.media.frames import center_crop, iter_frames, read_dedup_frames, read_frames, resize_short_side
+from workers.media.probing import VideoDecodeError, probe_video
 
 FPS = 25
 SECONDS = 4

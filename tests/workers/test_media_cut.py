@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-from workers.media import cut_clip, ffmpeg_binary, make_motion_video, seeks_by_index
+from workers.media.clips import cut_clip, seeks_by_index
+from workers.media.probing import ffmpeg_binary
+from workers.media.synthetic import make_motion_video
 
 FPS = 25
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from skimage import data, io
 
-from workers.frames import probe_video, read_frames
+from workers.media.frames import read_frames
+from workers.media.probing import probe_video
 from workers.shots import Shot, detect_shots, detect_shots_in_frames, histogram_signals, shots_from_cuts
 
 FPS = 25

@@ -13,13 +13,17 @@ classes would otherwise drag them away from ImageNet's).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +38,8 @@ BACKGROUND_CLASS = 200
 VALIDATION_FRACTION = 0.2
 FILE_FORMAT = "actionloom.frame_classifier"
 FILE_VERSION = 1
+# Classifiers one worker keeps loaded: the current YouTube and web ones and the two a learning round just replaced.
+CACHED_CLASSIFIERS = 4
 
 Progress = Callable[[float], None]
 
@@ -146,22 +152,61 @@ class FrameClassifier:
                 os.remove(tmp)
 
     @classmethod
-    def load(cls, path: str | Path, *, device: str = "auto") -> FrameClassifier:
+    def load(cls, source: str | os.PathLike[str] | IO[bytes], *, device: str = "auto") -> FrameClassifier:
+        """A new model from a file written by ``save`` (a path or an open binary file). Not cached: see
+        ``load_frame_classifier`` for the one a worker shares."""
         import torch
 
-        state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+        state: dict[str, Any] = torch.load(source, map_location="cpu", weights_only=True)
+        name = source if isinstance(source, str | os.PathLike) else "the file"
         if state.get("format") != FILE_FORMAT or state.get("version") != FILE_VERSION:
-            raise ValueError(f"{path} is not a frame classifier file of version {FILE_VERSION}")
+            raise ValueError(f"{name} is not a frame classifier file of version {FILE_VERSION}")
         if state["backbone"] != WEIGHTS_NAME:
-            raise ValueError(f"{path} was trained on {state['backbone']}, this build has {WEIGHTS_NAME}")
+            raise ValueError(f"{name} was trained on {state['backbone']}, this build has {WEIGHTS_NAME}")
         model = cls(num_classes=state["num_classes"], train_last_block=state["train_last_block"], device=device)
         for name, module in model._tail_modules:
             module.load_state_dict(state["tail"][name], strict=True)
         return model
 
 
-def load_frame_classifier(path: str | Path, *, device: str = "auto") -> FrameClassifier:
-    return FrameClassifier.load(path, device=device)
+_loaded: OrderedDict[Hashable, FrameClassifier] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
+def load_frame_classifier(source: str | os.PathLike[str] | bytes, *, device: str = "auto") -> FrameClassifier:
+    """The classifier in ``source`` (a file's path, or its bytes), loaded once per process and shared.
+
+    The one cache of classifiers in a worker: mining and the timeline's proposals score with the same files, and
+    each file's weights are in memory once. A path is known by its real path, inode, size and modification time (a
+    file written again is read again), bytes by their SHA-256; the CACHED_CLASSIFIERS most recently used stay loaded.
+    The model handed out is shared: use it for inference (``predict_proba``, ``embed``); to train on, load a copy
+    of your own with ``FrameClassifier.load``.
+    """
+    device = pick_device(device)
+    key: Hashable
+    target: Path | IO[bytes]
+    if isinstance(source, bytes):
+        key = ("sha256", hashlib.sha256(source).hexdigest(), device)
+        target = io.BytesIO(source)
+    else:
+        target = Path(source).resolve()
+        stat = target.stat()
+        key = ("path", str(target), stat.st_ino, stat.st_size, stat.st_mtime_ns, device)
+    with _loaded_lock:  # one load per key even when two threads ask at once; loads are rare and take a second
+        model = _loaded.get(key)
+        if model is None:
+            model = FrameClassifier.load(target, device=device)
+            _loaded[key] = model
+            while len(_loaded) > CACHED_CLASSIFIERS:
+                _loaded.popitem(last=False)
+        _loaded.move_to_end(key)
+        return model
+
+
+def frame_classifier_cache_clear() -> None:
+    """Forget every loaded classifier (tests; a worker never needs to)."""
+    with _loaded_lock:
+        _loaded.clear()
 
 
 @dataclass

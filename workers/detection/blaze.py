@@ -225,7 +225,12 @@ class MediaPipeGraph:
     def __init__(self, config: str, output: str | dict[str, str], output_type: str | None = None) -> None:
         from mediapipe.python.solution_base import PacketDataType, SolutionBase
 
-        outputs = output if isinstance(output, dict) else {output: output_type}
+        if isinstance(output, dict):
+            outputs = output
+        elif output_type is None:
+            raise ValueError(f"the output {output!r} needs its output_type")
+        else:
+            outputs = {output: output_type}
         self._output = None if isinstance(output, dict) else output
         self._lock = threading.Lock()
         self._graph: Any = SolutionBase(

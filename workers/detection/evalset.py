@@ -15,7 +15,7 @@ Categories (``EvalFrame.category``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -150,7 +150,9 @@ def _paste(canvas: np.ndarray, patch: np.ndarray, top: int, left: int) -> None:
 # --- derived frames --------------------------------------------------------------------------------------
 
 
-def _small_frames(rng: np.random.Generator, sources: dict[str, tuple[int, int, int, int]], *, person: bool):
+def _small_frames(
+    rng: np.random.Generator, sources: dict[str, tuple[int, int, int, int]], *, person: bool
+) -> Iterator[EvalFrame]:
     category = "small" if person else "scene_small"
     names = list(sources)
     for turn, fraction in enumerate((0.30, 0.20, 0.13, 0.08)):
@@ -187,7 +189,7 @@ def _grid_of(crops: list[np.ndarray], rows: int, cols: int) -> np.ndarray:
     return canvas
 
 
-def _crowd_frames(rng: np.random.Generator):
+def _crowd_frames(rng: np.random.Generator) -> Iterator[EvalFrame]:
     people = [_crop(name, box) for name, box in PERSON_CROPS.items()]
     yield EvalFrame("crowd_row_of_3_at_45pct", "crowd", True, _row_of(people, round(VIDEO_HEIGHT * 0.45), "grass"))
     six = [people[i % 3] for i in range(6)]
@@ -198,7 +200,7 @@ def _crowd_frames(rng: np.random.Generator):
     yield EvalFrame("crowd_grid_3x4", "crowd", True, _grid_of(people, 3, 4))
 
 
-def _tiled_scene_frames():
+def _tiled_scene_frames() -> Iterator[EvalFrame]:
     scenes = [_photo(name) for name in ("coffee", "chelsea", "rocket", "motorcycle", "coins", "clock")]
     yield EvalFrame("scene_tiled_grid_2x3", "scene_tiled", False, _grid_of(scenes, 2, 3))
     yield EvalFrame("scene_tiled_grid_3x4", "scene_tiled", False, _grid_of(scenes[::-1], 3, 4))
@@ -206,7 +208,7 @@ def _tiled_scene_frames():
     yield EvalFrame("scene_tiled_row_of_5_objects", "scene_tiled", False, _row_of(objects, 240, "grass"))
 
 
-def _partial_frames():
+def _partial_frames() -> Iterator[EvalFrame]:
     astronaut, camera, grace = (_photo(name) for name in ("astronaut", "camera", "grace_hopper"))
     yield EvalFrame("partial_astronaut_left_half", "partial", True, astronaut[:, :150].copy())
     yield EvalFrame("partial_astronaut_head_and_shoulders", "partial", True, astronaut[:300, 60:400].copy())

@@ -35,9 +35,10 @@ def get_person_detector(
         if device == "cuda":
             # One device setting serves the whole mining pipeline; MediaPipe's Python graphs have no GPU path.
             log.warning("the %s person detector runs on the CPU (TFLite/XNNPACK) even when device='cuda'", name)
+        from workers.detection.blaze import Kind
         from workers.detection.mediapipe_detector import BlazePersonDetector
 
-        kinds = ("face",) if name == "mediapipe" else ("pose", "face")
+        kinds: tuple[Kind, ...] = ("face",) if name == "mediapipe" else ("pose", "face")
         return BlazePersonDetector(kinds=kinds, name=name)
     if name == "faster_rcnn":
         from workers.detection.faster_rcnn import FasterRCNNPersonDetector

@@ -13,7 +13,8 @@ from backend.clips import consensus
 from backend.clips.models import Clip
 from backend.core.faults import fault_point
 from backend.core.tasks import task_publish, task_publish_on_commit
-from workers import candidates, media
+from workers import candidates
+from workers.media import clips as media
 
 
 def video_candidates_create(*, video: Video, spans: list[candidates.ClipSpan] | None = None) -> list[Clip]:

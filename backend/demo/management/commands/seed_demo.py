@@ -10,7 +10,7 @@ from django.db import transaction
 from backend.catalog.models import ActionClass, AnnotatorGroup, Guideline, GuidelineExample, Project
 from backend.catalog.services import taxonomy_load, video_ingest
 from backend.clips.services import clip_gold_set
-from workers.media import make_motion_video
+from workers.media.synthetic import make_motion_video
 
 DEMO_PROJECT = "Demo project"
 ADMIN = ("admin", "actionloom-admin")

@@ -5,8 +5,8 @@ tool shows, a segment stored in the database and a segment in the exported Activ
 axis. How the proxy is made so that the browser's ``video.currentTime`` is exactly that axis:
 
 1. ``first_frame_time`` reads the presentation time of the first video frame (V0) and the container start time (S,
-   what ``workers.media.probe`` records as ``Video.start_time`` on ingest). They differ when the audio starts before the
-   video (AAC priming) or the container has an offset (MPEG-TS starts near 1.4 s).
+   what ``workers.media.probing.probe`` records as ``Video.start_time`` on ingest). They differ when the audio starts
+   before the video (AAC priming) or the container has an offset (MPEG-TS starts near 1.4 s).
 2. ffmpeg, without ``-copyts``, hands the filters timestamps relative to S. The video filter ``setpts=PTS-STARTPTS``
    moves the first frame to 0; the audio filter ``asetpts=PTS-D/TB`` with D = V0 - S moves the audio by the same
    amount, so sound stays in sync, and ``aresample=async=1:first_pts=0`` trims audio before the first frame or pads
@@ -18,8 +18,8 @@ axis. How the proxy is made so that the browser's ``video.currentTime`` is exact
    decodes at most half a second of frames and lands at once; ``+faststart`` so it plays before the download ends.
 
 So tool time t shows source frame ``round(t * fps)`` counted from the first frame, which is what a decoder that numbers
-frames from 0 (PyAV, decord, ``workers.frames``) reads at ``t``. A clip of the grid tool, whose times count from S,
-sits at ``t_clip - D`` on this axis.
+frames from 0 (PyAV, decord, ``workers.media.frames``) reads at ``t``. A clip of the grid tool, whose times count from
+S, sits at ``t_clip - D`` on this axis.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from workers.media.clips import scale_down_filter
+from workers.media.probing import ffmpeg_binary, ffprobe_binary, is_cover_art, parse_rate, rate_arg, run
 
 PROXY_SHORT_SIDE = 360  # px: enough to judge where an action starts, light enough to stream
 PROXY_CRF = 26
@@ -38,14 +41,6 @@ AUDIO_BITRATE = "96k"
 SPRITE_TILE_HEIGHT = 72
 SPRITE_COLUMNS = 10
 SPRITE_MAX_THUMBS = 120  # one sprite image of at most 120 thumbs: a 4-minute video gets one every 2 s
-
-
-def ffmpeg_binary() -> str:
-    return os.environ.get("FFMPEG_BINARY", "ffmpeg")
-
-
-def ffprobe_binary() -> str:
-    return os.environ.get("FFPROBE_BINARY", "ffprobe")
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ class SpriteSheet:
     rows: int
     count: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -85,53 +80,28 @@ class ProxyResult:
     sprite: SpriteSheet
 
 
-def _run(args: list[str], *, timeout: float = 1800) -> subprocess.CompletedProcess:
-    try:
-        proc = subprocess.run(args, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"{Path(args[0]).name} took longer than {timeout:.0f} s") from None
-    if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise RuntimeError(f"{Path(args[0]).name} failed: {' / '.join(detail[-3:]) or 'no message'}")
-    return proc
-
-
-def _rate(text: str | None) -> float:
-    if not text or text in ("0/0", "0"):
-        return 0.0
-    num, _, den = text.partition("/")
-    return float(num) / float(den or 1)
-
-
 def first_frame_time(source: str | os.PathLike[str]) -> SourceTiming:
     """Container start time, first video frame time, frame rate and audio presence of ``source``."""
-    info = json.loads(_run([ffprobe_binary(), "-v", "error", "-print_format", "json", "-show_streams",
-                            "-show_format", str(source)]).stdout)
+    info = json.loads(run([ffprobe_binary(), "-v", "error", "-print_format", "json", "-show_streams",
+                           "-show_format", str(source)]).stdout)
     streams = info.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not s.get("disposition", {}).get("attached_pic")), None)
+    video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover_art(s)), None)
     if video is None:
         raise RuntimeError(f"{Path(source).name}: no video stream")
     # The first *decoded* frame in presentation order: with B-frames the first packet is not the first frame.
-    frames = json.loads(_run([ffprobe_binary(), "-v", "error", "-select_streams", f"{video['index']}", "-show_frames",
-                              "-read_intervals", "%+#12", "-show_entries", "frame=best_effort_timestamp_time",
-                              "-print_format", "json", str(source)]).stdout).get("frames", [])
+    frames = json.loads(run([ffprobe_binary(), "-v", "error", "-select_streams", f"{video['index']}", "-show_frames",
+                             "-read_intervals", "%+#12", "-show_entries", "frame=best_effort_timestamp_time",
+                             "-print_format", "json", str(source)]).stdout).get("frames", [])
     times = [float(f["best_effort_timestamp_time"]) for f in frames if f.get("best_effort_timestamp_time")]
     container_start = float(info.get("format", {}).get("start_time") or 0.0)
     return SourceTiming(
         container_start=container_start,
         first_frame=min(times) if times else float(video.get("start_time") or container_start),
-        fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
+        fps=parse_rate(video.get("avg_frame_rate")) or parse_rate(video.get("r_frame_rate")),
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
         width=int(video.get("width") or 0),
         height=int(video.get("height") or 0),
     )
-
-
-def _scale_filter(short_side: int) -> str:
-    # Short side down to short_side (never up); even dimensions for yuv420p.
-    return (f"scale='if(lt(iw,ih),min({short_side},iw),-2)':'if(lt(iw,ih),-2,min({short_side},ih))',"
-            "scale=trunc(iw/2)*2:trunc(ih/2)*2")
 
 
 def keyframe_interval(fps: float) -> int:
@@ -150,9 +120,9 @@ def make_proxy(
     timing = first_frame_time(source)
     fps = timing.fps if timing.fps > 0 else 25.0
     gop = keyframe_interval(fps)
-    rate = _fraction(fps)
+    rate = rate_arg(fps)  # exact: 30000/1001 stays 30000/1001
     args = [ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:v:0",
-            "-vf", f"setpts=PTS-STARTPTS,{_scale_filter(short_side)}",
+            "-vf", f"setpts=PTS-STARTPTS,{scale_down_filter(short_side)}",
             "-c:v", "libx264", "-preset", "veryfast", "-crf", str(PROXY_CRF), "-pix_fmt", "yuv420p",
             "-profile:v", "main", "-fps_mode", "cfr", "-r", rate,
             "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"]
@@ -160,7 +130,7 @@ def make_proxy(
         args += ["-map", "0:a:0", "-af", f"asetpts=PTS-{timing.offset:.6f}/TB,aresample=async=1:first_pts=0",
                  "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2"]
     args += ["-movflags", "+faststart", "-f", "mp4", str(out_video)]
-    _run(args)
+    run(args)
     duration = _stream_duration(out_video)
     sprite = make_sprite(source=out_video, out=out_sprite, duration=duration)
     return ProxyResult(duration=duration, fps=fps, has_audio=timing.has_audio, offset=timing.offset, sprite=sprite)
@@ -178,23 +148,23 @@ def make_sprite(
     """One JPEG of thumbnails tiled ``columns`` wide, thumb k showing the frame on screen at ``k * interval``.
 
     Made from the proxy, so the thumbnails share its time axis. ``fps=…:round=up`` picks the latest frame at or before
-    each instant (see workers/frames.py for why ``round=up``).
+    each instant (see workers/media/frames.py for why ``round=up``).
     """
     interval = sprite_interval(duration)
     count = max(1, math.ceil(duration / interval - 1e-6))
     rows = max(1, math.ceil(count / columns))
     width, height = _stream_size(source)
     tile_width = max(2, round(width * tile_height / max(1, height) / 2) * 2)
-    _run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-an",
-          "-vf", f"fps=1/{interval:g}:round=up,scale={tile_width}:{tile_height},tile={columns}x{rows}",
-          "-frames:v", "1", "-q:v", "5", "-update", "1", str(out)])
+    run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-an",
+         "-vf", f"fps=1/{interval:g}:round=up,scale={tile_width}:{tile_height},tile={columns}x{rows}",
+         "-frames:v", "1", "-q:v", "5", "-update", "1", str(out)])
     return SpriteSheet(interval=interval, tile_width=tile_width, tile_height=tile_height, columns=columns, rows=rows,
                        count=count)
 
 
-def _probe_stream(path: str | os.PathLike[str]) -> dict:
-    info = json.loads(_run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-show_streams",
-                            "-print_format", "json", str(path)]).stdout)
+def _probe_stream(path: str | os.PathLike[str]) -> dict[str, Any]:
+    info = json.loads(run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-show_streams",
+                           "-print_format", "json", str(path)]).stdout)
     streams = info.get("streams") or [{}]
     return streams[0]
 
@@ -208,16 +178,8 @@ def _stream_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     return int(stream.get("width") or 0), int(stream.get("height") or 0)
 
 
-def _fraction(fps: float) -> str:
-    from fractions import Fraction
-
-    # A rational keeps 30000/1001 exact (a float rate would drift by a frame every few minutes).
-    fraction = Fraction(fps).limit_denominator(1001)
-    return f"{fraction.numerator}/{fraction.denominator}"
-
-
 def keyframe_times(path: str | os.PathLike[str]) -> list[float]:
     """Presentation times of the video keyframes (for tests and diagnostics)."""
-    out = _run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey", "-show_frames",
-                "-show_entries", "frame=best_effort_timestamp_time", "-print_format", "json", str(path)]).stdout
+    out = run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey", "-show_frames",
+               "-show_entries", "frame=best_effort_timestamp_time", "-print_format", "json", str(path)]).stdout
     return sorted(float(f["best_effort_timestamp_time"]) for f in json.loads(out).get("frames", []))

@@ -1,7 +1,6 @@
 """Decode video frames into numpy arrays through an ffmpeg rawvideo pipe.
 
-Pure compute (no Django). The binaries come from the environment, read at call time so tests and workers can
-point at another build: ``FFMPEG_BINARY`` (default ``ffmpeg``) and ``FFPROBE_BINARY`` (default ``ffprobe``).
+Pure compute (no Django). The binaries and ``probe_video`` come from workers/media/probing.py.
 
 Timestamps: every read goes through ffmpeg's ``fps`` filter (at the requested rate, or at the stream's average
 rate when none is given), so the output is constant-frame-rate and frame ``k`` is labelled ``start + k / fps``
@@ -13,15 +12,17 @@ back a frame up to half an output interval *later* (2.5 s late at SLAC's 0.2 fps
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
-from pathlib import Path
 
+import ffmpeg
 import numpy as np
+
+from workers.media.probing import VideoDecodeError, VideoInfo, ffmpeg_binary, probe_video, rate_arg
 
 # SLAC §3.4: de-dup frames are sampled at 0.2 fps, resized to short side 256 and centre-cropped to 224×224.
 DEDUP_FPS = 0.2
@@ -29,18 +30,6 @@ DEDUP_SHORT_SIDE = 256
 DEDUP_CROP = 224
 
 DEFAULT_BATCH_FRAMES = 64
-
-
-class VideoDecodeError(RuntimeError):
-    """ffmpeg/ffprobe failed or the file has no video stream."""
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    width: int  # display width, after rotation metadata is applied (ffmpeg autorotates when decoding)
-    height: int
-    fps: float  # average frame rate of the video stream
-    duration: float  # seconds
 
 
 @dataclass(frozen=True)
@@ -52,40 +41,9 @@ class FrameBatch:
         return int(self.frames.shape[0])
 
 
-def ffmpeg_binary() -> str:
-    return os.environ.get("FFMPEG_BINARY", "ffmpeg")
-
-
-def ffprobe_binary() -> str:
-    return os.environ.get("FFPROBE_BINARY", "ffprobe")
-
-
-def probe_video(*, path: str | Path) -> VideoInfo:
-    """Width, height, frame rate and duration of the first video stream."""
-    import ffmpeg
-
-    try:
-        info = ffmpeg.probe(str(path), cmd=ffprobe_binary())
-    except ffmpeg.Error as exc:
-        raise VideoDecodeError(f"ffprobe failed on {path}: {exc.stderr.decode(errors='replace')[-500:]}") from exc
-    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "video"]
-    if not streams:
-        raise VideoDecodeError(f"no video stream in {path}")
-    stream = streams[0]
-    width, height = int(stream["width"]), int(stream["height"])
-    if _rotation_degrees(stream) % 180 == 90:
-        # Phone videos store landscape pixels plus a rotation; ffmpeg's autorotate hands us the rotated frame.
-        width, height = height, width
-    fps = _parse_rate(stream.get("avg_frame_rate")) or _parse_rate(stream.get("r_frame_rate"))
-    if not fps:
-        raise VideoDecodeError(f"no frame rate for the video stream of {path}")
-    duration = float(stream.get("duration") or info.get("format", {}).get("duration") or 0.0)
-    return VideoInfo(width=width, height=height, fps=fps, duration=duration)
-
-
 def read_frames(
     *,
-    path: str | Path,
+    path: str | os.PathLike[str],
     fps: float | None = None,
     size: tuple[int, int] | None = None,
     short_side: int | None = None,
@@ -111,7 +69,7 @@ def read_frames(
 
 def iter_frames(
     *,
-    path: str | Path,
+    path: str | os.PathLike[str],
     fps: float | None = None,
     size: tuple[int, int] | None = None,
     short_side: int | None = None,
@@ -123,8 +81,6 @@ def iter_frames(
 
     The ffmpeg process is killed if the caller stops iterating early.
     """
-    import ffmpeg
-
     info = probe_video(path=path)
     rate = float(fps) if fps else info.fps
     if rate <= 0:
@@ -135,7 +91,7 @@ def iter_frames(
         input_kwargs["ss"] = float(start)  # input seeking: fast and frame-accurate since ffmpeg 2.1 (decodes)
     if duration is not None:
         input_kwargs["t"] = float(duration)
-    stream = ffmpeg.input(str(path), **input_kwargs).video.filter("fps", fps=_fps_arg(rate), round="up")  # see top
+    stream = ffmpeg.input(str(path), **input_kwargs).video.filter("fps", fps=rate_arg(rate), round="up")  # see top
     if (width, height) != (info.width, info.height):
         stream = stream.filter("scale", width, height)
     args = (
@@ -147,12 +103,14 @@ def iter_frames(
     # stderr goes to a temp file, not a pipe: an undrained stderr pipe can fill and deadlock ffmpeg.
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors)
+        stdout = process.stdout
+        assert isinstance(stdout, io.BufferedIOBase)  # stdout=PIPE, buffered (for the type checker)
         index = 0
         try:
             while True:
                 # A fresh bytearray per batch: the arrays handed out are writable and never reused under the caller.
                 buffer = bytearray(frame_bytes * batch_frames)
-                filled = _read_into(process.stdout, buffer)
+                filled = _read_into(stdout, buffer)
                 count = filled // frame_bytes
                 if count:
                     frames = np.frombuffer(buffer, np.uint8, count=count * frame_bytes).reshape(count, height, width, 3)
@@ -168,11 +126,11 @@ def iter_frames(
         finally:
             if process.poll() is None:
                 process.kill()
-            process.stdout.close()
+            stdout.close()
             process.wait()
 
 
-def read_dedup_frames(*, path: str | Path) -> FrameBatch:
+def read_dedup_frames(*, path: str | os.PathLike[str]) -> FrameBatch:
     """Frames for near-duplicate detection, SLAC §3.4: 0.2 fps, short side 256, central 224×224 crop.
 
     A video shorter than 5 s still yields its first frame (the fps filter always emits the frame at t = 0).
@@ -220,29 +178,7 @@ def _scaled_to_short_side(*, width: int, height: int, short_side: int) -> tuple[
     return max(1, round(width * short_side / height)), short_side
 
 
-def _rotation_degrees(stream: dict) -> int:
-    rotate = stream.get("tags", {}).get("rotate")
-    if rotate is not None:
-        return int(float(rotate))
-    for side_data in stream.get("side_data_list", []):
-        if "rotation" in side_data:
-            return int(float(side_data["rotation"]))
-    return 0
-
-
-def _parse_rate(rate: str | None) -> float:
-    if not rate or rate in {"0/0", "0"}:
-        return 0.0
-    return float(Fraction(rate))
-
-
-def _fps_arg(rate: float) -> str:
-    # A rational keeps 30000/1001 exact; float(Fraction) round-trips through limit_denominator.
-    fraction = Fraction(rate).limit_denominator(1001)
-    return f"{fraction.numerator}/{fraction.denominator}"
-
-
-def _read_into(stream, buffer: bytearray) -> int:
+def _read_into(stream: io.BufferedIOBase, buffer: bytearray) -> int:
     """Fill ``buffer`` from ``stream`` until it is full or the stream ends; return the bytes read."""
     view = memoryview(buffer)
     filled = 0

@@ -1,50 +1,30 @@
 """Frame-exact reads and cuts of a video by frame index, for HAA500-style curation. Pure compute: no Django.
 
 Frame numbering, once for the curation pipeline: **frame k is the k-th frame from the source's first video frame at
-the source's constant rate R**, shown from k / R to (k + 1) / R. That is the timeline tool's axis (workers/proxy.py:
-``setpts=PTS-STARTPTS`` and a constant-rate encode at the source's rate), so the frame an annotator trims to in the
-tool is the frame read and cut here, whatever the container's start time (MPEG-TS starts near 1.4 s) or the audio's
-head start. Here the same chain runs as filters — ``setpts=PTS-STARTPTS,fps=R`` — and ``select`` keeps frames by
-their index ``n`` in it, so a frame is found by counting, never by seeking to a time that rounding could move by one.
-A constant-rate source passes that chain unchanged; a variable-rate one is sampled at R exactly as the proxy is.
+the source's constant rate R**, shown from k / R to (k + 1) / R. That is the timeline tool's axis
+(workers/media/proxy.py: ``setpts=PTS-STARTPTS`` and a constant-rate encode at the source's rate), so the frame an
+annotator trims to in the tool is the frame read and cut here, whatever the container's start time (MPEG-TS starts
+near 1.4 s) or the audio's head start. Here the same chain runs as filters — ``setpts=PTS-STARTPTS,fps=R`` — and
+``select`` keeps frames by their index ``n`` in it, so a frame is found by counting, never by seeking to a time that
+rounding could move by one. A constant-rate source passes that chain unchanged; a variable-rate one is sampled at R
+exactly as the proxy is.
 
 The price of counting: the video is decoded from its start up to the last frame asked for (``-frames:v`` stops
 ffmpeg there). HAA500 clips come from videos of a few minutes (ingest refuses > 4 min by default), so that is
 seconds per clip.
-
-The binaries come from FFMPEG_BINARY / FFPROBE_BINARY (default: ``ffmpeg`` / ``ffprobe`` on PATH).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import tempfile
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from workers.frames import probe_video
+from workers.media.probing import count_frames, ffmpeg_binary, probe_video, rate_arg, run
 
 CUT_CRF = 18  # near-transparent: the cut clips are a dataset, not a preview
-
-
-def ffmpeg_binary() -> str:
-    return os.environ.get("FFMPEG_BINARY", "ffmpeg")
-
-
-def ffprobe_binary() -> str:
-    return os.environ.get("FFPROBE_BINARY", "ffprobe")
-
-
-def fps_fraction(fps: float) -> Fraction:
-    """The rate as a fraction ffmpeg takes exactly (29.97… → 30000/1001)."""
-    if not fps or fps <= 0:
-        raise ValueError(f"a frame rate must be positive, got {fps}")
-    return Fraction(fps).limit_denominator(1001)
 
 
 def span_frames(*, start: float, end: float, fps: float) -> tuple[int, int]:
@@ -87,7 +67,7 @@ def read_frames_at(*, source: str | os.PathLike[str], indices: list[int], fps: f
     args = [ffmpeg_binary(), "-v", "error", "-nostdin", "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
             "-vf", f"{_numbering(fps)},select={select}", "-fps_mode", "passthrough", "-frames:v", str(len(wanted)),
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"]
-    data = _run(args).stdout
+    data = run(args).stdout
     size = info.width * info.height * 3
     got = len(data) // size
     if got < len(wanted):
@@ -106,38 +86,15 @@ def cut_frames(*, source: str | os.PathLike[str], first: int, last: int, fps: fl
     count = last - first + 1
     chain = (f"{_numbering(fps)},select=between(n\\,{first}\\,{last}),setpts=PTS-STARTPTS,"
              "scale=trunc(iw/2)*2:trunc(ih/2)*2")
-    _run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
-          "-vf", chain, "-fps_mode", "passthrough", "-frames:v", str(count),
-          "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
-          "-movflags", "+faststart", "-f", "mp4", str(out)])
+    run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
+         "-vf", chain, "-fps_mode", "passthrough", "-frames:v", str(count),
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+         "-movflags", "+faststart", "-f", "mp4", str(out)])
     made = count_frames(out)
     if made != count:
         Path(out).unlink(missing_ok=True)
         raise ValueError(f"{Path(source).name}: frames {first}–{last} asked, the video gave {made} (it ends sooner)")
 
 
-def count_frames(path: str | os.PathLike[str]) -> int:
-    """Frames in the first video stream, counted by decoding (ffprobe -count_frames)."""
-    info = json.loads(_run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-count_frames",
-                            "-show_entries", "stream=nb_read_frames", "-of", "json", str(path)]).stdout)
-    streams = info.get("streams") or [{}]
-    return int(streams[0].get("nb_read_frames") or 0)
-
-
 def _numbering(fps: float) -> str:
-    rate = fps_fraction(fps)
-    return f"setpts=PTS-STARTPTS,fps={rate.numerator}/{rate.denominator}"
-
-
-def _run(args: list[str], *, timeout: float = 1800) -> subprocess.CompletedProcess:
-    # stderr to a file, not a pipe: a chatty ffmpeg cannot fill it while we read stdout
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=errors, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"{Path(args[0]).name} took longer than {timeout:.0f} s") from None
-        if proc.returncode != 0:
-            errors.seek(0)
-            detail = errors.read().decode(errors="replace").strip().splitlines()
-            raise RuntimeError(f"{Path(args[0]).name} failed: {' / '.join(detail[-3:]) or 'no message'}")
-    return proc
+    return f"setpts=PTS-STARTPTS,fps={rate_arg(fps)}"
