@@ -1,8 +1,9 @@
 """Settings for the test run: the application's settings, with a database file and a broker folder of this run's
 own (and, on Redis, a queue and key prefix of its own), so a `make run` worker or another test run on the same machine never
-shares them. Nothing else differs."""
+shares them, and a secret key of its own. Nothing else differs."""
 
 import os
+import secrets
 import tempfile
 
 os.environ.setdefault("ACTIONLOOM_BROKER_DIR", tempfile.mkdtemp(prefix="actionloom-test-broker-"))
@@ -10,6 +11,9 @@ os.environ.setdefault("ACTIONLOOM_BROKER_DIR", tempfile.mkdtemp(prefix="actionlo
 # nor redelivers the ones our workers hold.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"actionloom-test-{os.getpid()}")
 os.environ.setdefault("CELERY_REDIS_KEY_PREFIX", f"actionloom-test-{os.getpid()}:")
+# DEBUG is off in tests, and settings refuse the committed development key then: a key of this run's own (the
+# workers and web processes the fault tests start inherit it).
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 from backend.config.settings import *  # noqa: E402,F403
 from backend.config.settings import DATABASE_VENDOR, DATABASES, VAR_DIR  # noqa: E402

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from backend.config.checks import DEV_SECRET_KEY, GENERATE_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -22,12 +24,16 @@ log = logging.getLogger("actionloom.settings")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # DJANGO_SECURE=1: production behind HTTPS; turns on the hardening at the end of this file (check --deploy passes).
 SECURE = env.bool("DJANGO_SECURE", default=False)
-_DEV_SECRET_KEY = "insecure-dev-key-change-me-in-production-actionloom-0123456789"
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
-if SECURE and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
+if SECURE and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
-        "DJANGO_SECURE=1 needs DJANGO_SECRET_KEY set to a random string of 50+ characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        f"DJANGO_SECURE=1 needs DJANGO_SECRET_KEY set to a random string of 50+ characters, e.g. {GENERATE_KEY}"
+    )
+# The committed development key is public: with DEBUG off (the default) it is refused, DJANGO_SECURE or not.
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key): set DJANGO_SECRET_KEY to a random "
+        f"string of 50+ characters, e.g. {GENERATE_KEY}, or set DJANGO_DEBUG=1 for development"
     )
 if SECURE and DEBUG:
     raise ImproperlyConfigured("DJANGO_SECURE=1 and DJANGO_DEBUG=1 do not go together: debug pages leak settings")

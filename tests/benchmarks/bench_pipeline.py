@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", ACTIONLOOM_MEDIA_ROOT=str(tmp / "media"),
                       ACTIONLOOM_MINING_CACHE_DIR=str(tmp / "cache"), DJANGO_SETTINGS_MODULE="backend.config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     import django
 
     django.setup()

@@ -134,3 +134,18 @@ def test_the_lock_ends_with_the_window_and_a_success_clears_the_username_count(c
     for _ in range(9):  # the success started the count again: nine more failures do not lock the account
         fail(client, "ann1")
     assert client.post("/accounts/login/", {"username": "ann1", "password": "pw"}).status_code == 302
+
+
+def test_debug_off_alone_refuses_the_development_secret_key():
+    # DJANGO_DEBUG=0 without DJANGO_SECURE used to run on the key committed in settings.py
+    proc = manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings")
+    assert proc.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key)" in proc.stderr
+    assert manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings",
+                  DJANGO_SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+
+
+def test_the_deployment_check_names_the_development_secret_key():
+    proc = manage("check", "--deploy", DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="backend.config.settings")
+    assert proc.returncode != 0
+    assert "(actionloom.E001) SECRET_KEY is the development key committed in backend/config/settings.py" in proc.stderr
