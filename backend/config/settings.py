@@ -186,9 +186,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Auth and API. ---
+# Django's four validators (the admin's user forms, createsuperuser, changepassword): 8+ characters, not like the
+# username, not among the 20,000 most common passwords, not all digits ("12345678" fails three of them).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
 # Log-in rate limits (backend/config/login_throttle.py): failures counted in the cache per username and per

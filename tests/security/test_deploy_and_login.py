@@ -149,3 +149,34 @@ def test_the_deployment_check_names_the_development_secret_key():
     proc = manage("check", "--deploy", DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="backend.config.settings")
     assert proc.returncode != 0
     assert "(actionloom.E001) SECRET_KEY is the development key committed in backend/config/settings.py" in proc.stderr
+
+
+# --- passwords -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("password", "reason"), [("12345678", "This password is too common."),
+                                                  ("87230519", "This password is entirely numeric."),
+                                                  ("newcomer1", "The password is too similar to the username."),
+                                                  ("Xk3-vq", "This password is too short.")])
+def test_weak_passwords_are_refused_where_passwords_are_chosen(client, admin_user, password, reason):
+    # given the admin's "add user" form, where an admin chooses a person's password
+    client.force_login(admin_user)
+    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": password, "password2": password,
+                                                "usable_password": "true"})
+    # then the weak password is refused and no user is made
+    assert res.status_code == 200 and reason in res.content.decode()
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+    strong = "loom-cobalt-river-42"
+    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": strong, "password2": strong,
+                                                "usable_password": "true"})
+    assert res.status_code == 302 and get_user_model().objects.get(username="newcomer").check_password(strong)
+
+
+@pytest.mark.django_db
+def test_the_demo_accounts_passwords_pass_the_validators():
+    from django.contrib.auth.password_validation import validate_password
+
+    from backend.catalog.management.commands.seed_demo import ADMIN, ANNOTATORS
+
+    for username, password in [ADMIN, *ANNOTATORS]:  # the README prints them: they must be valid ones
+        validate_password(password, get_user_model()(username=username))
