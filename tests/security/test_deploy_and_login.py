@@ -180,3 +180,40 @@ def test_the_demo_accounts_passwords_pass_the_validators():
 
     for username, password in [ADMIN, *ANNOTATORS]:  # the README prints them: they must be valid ones
         validate_password(password, get_user_model()(username=username))
+
+
+# --- log-in rate limits and Unicode spellings of a username ---------------------------------------------------
+
+
+FULLWIDTH_ANN1 = "ａｎｎ１"  # NFKC: "ann1" — Django's log-in form normalises it so and logs in as ann1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", [FULLWIDTH_ANN1, "ＡＮＮ１", "ann\N{MATHEMATICAL BOLD DIGIT ONE}", " Ann1 "])
+def test_a_locked_username_stays_locked_in_any_spelling_that_logs_in_as_it(client, annotators, spelling):
+    for _ in range(10):
+        fail(client, "ann1")
+    # before: the fullwidth name had a count of its own and logged in as ann1 with the right password
+    assert client.post("/accounts/login/", {"username": spelling, "password": "pw"}).status_code == 429
+    assert client.post("/admin/login/", {"username": spelling, "password": "pw"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_failures_in_other_spellings_count_for_the_same_username(client, annotators):
+    for i in range(10):
+        fail(client, [FULLWIDTH_ANN1, "ANN1", "ann1"][i % 3])
+    assert client.post("/accounts/login/", {"username": "ann1", "password": "pw"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_compatibility_spelling_logs_in_as_its_normal_form_and_never_as_another_user(client, annotators):
+    # given a second account stored under the fullwidth name itself (made past the forms, which normalise names)
+    from tests.factories import UserFactory
+
+    other = UserFactory(username=FULLWIDTH_ANN1, password="the other one's password")
+    # the fullwidth name with the other account's password does not log in at all
+    assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1,
+                                            "password": "the other one's password"}).status_code == 200
+    # with ann1's password it logs in as ann1, never as the other account
+    assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1, "password": "pw"}).status_code == 302
+    assert client.get("/api/me/").json()["username"] == "ann1" != other.username
