@@ -161,7 +161,9 @@ FFMPEG_BINARY = env("FFMPEG_BINARY", default="ffmpeg")
 FFPROBE_BINARY = env("FFPROBE_BINARY", default="ffprobe")
 MAX_VIDEO_SECONDS = env.float("ACTIONLOOM_MAX_VIDEO_SECONDS", default=240.0)  # HACS: videos up to 4 minutes
 MAX_UPLOAD_BYTES = env.int("ACTIONLOOM_MAX_UPLOAD_BYTES", default=2 * 1024**3)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024**2
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024**2  # any body but a multipart upload (backend/config/request_limits.py)
+MAX_JSON_BODY_BYTES = env.int("ACTIONLOOM_MAX_JSON_BYTES", default=2 * 1024**2)  # API JSON (backend/config/parsers.py)
+MAX_JSON_DEPTH = 64  # levels of lists and objects an API JSON body may nest (ours nest 3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 DEFAULT_TAXONOMY_FILE = Path(
     env("ACTIONLOOM_TAXONOMY_FILE", default=str(BASE_DIR / "backend" / "catalog" / "data" / "activitynet_v1.3_taxonomy.json"))
@@ -212,6 +214,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [  # JSON bounded in size and depth: 413 / 400, never a 500 (backend/config/parsers.py)
+        "backend.config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "URL_FORMAT_OVERRIDE": None,  # `?format=` names an export layout (hacs-csv), not a DRF renderer
 }
 SPECTACULAR_SETTINGS = {

@@ -1,0 +1,68 @@
+"""Requests that try to exhaust the server are refused early and plainly, never with a 500: oversize JSON bodies
+(413), JSON nested to blow the stack (400)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from django.test import Client
+
+from backend.catalog.models import Clarification
+
+pytestmark = pytest.mark.django_db
+
+
+def post_json(client: Client, url: str, body: str | bytes):
+    return client.generic("POST", url, body, content_type="application/json")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def clarify_url(action_class) -> str:
+    return f"/api/classes/{action_class.pk}/clarifications/"
+
+
+# --- JSON bodies ------------------------------------------------------------------------------------------------
+
+
+def test_a_json_body_over_the_limit_is_refused_with_413(admin_client, action_class, settings):
+    # given the default limit (2 MiB) and a 3 MiB JSON body — it used to be read and parsed whole (150 MiB too)
+    body = json.dumps({"text": "ok", "padding": "x" * (3 * 1024**2)})
+    res = post_json(admin_client, clarify_url(action_class), body)
+    assert res.status_code == 413
+    assert res.json()["detail"] == (f"The request body is {len(body)} bytes; the limit for a JSON body is "
+                                    f"{settings.MAX_JSON_BODY_BYTES} bytes.")
+    assert Clarification.objects.count() == 0
+    # a body under the limit is served as before
+    assert post_json(admin_client, clarify_url(action_class), json.dumps({"text": "Sipping counts."})).status_code == 201
+
+
+def test_the_json_limit_is_a_setting(admin_client, action_class, settings):
+    settings.MAX_JSON_BODY_BYTES = 100
+    assert post_json(admin_client, clarify_url(action_class), json.dumps({"text": "y" * 200})).status_code == 413
+    assert post_json(admin_client, clarify_url(action_class), json.dumps({"text": "y" * 20})).status_code == 201
+
+
+@pytest.mark.parametrize("depth", [70, 1_000, sys.getrecursionlimit() * 3])
+def test_deeply_nested_json_is_a_400_not_a_500(admin_client, action_class, depth):
+    body = '{"text": "x", "deep": ' + "[" * depth + "]" * depth + "}"
+    res = post_json(admin_client, clarify_url(action_class), body)
+    assert res.status_code == 400
+    assert "nested deeper than 64 levels" in res.json()["detail"]
+    assert Clarification.objects.count() == 0
+
+
+def test_nested_json_as_deep_as_the_api_needs_is_fine(admin_client, action_class):
+    body = '{"text": "x", "deep": ' + "[" * 60 + "]" * 60 + "}"
+    assert post_json(admin_client, clarify_url(action_class), body).status_code == 201
+
+
+def test_json_that_is_not_utf8_or_not_json_is_a_400(admin_client, action_class):
+    assert post_json(admin_client, clarify_url(action_class), b"\xff\xfe{").status_code == 400
+    assert post_json(admin_client, clarify_url(action_class), '{"text": NaN}').status_code == 400
