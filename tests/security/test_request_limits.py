@@ -1,15 +1,16 @@
-"""Requests that try to exhaust the server are refused early and plainly, never with a 500: oversize JSON bodies
-(413), JSON nested to blow the stack (400)."""
+"""Requests that try to exhaust the server are refused early and plainly, never with a 500: oversize bodies (413,
+before they are read), JSON nested to blow the stack (400)."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
 import pytest
 from django.test import Client
 
-from backend.catalog.models import Clarification
+from backend.catalog.models import Clarification, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,42 @@ def test_nested_json_as_deep_as_the_api_needs_is_fine(admin_client, action_class
 def test_json_that_is_not_utf8_or_not_json_is_a_400(admin_client, action_class):
     assert post_json(admin_client, clarify_url(action_class), b"\xff\xfe{").status_code == 400
     assert post_json(admin_client, clarify_url(action_class), '{"text": NaN}').status_code == 400
+
+
+# --- request size, before the body is read ----------------------------------------------------------------------
+
+
+class UnreadableBody(io.RawIOBase):
+    """A request body that must not be read: the server refused it on its declared length."""
+
+    def read(self, size=-1):
+        raise AssertionError("the body of an oversize request was read")
+
+    readline = read
+
+
+def post_unreadable(client: Client, path: str, *, content_length: int, content_type: str):
+    """POST through every middleware with a body that fails the test if anything reads it."""
+    return client.generic("POST", path, content_type=content_type,
+                          **{"CONTENT_LENGTH": str(content_length), "CONTENT_TYPE": content_type,
+                             "wsgi.input": UnreadableBody()})
+
+
+def test_an_oversize_upload_is_refused_on_its_declared_length_before_it_is_read(admin_client, settings,
+                                                                               project, action_class):
+    # given a 10 kB upload limit and an upload that declares 3 GB
+    settings.MAX_UPLOAD_BYTES = 10_000
+    res = post_unreadable(admin_client, "/api/videos/", content_length=3 * 1024**3,
+                          content_type="multipart/form-data; boundary=xyz")
+    # then it is refused at once: 413, saying the size and the limit, nothing read, nothing stored
+    assert res.status_code == 413
+    assert res.json()["detail"] == (f"The request body is {3 * 1024**3} bytes; the limit is "
+                                    f"{10_000 + 1024**2} bytes. Nothing was read or stored.")
+    assert Video.objects.count() == 0
+
+
+def test_an_oversize_form_or_json_body_is_refused_before_it_is_read(client, settings):
+    for path, ctype in [("/accounts/login/", "application/x-www-form-urlencoded"), ("/api/ping/", "application/json")]:
+        res = post_unreadable(client, path, content_length=settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1, content_type=ctype)
+        assert res.status_code == 413, path
+        assert b"the limit is" in res.content
