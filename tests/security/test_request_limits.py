@@ -1,5 +1,5 @@
 """Requests that try to exhaust the server are refused early and plainly, never with a 500: oversize bodies (413,
-before they are read), JSON nested to blow the stack (400)."""
+before they are read), JSON nested to blow the stack (400), odd media paths (404)."""
 
 from __future__ import annotations
 
@@ -106,3 +106,17 @@ def test_an_oversize_form_or_json_body_is_refused_before_it_is_read(client, sett
         res = post_unreadable(client, path, content_length=settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1, content_type=ctype)
         assert res.status_code == 413, path
         assert b"the limit is" in res.content
+
+
+# --- media paths ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/media/clips/", "/media/clips", "/media/clips/%00.mp4", "/media/%00",
+                                  "/media/clips/a%00b/../x.mp4"])
+def test_odd_media_paths_are_404_not_500(client, annotators, settings, path):
+    (settings.MEDIA_ROOT / "clips").mkdir()
+    (settings.MEDIA_ROOT / "clips" / "real.mp4").write_bytes(b"\x00" * 64)
+    client.force_login(annotators[0])
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers={"Range": "bytes=0-9"}).status_code == 404
+    assert client.get("/media/clips/real.mp4", headers={"Range": "bytes=0-9"}).status_code == 206
