@@ -163,3 +163,44 @@ def test_a_byte_order_mark_and_crlf_line_ends_import_fine(only_project, tmp_path
     assert sorted(ConsensusResult.objects.values_list("clip__video__external_id", "value")) == [
         ("abcdefghijk", 1), ("bcdefghijkl", -1)]
     assert ActionClass.objects.get(name="Drinking coffee").clips.get().start == 4.5
+
+
+# --- uploads that probe fine but are no usable video ------------------------------------------------------------
+
+
+def faststart_copy(source: Path, out: Path) -> Path:
+    """The video with its index in front (what browsers and phones write): a truncated copy still probes whole."""
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-c", "copy", "-movflags", "+faststart",
+                    str(out)], check=True)
+    return out
+
+
+def test_a_truncated_mp4_is_refused_and_nothing_is_stored(client, admin_user, project, action_class, demo_video,
+                                                          settings, tmp_path):
+    client.force_login(admin_user)
+    whole = faststart_copy(demo_video, tmp_path / "whole.mp4").read_bytes()
+    # given the first half of an upload (the connection dropped): the header still promises 8 s, the first frame
+    # decodes — it used to be accepted (201) and fail when its clips were cut
+    res = upload(client, project, action_class, name="cut-short.mp4", content=whole[: len(whole) // 2])
+    assert res.status_code == 400
+    assert re.fullmatch(r"cut-short\.mp4: only \d+ of the 200 frames its header promises \(8\.0 s at 25 fps\) "
+                        r"decode: the file is truncated or damaged", res.json()["detail"])
+    assert Video.objects.count() == 0 and files_under(Path(settings.MEDIA_ROOT)) == set()
+    # the whole file is fine
+    assert upload(client, project, action_class, name="whole.mp4", content=whole).status_code == 201
+
+
+def test_a_one_frame_video_is_refused_and_nothing_is_stored(client, admin_user, project, action_class, settings,
+                                                            tmp_path):
+    import subprocess
+
+    still = tmp_path / "still.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-frames:v", "1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(still)], check=True)
+    client.force_login(admin_user)
+    res = upload(client, project, action_class, name="still.mp4", content=still.read_bytes())
+    assert res.status_code == 400
+    assert res.json()["detail"] == "still.mp4: the video has 1 frame that decode; at least 2 are needed"
+    assert Video.objects.count() == 0 and files_under(Path(settings.MEDIA_ROOT)) == set()
