@@ -204,3 +204,34 @@ def test_a_one_frame_video_is_refused_and_nothing_is_stored(client, admin_user, 
     assert res.status_code == 400
     assert res.json()["detail"] == "still.mp4: the video has 1 frame that decode; at least 2 are needed"
     assert Video.objects.count() == 0 and files_under(Path(settings.MEDIA_ROOT)) == set()
+
+
+# --- timeline drafts --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("draft", "message"), [
+    ({"segments": [[-100, 1e9]]}, "segments[0]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[5, 4]]}, "segments[0]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[1, 2], [3, 25]]}, "segments[1]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[1, 1e999]]}, "segments[0]: expected [start, end] seconds"),  # 1e999 is JSON for infinity
+    ({"segments": [[1, 2]] * 501}, "Ensure this field has no more than 500 elements."),
+    ({"segments": [], "open": -3}, "open: need 0 <= open <= 21.000 seconds"),
+    ({"segments": [], "time": 1e300}, "time: need 0 <= time <= 21.000 seconds"),
+])
+def test_a_timeline_draft_out_of_bounds_is_refused_and_not_stored(client, world, draft, message):
+    # given the member's task on a 20-s video
+    task = world.extra["segment_task"]
+    client.force_login(world.member)
+    body = json.dumps(draft).replace("Infinity", "1e999")
+    res = client.put(f"/api/segment-tasks/{task.uid}/draft/", body, content_type="application/json")
+    assert res.status_code == 400
+    assert message in json.dumps(res.json())
+    task.refresh_from_db()
+    assert not task.draft
+    # a draft within the video is stored
+    res = client.put(f"/api/segment-tasks/{task.uid}/draft/", json.dumps({"segments": [[0, 2.5], [19, 20.0]],
+                                                                          "open": 4.0, "time": 20.0}),
+                     content_type="application/json")
+    assert res.status_code == 200
+    task.refresh_from_db()
+    assert task.draft["segments"] == [[0, 2.5], [19, 20.0]]
