@@ -235,3 +235,18 @@ def test_a_timeline_draft_out_of_bounds_is_refused_and_not_stored(client, world,
     assert res.status_code == 200
     task.refresh_from_db()
     assert task.draft["segments"] == [[0, 2.5], [19, 20.0]]
+
+
+# --- segment imports --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("depth", "message"), [
+    (200_000, r"the JSON is nested too deeply to be segments — nothing was imported"),  # was a RecursionError
+    (900, r"version: expected a string, got \[\[\[.*\.\.\. — nothing was imported"),
+])
+def test_import_segments_refuses_deeply_nested_json_with_a_clear_error(only_project, tmp_path, depth, message):
+    path = tmp_path / "segments.json"
+    path.write_text('{"version": ' + "[" * depth + "]" * depth + ', "database": {}}')
+    with pytest.raises(CommandError, match=message):
+        call_command("import_segments", str(path))
+    assert nothing_written()
