@@ -209,6 +209,7 @@ class SegmentMediaJobApi(APIView):
 
     @extend_schema(responses=dict)
     def get(self, request, job_id):
+        media.segment_media_jobs_reconcile(job_ids=[job_id])  # a job whose worker died says so (or that it is done)
         job = get_object_or_404(Job, pk=job_id, kind=media.JOB_KIND)
         return Response({"id": job.pk, "video": job.video_id, "state": job.state, "stage": job.stage,
                          "progress": job.progress, "message": job.message})
