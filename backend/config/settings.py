@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.config.csp.ContentSecurityPolicyMiddleware",
     "backend.config.request_limits.RequestSizeLimitMiddleware",  # 413 on Content-Length, before the body is read
     "backend.config.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,6 +152,16 @@ if STORAGE_KIND == "s3":
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
+# Content-Security-Policy (backend/config/csp.py): media from this site, plus the S3 store's origin when media is there.
+CSP_MEDIA_SOURCES = env.list("ACTIONLOOM_CSP_MEDIA_SOURCES", default=(
+    [_default_storage["OPTIONS"]["endpoint_url"] or f"https://{_default_storage['OPTIONS']['bucket_name']}.s3.amazonaws.com"]
+    if STORAGE_KIND == "s3" else []))
+_csp_media = " ".join(["'self'", "blob:", *CSP_MEDIA_SOURCES])
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {_csp_media} data:",
+    f"media-src {_csp_media}", " ".join(["connect-src 'self'", *CSP_MEDIA_SOURCES]), "font-src 'self'",
+    "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+])
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if not DEBUG

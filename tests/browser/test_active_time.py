@@ -4,6 +4,7 @@ import pytest
 
 from backend.clips import services
 from backend.clips.models import Label
+from tests.browser.waiting import wait_without_eval
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,6 +16,7 @@ def test_idle_time_is_not_counted(browser, live_server, project, action_class, m
     GroupFactory(project=project, members=[user], classes=[action_class])
     context = browser.new_context()
     page = context.new_page()
+    wait_without_eval(page)  # the Content-Security-Policy refuses Playwright's eval()-based wait
     page.clock.install()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "annotator1")

@@ -1,5 +1,6 @@
 """Requests that try to exhaust the server are refused early and plainly, never with a 500: oversize bodies (413,
-before they are read), JSON nested to blow the stack (400), odd media paths (404)."""
+before they are read), JSON nested to blow the stack (400), odd media paths (404). Every answer carries a strict
+Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -120,3 +121,16 @@ def test_odd_media_paths_are_404_not_500(client, annotators, settings, path):
     assert client.get(path).status_code == 404
     assert client.get(path, headers={"Range": "bytes=0-9"}).status_code == 404
     assert client.get("/media/clips/real.mp4", headers={"Range": "bytes=0-9"}).status_code == 206
+
+
+# --- Content-Security-Policy ------------------------------------------------------------------------------------
+
+
+def test_every_answer_carries_a_strict_content_security_policy(client, annotators):
+    client.force_login(annotators[0])
+    for url in ["/accounts/login/", "/", "/api/me/", "/admin/login/"]:
+        policy = client.get(url)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'", url
+        assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'" and "unsafe" not in policy
