@@ -10,6 +10,7 @@ counts on its own.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from functools import wraps
 
 from django.conf import settings
@@ -25,8 +26,19 @@ def client_ip(request: HttpRequest) -> str:
     return value.split(",")[-1].strip()[:64]
 
 
+def username_key(username: str) -> str:
+    """The spelling-independent form of a typed username: every spelling that logs in as one account maps to it.
+
+    Django's log-in form NFKC-normalises the name before looking the user up (so fullwidth "ａｎｎ１" logs in as
+    "ann1"); the counter must do at least that, or each compatibility form gets a fresh count. Casefold on top:
+    "ANN1" and "ann1" share a count too (stricter than the lookup, never looser).
+    """
+    # NFKC(casefold(NFKC(name))): Unicode's "compatibility caseless match" (Unicode §3.13, D146)
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).strip().casefold())
+
+
 def _counter_keys(request: HttpRequest) -> list[tuple[str, int]]:
-    username = (request.POST.get("username") or "").strip().lower()
+    username = username_key(request.POST.get("username") or "")
     user_key = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
     return [(f"login-failures:user:{user_key}", settings.LOGIN_FAILURES_PER_USER),
             (f"login-failures:ip:{client_ip(request)}", settings.LOGIN_FAILURES_PER_IP)]

@@ -18,21 +18,23 @@ CHUNK = 64 * 1024
 
 @login_required
 def media_serve(request, path: str):
-    if ".." in path.split("/") or path.startswith("/"):
+    if ".." in path.split("/") or path.startswith("/") or "\x00" in path:
         raise Http404
     try:
         size = default_storage.size(path)
-    except (FileNotFoundError, NotImplementedError, OSError):
+        fh = default_storage.open(path, "rb")  # a folder (`clips/`) has a size but does not open: 404, not 500
+    except (NotImplementedError, OSError, ValueError):  # ValueError: a NUL byte the OS refuses
         raise Http404 from None
     ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
     header = request.headers.get("Range", "").strip()
     if not header:
-        response = FileResponse(default_storage.open(path, "rb"), content_type=ctype)
+        response = FileResponse(fh, content_type=ctype)
         response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = "private, max-age=3600"
         return response
     match = RANGE_RE.match(header)
     if not match or (not match.group(1) and not match.group(2)):
+        fh.close()
         return _unsatisfiable(size)
     first, last = match.groups()
     if first:
@@ -40,8 +42,8 @@ def media_serve(request, path: str):
     else:  # suffix range: the last N bytes
         start, end = max(0, size - int(last)), size - 1
     if start >= size or start > end:
+        fh.close()
         return _unsatisfiable(size)
-    fh = default_storage.open(path, "rb")
     fh.seek(start)
 
     def body(remaining: int = end - start + 1):

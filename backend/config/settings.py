@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from backend.config.checks import DEV_SECRET_KEY, GENERATE_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -20,12 +22,16 @@ if (BASE_DIR / ".env").is_file():
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # DJANGO_SECURE=1: production behind HTTPS; turns on the hardening at the end of this file (check --deploy passes).
 SECURE = env.bool("DJANGO_SECURE", default=False)
-_DEV_SECRET_KEY = "insecure-dev-key-change-me-in-production-actionloom-0123456789"
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
-if SECURE and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
+if SECURE and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
-        "DJANGO_SECURE=1 needs DJANGO_SECRET_KEY set to a random string of 50+ characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        f"DJANGO_SECURE=1 needs DJANGO_SECRET_KEY set to a random string of 50+ characters, e.g. {GENERATE_KEY}"
+    )
+# The committed development key is public: with DEBUG off (the default) it is refused, DJANGO_SECURE or not.
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key): set DJANGO_SECRET_KEY to a random "
+        f"string of 50+ characters, e.g. {GENERATE_KEY}, or set DJANGO_DEBUG=1 for development"
     )
 if SECURE and DEBUG:
     raise ImproperlyConfigured("DJANGO_SECURE=1 and DJANGO_DEBUG=1 do not go together: debug pages leak settings")
@@ -55,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.config.csp.ContentSecurityPolicyMiddleware",
+    "backend.config.request_limits.RequestSizeLimitMiddleware",  # 413 on Content-Length, before the body is read
     "backend.config.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +118,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
           "global_keyprefix": env("CELERY_REDIS_KEY_PREFIX", default="")}
 )
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# A segment media job with no progress for this long is failed (its worker died); above the longest proxy encode.
+SEGMENT_MEDIA_JOB_STALE_SECONDS = env.int("ACTIONLOOM_JOB_STALE_SECONDS", default=3600)
 # A starting worker re-publishes clips still waiting for media: messages lost with a killed worker on the
 # filesystem broker, or never published while the broker was down (backend/config/celery.py).
 REQUEUE_PENDING_ON_WORKER_START = env.bool("ACTIONLOOM_REQUEUE_ON_WORKER_START", default=True)
@@ -142,6 +152,16 @@ if STORAGE_KIND == "s3":
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
+# Content-Security-Policy (backend/config/csp.py): media from this site, plus the S3 store's origin when media is there.
+CSP_MEDIA_SOURCES = env.list("ACTIONLOOM_CSP_MEDIA_SOURCES", default=(
+    [_default_storage["OPTIONS"]["endpoint_url"] or f"https://{_default_storage['OPTIONS']['bucket_name']}.s3.amazonaws.com"]
+    if STORAGE_KIND == "s3" else []))
+_csp_media = " ".join(["'self'", "blob:", *CSP_MEDIA_SOURCES])
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {_csp_media} data:",
+    f"media-src {_csp_media}", " ".join(["connect-src 'self'", *CSP_MEDIA_SOURCES]), "font-src 'self'",
+    "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+])
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if not DEBUG
@@ -155,7 +175,9 @@ FFMPEG_BINARY = env("FFMPEG_BINARY", default="ffmpeg")
 FFPROBE_BINARY = env("FFPROBE_BINARY", default="ffprobe")
 MAX_VIDEO_SECONDS = env.float("ACTIONLOOM_MAX_VIDEO_SECONDS", default=240.0)  # HACS: videos up to 4 minutes
 MAX_UPLOAD_BYTES = env.int("ACTIONLOOM_MAX_UPLOAD_BYTES", default=2 * 1024**3)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024**2
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024**2  # any body but a multipart upload (backend/config/request_limits.py)
+MAX_JSON_BODY_BYTES = env.int("ACTIONLOOM_MAX_JSON_BYTES", default=2 * 1024**2)  # API JSON (backend/config/parsers.py)
+MAX_JSON_DEPTH = 64  # levels of lists and objects an API JSON body may nest (ours nest 3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 DEFAULT_TAXONOMY_FILE = Path(
     env("ACTIONLOOM_TAXONOMY_FILE", default=str(BASE_DIR / "backend" / "catalog" / "data" / "activitynet_v1.3_taxonomy.json"))
@@ -180,9 +202,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Auth and API. ---
+# Django's four validators (the admin's user forms, createsuperuser, changepassword): 8+ characters, not like the
+# username, not among the 20,000 most common passwords, not all digits ("12345678" fails three of them).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
 # Log-in rate limits (backend/config/login_throttle.py): failures counted in the cache per username and per
@@ -203,6 +229,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",  # ApplicationError → its status and body
+    "DEFAULT_PARSER_CLASSES": [  # JSON bounded in size and depth: 413 / 400, never a 500 (backend/config/parsers.py)
+        "backend.config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "URL_FORMAT_OVERRIDE": None,  # `?format=` names an export layout (hacs-csv), not a DRF renderer
 }
 SPECTACULAR_SETTINGS = {

@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.core.jobs import job_payload
+from backend.core.jobs import job_payload, jobs_reconcile
 from backend.core.models import Job
 
 
@@ -32,4 +32,7 @@ class JobApi(APIView):
     @extend_schema(responses=JobOutputSerializer)
     def get(self, request, job_id):
         jobs = Job.objects.filter(kind=self.kind) if self.kind else Job.objects.all()
+        kind = jobs.filter(pk=job_id).values_list("kind", flat=True).first()
+        if kind:
+            jobs_reconcile(kind=kind, job_ids=[job_id])  # a job whose worker died says so (or that it is done)
         return Response(job_payload(get_object_or_404(jobs, pk=job_id)))

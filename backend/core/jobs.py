@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from backend.core.models import Job
 
+_reconcilers: dict[str, str] = {}
+
+
+def job_reconciler_register(kind: str, function_path: str) -> None:
+    """Register (from an app's `ready`) the dotted path of `f(*, job_ids)` that makes jobs of `kind` say what
+    became of their work (a worker killed mid-job cannot write its row; the work's own rows tell). Run on read."""
+    _reconcilers[kind] = function_path
+
+
+def jobs_reconcile(*, kind: str, job_ids: list[int]) -> None:
+    from django.utils.module_loading import import_string
+
+    if kind in _reconcilers:
+        import_string(_reconcilers[kind])(job_ids=job_ids)
+
 
 def job_create(*, kind: str, video_id: int | None = None, stage: str = "queued", message: str = "") -> Job:
     return Job.objects.create(kind=kind, video_id=video_id, stage=stage, message=message)

@@ -11,6 +11,10 @@ class SegmentsConfig(AppConfig):
 
         requeue_register("segment media", "backend.segments.media.segment_media_requeue_pending")
 
+        from backend.core.jobs import job_reconciler_register
+
+        job_reconciler_register("segment_media", "backend.segments.media.segment_media_jobs_reconcile")
+
         from backend.mining.signals import classifiers_retrained
         from backend.segments.proposals import classifiers_retrained_receiver
 

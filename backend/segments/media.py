@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from backend.catalog.models import ActionClass, Project, Video
 from backend.catalog.storage import store_at_key, video_local_path
+from backend.core.faults import fault_point
 from backend.core.jobs import job_create, job_done, job_failed, job_running
 from backend.core.models import Job
 from backend.core.tasks import task_publish, task_publish_on_commit
@@ -23,6 +26,7 @@ from workers.media import proxy
 log = logging.getLogger("actionloom.segments")
 
 JOB_KIND = "segment_media"
+OPEN_JOB_STATES = (Job.State.QUEUED, Job.State.RUNNING)
 
 
 def segment_videos_enqueue(*, project: Project, action_class: ActionClass | None = None,
@@ -72,8 +76,41 @@ def segment_media_requeue_pending() -> int:
     from backend.segments.proposals import segment_proposals_requeue_pending
     from backend.segments.tasks import segment_media_make_task
 
-    pending = SegmentVideo.objects.filter(media_state=SegmentVideo.MediaState.PENDING).values_list("pk", flat=True)
-    return sum(task_publish(segment_media_make_task, pk) for pk in pending) + segment_proposals_requeue_pending()
+    segment_media_jobs_reconcile()
+    pending = SegmentVideo.objects.filter(media_state=SegmentVideo.MediaState.PENDING).values_list("pk", "video_id")
+    open_jobs = dict(Job.objects.filter(kind=JOB_KIND, state__in=OPEN_JOB_STATES).order_by("pk")
+                     .values_list("video_id", "pk"))  # each video's latest open job: the re-run reports to it
+    return (sum(task_publish(segment_media_make_task, pk, open_jobs.get(video_id)) for pk, video_id in pending)
+            + segment_proposals_requeue_pending())
+
+
+def segment_media_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) -> int:
+    """Make media jobs say what became of their work; returns how many changed. Run on read and at worker start.
+
+    A job's row is written by the run doing the work, so a run that dies (a SIGKILLed worker) left it `running`
+    forever, although a later run, re-published without the job's id, made the media ready. So a job's end is
+    derived from its video: media ready means the job is done. A `running` job with no progress written for
+    SEGMENT_MEDIA_JOB_STALE_SECONDS (above the longest proxy encode) is failed as "stopped", saying why; its video
+    stays pending, a starting worker queues it anew, and the job reads done once that run makes the media ready.
+    """
+    from django.conf import settings
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    jobs = Job.objects.filter(kind=JOB_KIND)
+    if job_ids is not None:
+        jobs = jobs.filter(pk__in=job_ids)
+    video_ready = Q(video__segment_video__media_state=SegmentVideo.MediaState.READY)
+    finished = jobs.filter(video_ready, Q(state__in=OPEN_JOB_STATES) | Q(state=Job.State.FAILED, stage="stopped"))
+    changed = finished.update(state=Job.State.DONE, stage="ready", progress=1.0, message="", updated_at=now)
+    stale_after = settings.SEGMENT_MEDIA_JOB_STALE_SECONDS
+    stale = jobs.filter(state=Job.State.RUNNING, updated_at__lt=now - timedelta(seconds=stale_after)).exclude(
+        video_ready)
+    changed += stale.update(
+        state=Job.State.FAILED, stage="stopped", updated_at=now,
+        message=f"No progress for {stale_after // 60} minutes: the worker running it stopped (killed or crashed). "
+                "The video is queued again when a worker starts, or when its videos are enqueued again.")
+    return changed
 
 
 def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> SegmentVideo:
@@ -86,6 +123,7 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
         job_id and job_done(job_id, stage="already ready")
         return segment_video
     job_id and job_running(job_id, stage="encoding proxy and sprite", progress=0.1)
+    fault_point("segment_media_make.encoding")  # tests/faults: a worker killed mid-proxy leaves its job `running`
     with tempfile.TemporaryDirectory() as tmp:
         source = video_local_path(segment_video.video, Path(tmp))
         out_video, out_sprite = Path(tmp) / "proxy.mp4", Path(tmp) / "sprite.jpg"

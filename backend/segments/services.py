@@ -239,6 +239,14 @@ def segment_draft_save(*, annotator, task_uid, draft: dict, version: int | None 
         if task.is_done:
             raise QueueError("this video was already submitted", code="conflict" if version is not None else "invalid")
         _check_version(task, version)
+        video = task.segment_video  # a draft holds the same segments a submit would: same bounds, else 400
+        duration = video.media_duration or video.video.duration
+        check_segments(draft.get("segments") or [], duration=duration or 0.0, fps=video.media_fps or 0.0)
+        limit = duration + 1.0 if duration else math.inf  # the playhead may rest a little past the last frame
+        for name in ("open", "time"):
+            value = draft.get(name)
+            if value is not None and not (math.isfinite(value) and 0 <= value <= limit):
+                raise QueueError(f"{name}: need 0 <= {name} <= {limit:.3f} seconds")
         task.draft = draft
         task.draft_saved_at = timezone.now()
         task.version += 1

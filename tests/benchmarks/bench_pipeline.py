@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", ACTIONLOOM_MEDIA_ROOT=str(tmp / "media"),
                       ACTIONLOOM_MINING_CACHE_DIR=str(tmp / "cache"), DJANGO_SETTINGS_MODULE="backend.config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     import django
 
     django.setup()
@@ -57,8 +59,8 @@ def main() -> None:
     from backend.catalog.models import ActionClass, Project
     from backend.catalog.services import taxonomy_load, video_ingest
     from backend.mining.models import Stage, VideoMining
-    from backend.mining.stages import _cache_path
     from backend.mining.services import stage_run
+    from backend.mining.stages import _cache_path
     from backend.mining.training import classifier_train
 
     call_command("migrate", verbosity=0)

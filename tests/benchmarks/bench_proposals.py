@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -383,6 +384,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-proposals-"))
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "ACTIONLOOM_MEDIA_ROOT": str(tmp / "media"),
            "ACTIONLOOM_BROKER_DIR": str(tmp / "broker"), "DJANGO_SETTINGS_MODULE": "backend.config.settings",
            # Playwright's sync API runs an event loop in this thread; the script's ORM calls stay synchronous.

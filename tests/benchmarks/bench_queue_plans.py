@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import re
+import secrets
 import statistics
 import sys
 import time
@@ -30,6 +31,7 @@ SECTION_TITLE = "## Queue at HACS size: next page and submit plans (PostgreSQL)"
 def setup_django(database: str) -> None:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     import django
 
     django.setup()

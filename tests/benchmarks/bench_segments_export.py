@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ def setup_django(tmp: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["ACTIONLOOM_MEDIA_ROOT"] = str(tmp / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     os.environ.setdefault("ACTIONLOOM_LOG_LEVEL", "WARNING")
     import django
 

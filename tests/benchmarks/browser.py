@@ -13,7 +13,11 @@ def chromium_path() -> str:
 
 
 def log_in(page, url: str, username: str, password: str) -> None:
-    """Log in through the login form and wait for the home page."""
+    """Log in through the login form and wait for the home page. The page's `wait_for_function` then polls without
+    `eval()`, which the Content-Security-Policy refuses (tests/browser/waiting.py)."""
+    from tests.browser.waiting import wait_without_eval
+
+    wait_without_eval(page)
     page.goto(f"{url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -24,6 +24,7 @@ import asyncio
 import math
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -291,6 +292,7 @@ def main() -> None:
     args = parser.parse_args()
     command = " ".join([".venv/bin/python", *sys.argv])
     dsn = f"postgres://postgres@{HOST}:5432/{args.database}"
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     env = {**os.environ, "DATABASE_URL": dsn, "CELERY_BROKER_URL": f"redis://{HOST}:6379/0",
            "CACHE_URL": f"redis://{HOST}:6379/1", "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.waiting import wait_without_eval
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
@@ -49,7 +51,8 @@ def media_through_the_app(live_server):
 def open_as(browser, live_server):
     """open_as(username, password) -> a logged-in page in a fresh browser context.
 
-    Any uncaught JavaScript error on such a page fails the test when it ends.
+    Any uncaught JavaScript error on such a page fails the test when it ends, and so does anything the
+    Content-Security-Policy blocked (an inline script or style, a foreign source): Chromium reports it on the console.
     """
     contexts, errors = [], []
 
@@ -58,7 +61,10 @@ def open_as(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
+        page.on("console", lambda message: errors.append(f"{username}: {message.text}")
+                if "Content Security Policy" in message.text else None)
         page.set_default_timeout(15_000)
+        wait_without_eval(page)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)

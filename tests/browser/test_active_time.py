@@ -11,6 +11,7 @@ from backend.clips import services
 from backend.clips.models import Label
 from backend.segments.models import SegmentAnnotation
 from tests.browser.test_timeline import open_timeline, timeline_project  # noqa: F401 (a fixture)
+from tests.browser.waiting import wait_without_eval
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,6 +42,7 @@ def test_grid_stops_counting_30_s_after_the_last_input(browser, live_server, pro
     GroupFactory(project=project, members=[user], classes=[action_class])
     context = browser.new_context()
     page = context.new_page()
+    wait_without_eval(page)  # the Content-Security-Policy refuses Playwright's eval()-based wait
     page.clock.install()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "annotator1")

@@ -134,3 +134,85 @@ def test_the_lock_ends_with_the_window_and_a_success_clears_the_username_count(c
     for _ in range(9):  # the success started the count again: nine more failures do not lock the account
         fail(client, "ann1")
     assert client.post("/accounts/login/", {"username": "ann1", "password": "pw"}).status_code == 302
+
+
+def test_debug_off_alone_refuses_the_development_secret_key():
+    # DJANGO_DEBUG=0 without DJANGO_SECURE used to run on the key committed in settings.py
+    proc = manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings")
+    assert proc.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key)" in proc.stderr
+    assert manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings",
+                  DJANGO_SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+
+
+def test_the_deployment_check_names_the_development_secret_key():
+    proc = manage("check", "--deploy", DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="backend.config.settings")
+    assert proc.returncode != 0
+    assert "(actionloom.E001) SECRET_KEY is the development key committed in backend/config/settings.py" in proc.stderr
+
+
+# --- passwords -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("password", "reason"), [("12345678", "This password is too common."),
+                                                  ("87230519", "This password is entirely numeric."),
+                                                  ("newcomer1", "The password is too similar to the username."),
+                                                  ("Xk3-vq", "This password is too short.")])
+def test_weak_passwords_are_refused_where_passwords_are_chosen(client, admin_user, password, reason):
+    # given the admin's "add user" form, where an admin chooses a person's password
+    client.force_login(admin_user)
+    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": password, "password2": password,
+                                                "usable_password": "true"})
+    # then the weak password is refused and no user is made
+    assert res.status_code == 200 and reason in res.content.decode()
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+    strong = "loom-cobalt-river-42"
+    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": strong, "password2": strong,
+                                                "usable_password": "true"})
+    assert res.status_code == 302 and get_user_model().objects.get(username="newcomer").check_password(strong)
+
+
+@pytest.mark.django_db
+def test_the_demo_accounts_passwords_pass_the_validators():
+    from backend.catalog.management.commands.seed_demo import ADMIN, ANNOTATORS
+    from django.contrib.auth.password_validation import validate_password
+
+    for username, password in [ADMIN, *ANNOTATORS]:  # the README prints them: they must be valid ones
+        validate_password(password, get_user_model()(username=username))
+
+
+# --- log-in rate limits and Unicode spellings of a username ---------------------------------------------------
+
+
+FULLWIDTH_ANN1 = "ａｎｎ１"  # NFKC: "ann1" — Django's log-in form normalises it so and logs in as ann1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", [FULLWIDTH_ANN1, "ＡＮＮ１", "ann\N{MATHEMATICAL BOLD DIGIT ONE}", " Ann1 "])
+def test_a_locked_username_stays_locked_in_any_spelling_that_logs_in_as_it(client, annotators, spelling):
+    for _ in range(10):
+        fail(client, "ann1")
+    # before: the fullwidth name had a count of its own and logged in as ann1 with the right password
+    assert client.post("/accounts/login/", {"username": spelling, "password": "pw"}).status_code == 429
+    assert client.post("/admin/login/", {"username": spelling, "password": "pw"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_failures_in_other_spellings_count_for_the_same_username(client, annotators):
+    for i in range(10):
+        fail(client, [FULLWIDTH_ANN1, "ANN1", "ann1"][i % 3])
+    assert client.post("/accounts/login/", {"username": "ann1", "password": "pw"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_compatibility_spelling_logs_in_as_its_normal_form_and_never_as_another_user(client, annotators):
+    # given a second account stored under the fullwidth name itself (made past the forms, which normalise names)
+    from tests.factories import UserFactory
+
+    other = UserFactory(username=FULLWIDTH_ANN1, password="the other one's password")
+    # the fullwidth name with the other account's password does not log in at all
+    assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1,
+                                            "password": "the other one's password"}).status_code == 200
+    # with ann1's password it logs in as ann1, never as the other account
+    assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1, "password": "pw"}).status_code == 302
+    assert client.get("/api/me/").json()["username"] == "ann1" != other.username

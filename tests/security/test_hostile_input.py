@@ -163,3 +163,90 @@ def test_a_byte_order_mark_and_crlf_line_ends_import_fine(only_project, tmp_path
     assert sorted(ConsensusResult.objects.values_list("clip__video__external_id", "value")) == [
         ("abcdefghijk", 1), ("bcdefghijkl", -1)]
     assert ActionClass.objects.get(name="Drinking coffee").clips.get().start == 4.5
+
+
+# --- uploads that probe fine but are no usable video ------------------------------------------------------------
+
+
+def faststart_copy(source: Path, out: Path) -> Path:
+    """The video with its index in front (what browsers and phones write): a truncated copy still probes whole."""
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-c", "copy", "-movflags", "+faststart",
+                    str(out)], check=True)
+    return out
+
+
+def test_a_truncated_mp4_is_refused_and_nothing_is_stored(client, admin_user, project, action_class, demo_video,
+                                                          settings, tmp_path):
+    client.force_login(admin_user)
+    whole = faststart_copy(demo_video, tmp_path / "whole.mp4").read_bytes()
+    # given the first half of an upload (the connection dropped): the header still promises 8 s, the first frame
+    # decodes — it used to be accepted (201) and fail when its clips were cut
+    res = upload(client, project, action_class, name="cut-short.mp4", content=whole[: len(whole) // 2])
+    assert res.status_code == 400
+    assert re.fullmatch(r"cut-short\.mp4: only \d+ of the 200 frames its header promises \(8\.0 s at 25 fps\) "
+                        r"decode: the file is truncated or damaged", res.json()["detail"])
+    assert Video.objects.count() == 0 and files_under(Path(settings.MEDIA_ROOT)) == set()
+    # the whole file is fine
+    assert upload(client, project, action_class, name="whole.mp4", content=whole).status_code == 201
+
+
+def test_a_one_frame_video_is_refused_and_nothing_is_stored(client, admin_user, project, action_class, settings,
+                                                            tmp_path):
+    import subprocess
+
+    still = tmp_path / "still.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-frames:v", "1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(still)], check=True)
+    client.force_login(admin_user)
+    res = upload(client, project, action_class, name="still.mp4", content=still.read_bytes())
+    assert res.status_code == 400
+    assert res.json()["detail"] == "still.mp4: the video has 1 frame that decode; at least 2 are needed"
+    assert Video.objects.count() == 0 and files_under(Path(settings.MEDIA_ROOT)) == set()
+
+
+# --- timeline drafts --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("draft", "message"), [
+    ({"segments": [[-100, 1e9]]}, "segments[0]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[5, 4]]}, "segments[0]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[1, 2], [3, 25]]}, "segments[1]: need 0 <= start < end <= 20.000"),
+    ({"segments": [[1, 1e999]]}, "segments[0]: expected [start, end] seconds"),  # 1e999 is JSON for infinity
+    ({"segments": [[1, 2]] * 501}, "Ensure this field has no more than 500 elements."),
+    ({"segments": [], "open": -3}, "open: need 0 <= open <= 21.000 seconds"),
+    ({"segments": [], "time": 1e300}, "time: need 0 <= time <= 21.000 seconds"),
+])
+def test_a_timeline_draft_out_of_bounds_is_refused_and_not_stored(client, world, draft, message):
+    # given the member's task on a 20-s video
+    task = world.extra["segment_task"]
+    client.force_login(world.member)
+    body = json.dumps(draft).replace("Infinity", "1e999")
+    res = client.put(f"/api/segment-tasks/{task.uid}/draft/", body, content_type="application/json")
+    assert res.status_code == 400
+    assert message in json.dumps(res.json())
+    task.refresh_from_db()
+    assert not task.draft
+    # a draft within the video is stored
+    res = client.put(f"/api/segment-tasks/{task.uid}/draft/", json.dumps({"segments": [[0, 2.5], [19, 20.0]],
+                                                                          "open": 4.0, "time": 20.0}),
+                     content_type="application/json")
+    assert res.status_code == 200
+    task.refresh_from_db()
+    assert task.draft["segments"] == [[0, 2.5], [19, 20.0]]
+
+
+# --- segment imports --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("depth", "message"), [
+    (200_000, r"the JSON is nested too deeply to be segments — nothing was imported"),  # was a RecursionError
+    (900, r"version: expected a string, got \[\[\[.*\.\.\. — nothing was imported"),
+])
+def test_import_segments_refuses_deeply_nested_json_with_a_clear_error(only_project, tmp_path, depth, message):
+    path = tmp_path / "segments.json"
+    path.write_text('{"version": ' + "[" * depth + "]" * depth + ', "database": {}}')
+    with pytest.raises(CommandError, match=message):
+        call_command("import_segments", str(path))
+    assert nothing_written()

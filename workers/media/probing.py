@@ -162,6 +162,8 @@ def probe(path: str | os.PathLike[str], *, max_seconds: float | None = None) -> 
     if width <= 0 or height <= 0:
         raise ProbeError(f"{path.name}: the video stream has no picture size (corrupt?)")
     _check_decodes(path)
+    # the video stream's own length where the container states it: an audio track may run longer than the picture
+    _check_frames(path, duration=float(stream.get("duration") or duration), fps=fps)
     return ProbeResult(
         duration=duration,
         fps=fps,
@@ -185,6 +187,29 @@ def _check_decodes(path: Path) -> None:
         raise ProbeError(
             f"{path.name}: the video does not decode ({_ffmpeg_detail(proc.stderr, path, 'ffmpeg failed')})"
         )
+
+
+MIN_FRAMES = 2  # a single still frame is no video: no clip can be cut from it
+MIN_DECODED_SHARE = 0.9  # of the frames the header promises (duration × frame rate); VFR rounding stays well above
+
+
+def _check_frames(path: Path, *, duration: float, fps: float) -> None:
+    """Decode every frame of the video stream and compare the count with what the header promises.
+
+    A truncated upload with its index in front (`-movflags +faststart`, what browsers and phones write) probes as
+    the whole video and decodes its first frame; only decoding to the end shows the missing half.
+    """
+    try:
+        frames = count_frames(path)
+    except RuntimeError as exc:
+        raise ProbeError(f"{path.name}: the video does not decode ({exc})") from exc
+    if frames < MIN_FRAMES:
+        raise ProbeError(f"{path.name}: the video has {frames} frame{'' if frames == 1 else 's'} that decode; "
+                         f"at least {MIN_FRAMES} are needed")
+    promised = duration * fps
+    if fps > 0 and frames < MIN_DECODED_SHARE * promised:
+        raise ProbeError(f"{path.name}: only {frames} of the {promised:.0f} frames its header promises "
+                         f"({duration:.1f} s at {fps:.3g} fps) decode: the file is truncated or damaged")
 
 
 # --- what a decoder gets ----------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ export function el(tag, attrs = {}, ...children) {
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    // Through the CSSOM: the Content-Security-Policy (style-src 'self') refuses a style *attribute*, not this.
+    else if (k === "style") node.style.cssText = v;
     else if (v === true) node.setAttribute(k, "");
     else if (v !== false && v != null) node.setAttribute(k, v);
   }

@@ -24,12 +24,16 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc}") from exc
         except json.JSONDecodeError as exc:
             raise CommandError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}) — nothing was imported") from exc
+        except RecursionError:
+            raise CommandError(f"{path}: the JSON is nested too deeply to be segments — nothing was imported") from None
         try:
             proj = project_resolve(name=project)
             videos = activitynet.parse(data)
             counts = activitynet.import_videos(videos=videos, project=proj, gold=gold)
         except (activitynet.ImportFileError, IngestError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
+        except RecursionError:  # a value nested just under json's limit, met again while checking or quoting it
+            raise CommandError(f"{path}: the JSON is nested too deeply to be segments — nothing was imported") from None
         self.stdout.write(self.style.SUCCESS(
             f"imported {len(videos)} videos: {counts['annotations']} {'gold ' if gold else ''}annotations with "
             f"{counts['segments']} segments, {counts['videos']} new videos, {counts['unchanged']} already present, "
