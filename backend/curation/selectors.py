@@ -72,7 +72,8 @@ def curation_clip_list(
         qs = qs.filter(_trimmed_q()) if trimmed else qs.exclude(_trimmed_q())
     if state is not None:
         scored_so = Q(curation__human_centric_state=state)
-        qs = qs.filter(scored_so | Q(curation__isnull=True) if state == Curation.ScoreState.NONE else scored_so)
+        no_score = state == str(Curation.ScoreState.NONE)  # str(): a TextChoices member is its value
+        qs = qs.filter(scored_so | Q(curation__isnull=True) if no_score else scored_so)
     return (qs.select_related("video", "action_class", "curation", "consensus", "gold")
             .order_by("action_class__name", "video__external_id", "start", "pk"))
 

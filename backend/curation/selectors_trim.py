@@ -61,7 +61,10 @@ def _source_probe(video) -> tuple[FrameTiming, float | None]:
     if probed is None:
         location = _source_location(video)
         try:
-            probed = (video_frame_timing(video=video, source=location), probe_video(path=location).duration or None)
+            if location is None:
+                raise FileNotFoundError(f"video {video.pk} has no file")
+            probed = (video_frame_timing(video=video, source=location),
+                      probe_video(path=location).duration or None)
         except (RuntimeError, OSError):  # unreadable file: the page says so; frames still count from Video.fps
             probed = (video_frame_timing(video=video), None)
         cache.set(key, probed, PROBE_CACHE_SECONDS)
@@ -112,20 +115,20 @@ def curation_of(clip: Clip) -> Curation | None:
 def curation_payload(*, clip: Clip, curation: Curation | None, timing: FrameTiming, staff: bool) -> dict:
     """The clip's curation with its derived seconds (see the module docstring). Annotators get the trim and the
     metadata; split, human-centric value and who curated are for admins."""
-    trimmed = curation is not None and curation.is_trimmed
+    span = (curation.first_frame, curation.last_frame) if curation is not None and curation.is_trimmed else None
     fps = timing.fps
     out = {
         "clip": str(clip.uid),
         "fps": fps,
-        "trimmed": trimmed,
-        "first_frame": curation.first_frame if trimmed else None,
-        "last_frame": curation.last_frame if trimmed else None,
-        "frames": curation.last_frame - curation.first_frame + 1 if trimmed else None,
-        "start_time": round(curation.first_frame / fps, 6) if trimmed else None,
-        "end_time": round((curation.last_frame + 1) / fps, 6) if trimmed else None,
-        "duration": round((curation.last_frame - curation.first_frame + 1) / fps, 6) if trimmed else None,
-        "container_start_time": round(curation.first_frame / fps + timing.offset, 6) if trimmed else None,
-        "container_end_time": round((curation.last_frame + 1) / fps + timing.offset, 6) if trimmed else None,
+        "trimmed": span is not None,
+        "first_frame": span[0] if span else None,
+        "last_frame": span[1] if span else None,
+        "frames": span[1] - span[0] + 1 if span else None,
+        "start_time": round(span[0] / fps, 6) if span else None,
+        "end_time": round((span[1] + 1) / fps, 6) if span else None,
+        "duration": round((span[1] - span[0] + 1) / fps, 6) if span else None,
+        "container_start_time": round(span[0] / fps + timing.offset, 6) if span else None,
+        "container_end_time": round((span[1] + 1) / fps + timing.offset, 6) if span else None,
         "dominant_people": curation.dominant_people if curation else None,
         "camera_moving": curation.camera_moving if curation else None,
         "updated_at": curation.updated_at.isoformat() if curation else None,
@@ -214,7 +217,8 @@ def trim_segment_list(*, project, action_class=None, limit: int = 200) -> list[d
                 .order_by("action_class__name", "annotation__segment_video__video__external_id", "start", "pk"))
     if action_class is not None:
         segments = segments.filter(action_class=action_class)
-    rows, timings = [], {}
+    rows: list[dict] = []
+    timings: dict[int, FrameTiming] = {}
     for segment in segments[:limit]:
         video = segment.annotation.segment_video.video
         try:

@@ -32,7 +32,7 @@ class FrameTiming:
     offset_from: str  # "segment media" (stored), "probe" (read from the file now) or "none" (no file: taken as 0)
 
 
-def video_frame_timing(*, video: Video, source: Path | None = None) -> FrameTiming:
+def video_frame_timing(*, video: Video, source: str | Path | None = None) -> FrameTiming:
     """The video's frame rate and first-frame offset: the offset stored with its timeline media when it has it (as
     the timeline's clip marks use it), else probed from ``source`` (the local file), else 0."""
     from backend.segments.models import SegmentVideo

@@ -113,7 +113,7 @@ def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
     )
 
 
-def next_stage(stage: str) -> Stage | None:
+def next_stage(stage: str) -> str | None:
     index = STAGE_ORDER.index(Stage(stage))
     return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
 
@@ -171,6 +171,8 @@ def _stage_run(*, video_id: int) -> Stage:
     if mining.stage in (Stage.DONE, Stage.REMOVED):
         return Stage(mining.stage)
     target = next_stage(mining.stage)
+    if target is None:
+        return Stage(mining.stage)
     from backend.mining import stages  # the stages use this module's models and bookkeeping
 
     runner = {
