@@ -67,7 +67,7 @@ class PageOutputSerializer(serializers.Serializer):
     page = serializers.UUIDField()
     project = serializers.IntegerField()
     action_class = IdNameOutputSerializer()
-    default_label = serializers.ChoiceField(choices=[1, -1], help_text="the label a clip has until it is clicked")
+    default_label = serializers.IntegerField(help_text="1 or -1: the label a clip has until it is clicked")
     expires_at = serializers.DateTimeField(help_text="end of the lease")
     items = PageItemOutputSerializer(many=True)
 
@@ -172,7 +172,7 @@ class GoldPageOutputSerializer(serializers.Serializer):
     page = serializers.CharField(help_text='always "gold"')
     project = serializers.IntegerField()
     action_class = IdNameOutputSerializer()
-    default_label = serializers.ChoiceField(choices=[1, -1])
+    default_label = serializers.IntegerField(help_text="1 (positive) or -1")
     items = PageItemOutputSerializer(many=True)
 
 

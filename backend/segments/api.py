@@ -56,7 +56,7 @@ class SegmentMarkOutputSerializer(serializers.Serializer):
 
     start = serializers.FloatField()
     end = serializers.FloatField()
-    value = serializers.ChoiceField(choices=[1, -1])
+    value = serializers.IntegerField(help_text="consensus: 1 (positive) or -1")
 
 
 class SegmentSuggestionOutputSerializer(serializers.Serializer):
