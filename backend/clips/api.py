@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.access import annotator_classes, check_class_access, clarification_ack
-from backend.catalog.models import ActionClass, Clarification, GuidelineExample, Project
+from backend.catalog.models import ActionClass, Clarification, Project
 from backend.clips import services
 from backend.clips.models import Page
 from backend.core.media import media_url
@@ -113,7 +113,7 @@ class PageSubmitApi(APIView):
 
 
 class GuidelineExampleOutputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=GuidelineExample.Kind.values)
+    kind = serializers.CharField(help_text="positive or hard_negative")
     note = serializers.CharField(allow_blank=True)
     video_url = serializers.CharField()
     poster_url = serializers.CharField()
