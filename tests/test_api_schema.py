@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
@@ -198,3 +200,38 @@ def test_job_poll_matches_the_schema(schema, client, admin_user):
     assert check(schema, client.get(f"/api/jobs/{job.pk}/"), "/api/jobs/{job_id}/")["state"] == "queued"
     res = client.get("/api/jobs/999999/")
     check(schema, res, "/api/jobs/{job_id}/")
+
+
+@pytest.mark.django_db
+def test_admin_flows_match_the_schema(schema, client, annotators, project, action_class, admin_user, make_clips):
+    make_clips(videos=1, per_video=2)
+    client.force_login(admin_user)
+    check(schema, client.get("/api/me/"), "/api/me/")
+    res = client.post("/api/gold/next/", {"project": project.pk, "action_class": action_class.pk}, content_type=JSON)
+    assert len(check(schema, res, "/api/gold/next/", "post")["items"]) == 2
+    res = client.post(f"/api/projects/{project.pk}/curation/score/", {}, content_type=JSON)
+    check(schema, res, "/api/projects/{project_id}/curation/score/", "post")
+    # the add-a-class flow: started, then an example marked (the clip list and its roles filled in)
+    group = annotators[0].annotator_groups.get(project=project)
+    res = client.post(f"/api/projects/{project.pk}/class-setups/",
+                      {"name": "Juggling clubs", "group": group.pk, "started_at": "2026-01-01T00:00:00Z"},
+                      content_type=JSON)
+    setup = check(schema, res, "/api/projects/{project_id}/class-setups/", "post")
+    clip = ClipFactory(video__project=project, video__query_class_id=setup["action_class"]["id"])
+    res = client.post(f"/api/class-setups/{setup['id']}/examples/", {"clip": str(clip.uid), "kind": "positive"},
+                      content_type=JSON)
+    assert check(schema, res, "/api/class-setups/{setup_id}/examples/", "post")["clips"][0]["example"] == "positive"
+    res = client.post(f"/api/class-setups/{setup['id']}/steps/", {"step": "mining"}, content_type=JSON)
+    check(schema, res, "/api/class-setups/{setup_id}/steps/", "post")
+    # the timeline's admin side: a final answer picked, then the export with it and the rejected report
+    video = SegmentVideoFactory(video__project=project, video__query_class=action_class)
+    picked = SegmentAnnotationFactory(segment_video=video, annotator=annotators[0], segments=[(1.0, 4.0)])
+    SegmentAnnotationFactory(segment_video=video, annotator=annotators[1], segments=[(1.5, 4.0)])
+    res = client.post(f"/api/segment-videos/{video.pk}/final/", {"annotation": picked.pk}, content_type=JSON)
+    check(schema, res, "/api/segment-videos/{segment_video_id}/final/", "post")
+    for query in ("", "?report=rejected"):
+        res = client.get(f"/api/projects/{project.pk}/exports/segments/{query}")
+        streamed = json.loads(b"".join(res.streaming_content))
+        res.json = lambda streamed=streamed: streamed
+        body = check(schema, res, "/api/projects/{project_id}/exports/segments/")
+        assert body["database"] if not query else "rejected" in body
