@@ -9,6 +9,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 
+class ErrorClarificationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
 class ErrorOutputSerializer(serializers.Serializer):
     """Every refusal: an `ApplicationError` (backend/core/errors.py) or DRF's own (not found, forbidden, invalid).
 
@@ -19,6 +24,8 @@ class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False, help_text="the message, meant for the user")
     code = serializers.CharField(required=False, help_text="invalid, forbidden, not_found, empty, conflict, "
                                                            "clarification, too_early, too_large")
+    clarifications = ErrorClarificationOutputSerializer(
+        many=True, required=False, help_text="code clarification: the ones to acknowledge before new work")
 
 
 class IdNameOutputSerializer(serializers.Serializer):
