@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, Video
 from backend.catalog.services import check_upload_size, upload_name_clean, video_ingest
+from backend.core.schema import ErrorOutputSerializer
 
 
 def ingest_upload(*, upload, project: Project, action_class: ActionClass, subset: str) -> Video:
@@ -38,8 +39,15 @@ class VideoUploadApi(APIView):
         action_class = serializers.IntegerField()
         subset = serializers.ChoiceField(choices=Video.Subset.values, default=Video.Subset.TRAINING)
 
+    class VideoUploadOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        external_id = serializers.CharField()
+        duration = serializers.FloatField(help_text="seconds")
+        clips = serializers.IntegerField(help_text="clips sampled from it")
+
     @extend_schema(request={"multipart/form-data": VideoUploadInputSerializer},
-                   responses={201: dict, 400: dict, 413: dict})
+                   responses={201: VideoUploadOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
+                              413: ErrorOutputSerializer})
     def post(self, request):
         data = self.VideoUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

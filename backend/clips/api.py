@@ -20,6 +20,7 @@ from backend.catalog.models import ActionClass, Clarification, Project
 from backend.clips import services
 from backend.clips.models import Page
 from backend.core.media import media_url
+from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 
 
 def page_payload(page: Page, request) -> dict:
@@ -41,6 +42,7 @@ def page_payload(page: Page, request) -> dict:
 
 class QueueListApi(APIView):
     @extend_schema(responses=inline_serializer("Queue", {"project": serializers.IntegerField(),
+                                                         "project_name": serializers.CharField(),
                                                          "action_class": serializers.IntegerField(),
                                                          "name": serializers.CharField(),
                                                          "waiting": serializers.IntegerField()}, many=True))
@@ -54,6 +56,25 @@ class QueueListApi(APIView):
         return Response(out)
 
 
+class PageItemOutputSerializer(serializers.Serializer):
+    item = serializers.UUIDField(help_text="the page item's uid (on a gold page: the clip's)")
+    group = serializers.IntegerField(help_text="items of one video share a group, numbered within the page")
+    video_url = serializers.CharField(help_text="absolute URL, or empty when the clip has no media")
+    poster_url = serializers.CharField(help_text="absolute URL, or empty")
+
+
+class PageOutputSerializer(serializers.Serializer):
+    """page_payload: a leased page of clips to label."""
+
+    page = serializers.UUIDField()
+    project = serializers.IntegerField()
+    action_class = IdNameOutputSerializer()
+    default_label = serializers.IntegerField(help_text="1 or -1: the label a clip has until it is clicked")
+    expires_at = serializers.DateTimeField(help_text="end of the lease")
+    items = PageItemOutputSerializer(many=True)
+    min_seconds = serializers.FloatField(help_text="a submit sooner than this after the page is shown is refused")
+
+
 class PageNextApi(APIView):
     class PageNextInputSerializer(serializers.Serializer):
         project = serializers.IntegerField()
@@ -61,7 +82,9 @@ class PageNextApi(APIView):
         size = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_PAGE_SIZE)
         after = serializers.UUIDField(required=False, help_text="current page: lease the one after it (prefetch)")
 
-    @extend_schema(request=PageNextInputSerializer, responses={200: dict, 404: dict, 409: dict})
+    @extend_schema(request=PageNextInputSerializer,
+                   responses={200: PageOutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer,
+                              404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
     def post(self, request):
         data = self.PageNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -79,7 +102,14 @@ class PageSubmitApi(APIView):
         submit_token = serializers.CharField(max_length=64, required=False, default="",
                                              help_text="one per page shown in a tab: a retry repeats it")
 
-    @extend_schema(request=PageSubmitInputSerializer, responses={200: dict})
+    class PageSubmitOutputSerializer(serializers.Serializer):
+        stored = serializers.IntegerField(help_text="labels stored")
+        dropped = serializers.IntegerField(help_text="labels not stored")
+        already_submitted = serializers.BooleanField(help_text="a retried submit: nothing new was stored")
+
+    @extend_schema(request=PageSubmitInputSerializer,
+                   responses={200: PageSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
+                              409: ErrorOutputSerializer})
     def post(self, request, page_uid):
         data = self.PageSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -97,8 +127,32 @@ class PageShownApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class GuidelineExampleOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="positive or hard_negative")
+    note = serializers.CharField(allow_blank=True)
+    video_url = serializers.CharField()
+    poster_url = serializers.CharField()
+
+
+class GuidelineClarificationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    acknowledged = serializers.BooleanField(help_text="by the caller")
+
+
+class GuidelineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.CharField(allow_null=True, help_text="the parent class's name")
+    definition = serializers.CharField(allow_blank=True)
+    examples = GuidelineExampleOutputSerializer(many=True)
+    clarifications = GuidelineClarificationOutputSerializer(many=True)
+
+
 class GuidelineApi(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: GuidelineOutputSerializer, 403: ErrorOutputSerializer,
+                              404: ErrorOutputSerializer})
     def get(self, request, class_id):
         action_class = get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
         check_class_access(user=request.user, action_class=action_class, staff_ok=True)
@@ -120,11 +174,21 @@ class GuidelineApi(APIView):
 
 
 class ClarificationAckApi(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, clarification_id):
         clarification = get_object_or_404(Clarification, pk=clarification_id)
         clarification_ack(user=request.user, clarification=clarification)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoldPageOutputSerializer(serializers.Serializer):
+    """A gold page: the grid's page shape, its items addressed by clip uid, with no lease."""
+
+    page = serializers.CharField(help_text='always "gold"')
+    project = serializers.IntegerField()
+    action_class = IdNameOutputSerializer()
+    default_label = serializers.IntegerField(help_text="1 (positive) or -1")
+    items = PageItemOutputSerializer(many=True)
 
 
 class GoldNextApi(APIView):
@@ -137,7 +201,8 @@ class GoldNextApi(APIView):
         action_class = serializers.IntegerField()
         size = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_PAGE_SIZE)
 
-    @extend_schema(request=GoldNextInputSerializer, responses=dict)
+    @extend_schema(request=GoldNextInputSerializer,
+                   responses={200: GoldPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request):
         data = self.GoldNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

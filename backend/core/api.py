@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from backend.core.jobs import job_payload, jobs_reconcile
 from backend.core.models import Job
+from backend.core.schema import ErrorOutputSerializer
 
 
 class JobOutputSerializer(serializers.Serializer):
@@ -29,7 +30,7 @@ class JobApi(APIView):
     permission_classes = [IsAdminUser]
     kind: str | None = None
 
-    @extend_schema(responses=JobOutputSerializer)
+    @extend_schema(responses={200: JobOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, job_id):
         jobs = Job.objects.filter(kind=self.kind) if self.kind else Job.objects.all()
         kind = jobs.filter(pk=job_id).values_list("kind", flat=True).first()

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from backend.catalog.models import ActionClass, Project
 from backend.clips.models import Clip
 from backend.core.media import media_url
+from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 from backend.curation import selectors, services
 from backend.curation.models import Curation
 
@@ -107,12 +108,62 @@ def _resolve_class(value: str | None) -> ActionClass | None:
     return get_object_or_404(ActionClass, name=value)
 
 
+class CurationClipVideoOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    fps = serializers.FloatField()
+    duration = serializers.FloatField()
+
+
+class CurationFieldsOutputSerializer(serializers.Serializer):
+    """The clip's curation; defaults (nulls) when it has none yet."""
+
+    first_frame = serializers.IntegerField(allow_null=True)
+    last_frame = serializers.IntegerField(allow_null=True)
+    trimmed = serializers.BooleanField()
+    start_time = serializers.FloatField(allow_null=True)
+    end_time = serializers.FloatField(allow_null=True)
+    dominant_people = serializers.IntegerField(allow_null=True)
+    camera_moving = serializers.BooleanField(allow_null=True)
+    split = serializers.CharField(allow_blank=True, help_text="train, val, test, or empty: in no split")
+    human_centric = serializers.FloatField(allow_null=True)
+    human_centric_state = serializers.ChoiceField(choices=Curation.ScoreState.values)
+    curated_by = serializers.IntegerField(allow_null=True, help_text="user id")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class CurationClipOutputSerializer(serializers.Serializer):
+    """curation_clip_payload: one clip of the list."""
+
+    id = serializers.IntegerField()
+    uid = serializers.UUIDField()
+    action_class = IdNameOutputSerializer()
+    video = CurationClipVideoOutputSerializer()
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    method = serializers.ChoiceField(choices=Clip.Method.values)
+    decided_by = serializers.CharField(allow_null=True, help_text="gold, consensus or segment")
+    media_url = serializers.CharField()
+    poster_url = serializers.CharField()
+    curation = CurationFieldsOutputSerializer()
+
+
+class CurationClipPageOutputSerializer(serializers.Serializer):
+    """CurationPagination's page."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CurationClipOutputSerializer(many=True)
+
+
 class CurationClipListApi(APIView):
     """GET: the project's curatable clips with their curation fields, filtered and paginated (admins)."""
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[CurationClipFilterSerializer], responses=dict)
+    @extend_schema(parameters=[CurationClipFilterSerializer],
+                   responses={200: CurationClipPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         params = CurationClipFilterSerializer(data=request.query_params)
@@ -140,7 +191,14 @@ class CurationScoreApi(APIView):
         action_class = serializers.IntegerField(required=False, help_text="only this class (default: all)")
         all = serializers.BooleanField(default=False, help_text="score again clips already scored")
 
-    @extend_schema(request=CurationScoreInputSerializer, responses={200: dict, 202: dict})
+    class CurationScoreOutputSerializer(serializers.Serializer):
+        job = serializers.IntegerField(allow_null=True, help_text="the job to poll; null (and 200) when nothing to score")
+        clips = serializers.IntegerField(help_text="clips queued")
+        poll = serializers.CharField(required=False, help_text="where to poll the job (202 only)")
+
+    @extend_schema(request=CurationScoreInputSerializer,
+                   responses={200: CurationScoreOutputSerializer, 202: CurationScoreOutputSerializer,
+                              400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.CurationScoreInputSerializer(data=request.data)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.clips.models import Clip
+from backend.core.schema import ErrorOutputSerializer
 from backend.curation import selectors_trim, services_trim
 from backend.curation.serializers_trim import (
     CurationTrimAdminOutputSerializer,
@@ -31,14 +32,16 @@ class ClipCurationApi(APIView):
     def _clip(self, clip_uid) -> Clip:
         return get_object_or_404(Clip.objects.select_related("video__project", "action_class"), uid=clip_uid)
 
-    @extend_schema(responses={200: CurationTrimAdminOutputSerializer, 403: dict, 404: dict})
+    @extend_schema(responses={200: CurationTrimAdminOutputSerializer, 403: ErrorOutputSerializer,
+                              404: ErrorOutputSerializer})
     def get(self, request, clip_uid):
         clip = self._clip(clip_uid)
         services_trim.check_trim_access(user=request.user, clip=clip)
         return _answer(request, clip, selectors_trim.curation_of(clip))
 
     @extend_schema(request=CurationTrimInputSerializer,
-                   responses={200: CurationTrimAdminOutputSerializer, 400: dict, 403: dict, 404: dict, 409: dict})
+                   responses={200: CurationTrimAdminOutputSerializer, 400: ErrorOutputSerializer,
+                              403: ErrorOutputSerializer, 404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
     def put(self, request, clip_uid):
         clip = self._clip(clip_uid)
         services_trim.check_trim_access(user=request.user, clip=clip)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from backend.catalog.models import ActionClass, AnnotatorGroup, ClassSetup, GuidelineExample, Project
 from backend.clips.models import Clip
 from backend.core.media import media_url
+from backend.core.schema import ErrorOutputSerializer
 from backend.curation import class_setup
 
 EXAMPLE_CANDIDATES = 60
@@ -40,6 +41,64 @@ def setup_payload(setup: ClassSetup, request) -> dict:
     }
 
 
+class ClassSetupClassOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.CharField(allow_null=True, help_text="the parent class's name")
+
+
+class ClassSetupProgressOutputSerializer(serializers.Serializer):
+    """class_setup.SetupProgress."""
+
+    videos = serializers.IntegerField()
+    videos_removed = serializers.IntegerField()
+    jobs_running = serializers.IntegerField()
+    jobs_failed = serializers.IntegerField()
+    job_progress = serializers.FloatField(help_text="mean over the class's mining jobs, 0..1")
+    clips = serializers.IntegerField()
+    clips_ready = serializers.IntegerField()
+    positive_examples = serializers.IntegerField()
+    hard_negative_examples = serializers.IntegerField()
+
+
+class ClassSetupMinutesOutputSerializer(serializers.Serializer):
+    steps = serializers.DictField(child=serializers.FloatField(), help_text="step -> minutes it took")
+    total = serializers.FloatField(allow_null=True, help_text="null until finished")
+
+
+class ClassSetupClipOutputSerializer(serializers.Serializer):
+    uid = serializers.UUIDField()
+    video = serializers.IntegerField()
+    video_url = serializers.CharField()
+    poster_url = serializers.CharField()
+    example = serializers.CharField(allow_null=True, help_text="its guideline example role (positive or "
+                                                               "hard_negative), if any")
+
+
+class ClassSetupUploadOutputSerializer(serializers.Serializer):
+    """What the video upload (POST /api/videos/) needs besides the file."""
+
+    project = serializers.IntegerField()
+    action_class = serializers.IntegerField()
+
+
+class ClassSetupOutputSerializer(serializers.Serializer):
+    """setup_payload: the flow's state."""
+
+    id = serializers.IntegerField()
+    project = serializers.IntegerField()
+    action_class = ClassSetupClassOutputSerializer()
+    definition = serializers.CharField(allow_blank=True)
+    mining_enabled = serializers.BooleanField()
+    steps_done = serializers.ListField(child=serializers.ChoiceField(choices=ClassSetup.STEPS))
+    finished = serializers.BooleanField()
+    progress = ClassSetupProgressOutputSerializer()
+    minutes = ClassSetupMinutesOutputSerializer()
+    clips = ClassSetupClipOutputSerializer(many=True, help_text=f"example candidates, {EXAMPLE_CANDIDATES} at most")
+    grid_url = serializers.CharField()
+    upload = ClassSetupUploadOutputSerializer()
+
+
 class ClassSetupStartApi(APIView):
     permission_classes = [IsAdminUser]
 
@@ -49,7 +108,8 @@ class ClassSetupStartApi(APIView):
         group = serializers.IntegerField()
         started_at = serializers.DateTimeField(help_text="when the admin opened the flow")
 
-    @extend_schema(request=ClassSetupStartInputSerializer, responses={201: dict, 400: dict})
+    @extend_schema(request=ClassSetupStartInputSerializer,
+                   responses={201: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.ClassSetupStartInputSerializer(data=request.data)
@@ -66,7 +126,7 @@ class ClassSetupStartApi(APIView):
 class ClassSetupApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: ClassSetupOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, setup_id):
         return Response(setup_payload(get_object_or_404(ClassSetup, pk=setup_id), request))
 
@@ -77,7 +137,8 @@ class ClassSetupGuidelineApi(APIView):
     class ClassSetupGuidelineInputSerializer(serializers.Serializer):
         definition = serializers.CharField(max_length=5000, allow_blank=True)
 
-    @extend_schema(request=ClassSetupGuidelineInputSerializer, responses={200: dict, 400: dict})
+    @extend_schema(request=ClassSetupGuidelineInputSerializer,
+                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def put(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupGuidelineInputSerializer(data=request.data)
@@ -93,7 +154,8 @@ class ClassSetupExampleApi(APIView):
         clip = serializers.UUIDField()
         kind = serializers.ChoiceField(choices=GuidelineExample.Kind.values, allow_null=True)
 
-    @extend_schema(request=ClassSetupExampleInputSerializer, responses={200: dict, 400: dict})
+    @extend_schema(request=ClassSetupExampleInputSerializer,
+                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupExampleInputSerializer(data=request.data)
@@ -109,7 +171,8 @@ class ClassSetupStepApi(APIView):
     class ClassSetupStepInputSerializer(serializers.Serializer):
         step = serializers.ChoiceField(choices=["videos", "mining", "examples"])
 
-    @extend_schema(request=ClassSetupStepInputSerializer, responses={200: dict, 400: dict})
+    @extend_schema(request=ClassSetupStepInputSerializer,
+                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupStepInputSerializer(data=request.data)
@@ -121,7 +184,7 @@ class ClassSetupStepApi(APIView):
 class ClassSetupFinishApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses={200: dict, 400: dict})
+    @extend_schema(request=None, responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         class_setup.class_setup_finish(setup=setup)

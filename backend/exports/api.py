@@ -3,11 +3,13 @@
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.models import Project, Video
+from backend.core.schema import ErrorOutputSerializer
 from backend.exports import activitynet, hacs
 
 
@@ -16,7 +18,7 @@ class ClipsExportApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("format", enum=list(hacs.FORMATS)),
                                OpenApiParameter("subset", enum=list(Video.Subset.values))],
-                   responses={(200, "text/csv"): str})
+                   responses={(200, "text/csv"): str, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         fmt = request.query_params.get("format", "hacs-csv")
@@ -31,6 +33,46 @@ class ClipsExportApi(APIView):
         return response
 
 
+class ActivityNetNodeOutputSerializer(serializers.Serializer):
+    """A taxonomy node, under ActivityNet's own key names."""
+
+    nodeId = serializers.IntegerField()
+    nodeName = serializers.CharField()
+    parentId = serializers.IntegerField(allow_null=True)
+    parentName = serializers.CharField(allow_null=True)
+
+
+class ActivityNetAnnotationOutputSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="the action class's name")
+    segment = serializers.ListField(child=serializers.FloatField(), help_text="[start, end] seconds")
+
+
+class ActivityNetVideoOutputSerializer(serializers.Serializer):
+    subset = serializers.CharField()
+    duration = serializers.FloatField()
+    url = serializers.CharField(allow_blank=True)
+    annotations = ActivityNetAnnotationOutputSerializer(many=True)
+
+
+class ActivityNetRejectedOutputSerializer(serializers.Serializer):
+    subset = serializers.CharField()
+    duration = serializers.FloatField()
+    url = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class ActivityNetOutputSerializer(serializers.Serializer):
+    """activitynet.stream (taxonomy and database) or, with ?report=rejected, activitynet.stream_rejected."""
+
+    version = serializers.CharField()
+    taxonomy = ActivityNetNodeOutputSerializer(many=True, required=False)
+    database = serializers.DictField(child=ActivityNetVideoOutputSerializer(), required=False,
+                                     help_text="video id -> its entry")
+    rejected = serializers.DictField(child=ActivityNetRejectedOutputSerializer(), required=False,
+                                     help_text="?report=rejected: video id -> why it was left out")
+
+
 class SegmentsExportApi(APIView):
     """ActivityNet JSON of the project's segments, streamed; ``?report=rejected`` gives the rejected videos."""
 
@@ -38,7 +80,8 @@ class SegmentsExportApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("subset", enum=list(Video.Subset.values)),
                                OpenApiParameter("report", enum=["rejected"])],
-                   responses={(200, "application/json"): dict})
+                   responses={(200, "application/json"): ActivityNetOutputSerializer, 400: ErrorOutputSerializer,
+                              404: ErrorOutputSerializer})
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         subset = request.query_params.get("subset") or None

@@ -10,9 +10,48 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, Video
 from backend.core.models import Job
+from backend.core.schema import ErrorOutputSerializer
 from backend.mining.learning import learning_rounds_report
 from backend.mining.models import ClassifierModel, Stage, VideoMining
 from backend.mining.services import mining_videos_start
+
+# "class" is a Python keyword: the serializer with a "class" field is built with type().
+MiningJobOutputSerializer = type("MiningJobOutputSerializer", (serializers.Serializer,), {
+    "video": serializers.CharField(help_text="the video's external id"), "class": serializers.CharField(),
+    "state": serializers.ChoiceField(choices=Job.State.values), "stage": serializers.CharField(),
+    "progress": serializers.FloatField(help_text="0..1"), "message": serializers.CharField(),
+})
+
+
+class MiningRoundOutputSerializer(serializers.Serializer):
+    """learning.learning_rounds_report: one active-learning round."""
+
+    round = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    youtube_accuracy = serializers.FloatField(allow_null=True)
+    web_accuracy = serializers.FloatField(allow_null=True)
+    training_clips = serializers.IntegerField()
+    videos_resampled = serializers.IntegerField()
+    labels_spent_before = serializers.IntegerField()
+    sampled = serializers.IntegerField()
+    decided = serializers.IntegerField()
+    labels = serializers.IntegerField()
+    positive_rate = serializers.FloatField(allow_null=True)
+    disagreement_rate = serializers.FloatField(allow_null=True)
+
+
+class MiningClassifierOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="youtube (video frames) or web (web images)")
+    version = serializers.IntegerField()
+    val_accuracy = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class MiningOutputSerializer(serializers.Serializer):
+    stages = serializers.DictField(child=serializers.IntegerField(), help_text="mining stage -> videos in it")
+    jobs = MiningJobOutputSerializer(many=True, help_text="the project's mining jobs, 100 at most")
+    rounds = MiningRoundOutputSerializer(many=True)
+    classifiers = MiningClassifierOutputSerializer(many=True, help_text="the latest 10")
 
 
 class MiningApi(APIView):
@@ -22,7 +61,10 @@ class MiningApi(APIView):
         action_class = serializers.IntegerField(required=False)
         restart = serializers.BooleanField(default=False)
 
-    @extend_schema(responses=dict)
+    class MiningStartOutputSerializer(serializers.Serializer):
+        queued = serializers.IntegerField(help_text="videos queued for mining")
+
+    @extend_schema(responses={200: MiningOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         stages = dict(VideoMining.objects.filter(video__project=project).values_list("stage")
@@ -38,7 +80,8 @@ class MiningApi(APIView):
                              "created_at": c.created_at.isoformat()} for c in ClassifierModel.objects.all()[:10]],
         })
 
-    @extend_schema(request=MiningStartInputSerializer, responses={202: dict})
+    @extend_schema(request=MiningStartInputSerializer,
+                   responses={202: MiningStartOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.MiningStartInputSerializer(data=request.data)

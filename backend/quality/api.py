@@ -11,14 +11,65 @@ from rest_framework.views import APIView
 
 from backend.catalog.access import clarification_post
 from backend.catalog.models import ActionClass, Project
+from backend.core.schema import ErrorOutputSerializer
 from backend.quality import services
 from backend.quality.selectors import annotator_accuracy_shown, annotator_segment_f1_shown, dashboard
+
+
+class DashboardAccuracyOutputSerializer(serializers.Serializer):
+    gold_answers = serializers.IntegerField(help_text="labels on gold clips")
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True, help_text="correct / gold_answers; null without gold answers")
+    flagged = serializers.BooleanField(help_text="below the project's accuracy gate")
+
+
+# "class" is a Python keyword: the serializers with a "class" field are built with type().
+DashboardClassAccuracyOutputSerializer = type(
+    "DashboardClassAccuracyOutputSerializer", (DashboardAccuracyOutputSerializer,),
+    {"class_id": serializers.IntegerField(), "class": serializers.CharField()})
+
+
+class DashboardAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    labels = serializers.IntegerField(help_text="active labels in this project")
+    seconds_per_clip = serializers.FloatField(allow_null=True)
+    clips_per_hour = serializers.FloatField(allow_null=True)
+    per_class = DashboardClassAccuracyOutputSerializer(many=True)
+
+
+DashboardProgressOutputSerializer = type("DashboardProgressOutputSerializer", (serializers.Serializer,), {
+    "class_id": serializers.IntegerField(), "class": serializers.CharField(),
+    "gold": serializers.IntegerField(help_text="gold clips"),
+    "sampled": serializers.IntegerField(help_text="clips to label (not gold, not guideline examples)"),
+    "ready": serializers.IntegerField(help_text="of those, with media"), "once": serializers.IntegerField(),
+    "twice": serializers.IntegerField(), "thrice": serializers.IntegerField(help_text="three labels or more"),
+    "consensus": serializers.IntegerField(help_text="decided"), "positive": serializers.IntegerField(),
+})
+
+
+class DashboardProjectOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    accuracy_gate = serializers.FloatField()
+    consensus_mode = serializers.ChoiceField(choices=Project.ConsensusMode.values)
+    gold_rate = serializers.FloatField()
+
+
+class DashboardOutputSerializer(serializers.Serializer):
+    """selectors.dashboard."""
+
+    project = DashboardProjectOutputSerializer()
+    annotators = DashboardAnnotatorOutputSerializer(many=True)
+    progress = DashboardProgressOutputSerializer(many=True)
+    agreement_rate = serializers.FloatField(allow_null=True, help_text="share of consensus decisions that were unanimous")
+    consensus_clips = serializers.IntegerField()
 
 
 class DashboardApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: DashboardOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         return Response(dashboard(project=get_object_or_404(Project, pk=project_id)))
 

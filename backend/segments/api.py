@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from backend.catalog.access import annotator_classes
 from backend.catalog.models import ActionClass, Project
 from backend.core.media import media_url
+from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 from backend.segments import media, proposals, selectors, services
 from backend.segments.models import SegmentAnnotation, SegmentVideo
 
@@ -43,8 +44,71 @@ def task_payload(task: SegmentAnnotation, request) -> dict:
     }
 
 
+class SegmentSpriteOutputSerializer(serializers.Serializer):
+    """The thumbnail sheet's layout (workers/proxy.py SpriteSheet); empty until the video's media is made."""
+
+    interval = serializers.FloatField(required=False, help_text="seconds between thumbnails")
+    tile_width = serializers.IntegerField(required=False)
+    tile_height = serializers.IntegerField(required=False)
+    columns = serializers.IntegerField(required=False)
+    rows = serializers.IntegerField(required=False)
+    count = serializers.IntegerField(required=False)
+
+
+class SegmentMarkOutputSerializer(serializers.Serializer):
+    """A clip of this video the grid tool decided: its span on the timeline and the consensus value."""
+
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    value = serializers.IntegerField(help_text="consensus: 1 (positive) or -1")
+
+
+class SegmentSuggestionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="proposal id (submit's suggestions decisions name it)")
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    score = serializers.FloatField()
+    rank = serializers.IntegerField()
+
+
+class SegmentSuggestionsOutputSerializer(serializers.Serializer):
+    """proposals.segment_task_suggestions: the suggestions block of a task."""
+
+    state = serializers.ChoiceField(choices=["off", "pending", "no_classifier", "failed", "ready"],
+                                    help_text="pending: being computed, poll")
+    message = serializers.CharField(allow_blank=True)
+    method = serializers.CharField(allow_blank=True, help_text="how the ready ones were scored")
+    items = SegmentSuggestionOutputSerializer(many=True)
+
+
+class SegmentTaskOutputSerializer(serializers.Serializer):
+    """task_payload: a leased video to annotate on the timeline."""
+
+    task = serializers.UUIDField()
+    action_class = IdNameOutputSerializer()
+    video_url = serializers.CharField(help_text="absolute URL of the proxy video")
+    sprite_url = serializers.CharField(help_text="absolute URL of the thumbnail sheet")
+    sprite = SegmentSpriteOutputSerializer()
+    duration = serializers.FloatField(help_text="seconds")
+    fps = serializers.FloatField()
+    marks = SegmentMarkOutputSerializer(many=True)
+    draft = serializers.DictField(help_text="the autosaved draft (what the draft PUT sent), {} when none")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="end of the lease")
+    suggestions = SegmentSuggestionsOutputSerializer()
+    version = serializers.IntegerField(help_text="send it back with each draft save and the submit")
+    min_seconds = serializers.FloatField(help_text="a submit sooner than this after the lease is refused")
+
+
 class SegmentQueueListApi(APIView):
-    @extend_schema(responses=dict)
+    class SegmentQueueOutputSerializer(serializers.Serializer):
+        project = serializers.IntegerField()
+        project_name = serializers.CharField()
+        action_class = serializers.IntegerField()
+        name = serializers.CharField()
+        waiting = serializers.IntegerField()
+        in_progress = serializers.BooleanField(help_text="the caller has a task of this queue open")
+
+    @extend_schema(responses=SegmentQueueOutputSerializer(many=True))
     def get(self, request):
         out = []
         for queue in annotator_classes(request.user):
@@ -63,7 +127,9 @@ class SegmentTaskNextApi(APIView):
         action_class = serializers.IntegerField()
         mode = serializers.ChoiceField(choices=["annotate", "gold"], default="annotate")
 
-    @extend_schema(request=SegmentTaskNextInputSerializer, responses={200: dict, 404: dict, 409: dict})
+    @extend_schema(request=SegmentTaskNextInputSerializer,
+                   responses={200: SegmentTaskOutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer,
+                              404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
     def post(self, request):
         data = self.SegmentTaskNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -93,7 +159,14 @@ class SegmentDraftApi(APIView):
         suggestions = serializers.DictField(required=False, help_text="the tool's suggestion decisions (opaque)")
         version = serializers.IntegerField(required=False, min_value=0, help_text="the task version this tab saw")
 
-    @extend_schema(request=SegmentDraftInputSerializer, responses={200: dict})
+    class SegmentDraftOutputSerializer(serializers.Serializer):
+        saved_at = serializers.DateTimeField()
+        expires_at = serializers.DateTimeField(allow_null=True, help_text="end of the lease, moved by the save")
+        version = serializers.IntegerField(help_text="the task's version after this save")
+
+    @extend_schema(request=SegmentDraftInputSerializer,
+                   responses={200: SegmentDraftOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
+                              409: ErrorOutputSerializer})
     def put(self, request, task_uid):
         data = self.SegmentDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,11 +190,16 @@ class SuggestionDecisionsSerializer(serializers.Serializer):
 class SegmentSuggestionsApi(APIView):
     """The suggestions of one of the caller's tasks (polled while they are being computed)."""
 
-    @extend_schema(responses={200: dict, 404: dict})
+    @extend_schema(responses={200: SegmentSuggestionsOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, task_uid):
         task = get_object_or_404(SegmentAnnotation.objects.select_related("segment_video__video__project"),
                                  uid=task_uid, annotator=request.user, active=True)
         return Response(proposals.segment_task_suggestions(task=task))
+
+
+class SegmentSubmitOutputSerializer(serializers.Serializer):
+    stored = serializers.IntegerField(help_text="segments stored")
+    already_submitted = serializers.BooleanField(help_text="a retried submit: nothing new was stored")
 
 
 class SegmentSubmitApi(APIView):
@@ -132,7 +210,9 @@ class SegmentSubmitApi(APIView):
         version = serializers.IntegerField(required=False, min_value=0)
         submit_token = serializers.CharField(max_length=64, required=False, default="")
 
-    @extend_schema(request=SegmentSubmitInputSerializer, responses={200: dict})
+    @extend_schema(request=SegmentSubmitInputSerializer,
+                   responses={200: SegmentSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
+                              409: ErrorOutputSerializer})
     def post(self, request, task_uid):
         data = self.SegmentSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -148,7 +228,9 @@ class SegmentRejectApi(APIView):
         version = serializers.IntegerField(required=False, min_value=0)
         submit_token = serializers.CharField(max_length=64, required=False, default="")
 
-    @extend_schema(request=SegmentRejectInputSerializer, responses={200: dict})
+    @extend_schema(request=SegmentRejectInputSerializer,
+                   responses={200: SegmentSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
+                              409: ErrorOutputSerializer})
     def post(self, request, task_uid):
         data = self.SegmentRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,10 +241,88 @@ class SegmentRejectApi(APIView):
 # --- admin ---------------------------------------------------------------------------------------------------------
 
 
+class SegmentAccuracyOutputSerializer(serializers.Serializer):
+    gold_videos = serializers.IntegerField()
+    precision = serializers.FloatField(allow_null=True)
+    recall = serializers.FloatField(allow_null=True)
+    f1 = serializers.FloatField(allow_null=True)
+    mean_tiou = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(help_text="below the project's accuracy gate")
+
+
+# "class" is a Python keyword: the serializers with a "class" field are built with type().
+SegmentDashboardClassAccuracyOutputSerializer = type(
+    "SegmentDashboardClassAccuracyOutputSerializer", (SegmentAccuracyOutputSerializer,),
+    {"class_id": serializers.IntegerField(), "class": serializers.CharField()})
+
+
+class SegmentDashboardAnnotatorOutputSerializer(SegmentAccuracyOutputSerializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    videos = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    seconds_per_video = serializers.FloatField(allow_null=True)
+    per_class = SegmentDashboardClassAccuracyOutputSerializer(many=True)
+
+
+SegmentDashboardProgressOutputSerializer = type("SegmentDashboardProgressOutputSerializer", (serializers.Serializer,), {
+    "class_id": serializers.IntegerField(), "class": serializers.CharField(), "videos": serializers.IntegerField(),
+    "media_ready": serializers.IntegerField(), "media_failed": serializers.IntegerField(),
+    "gold": serializers.IntegerField(), "done": serializers.IntegerField(), "rejected": serializers.IntegerField(),
+    "leased": serializers.IntegerField(), "suggestions_ready": serializers.IntegerField(),
+    "suggestions_no_classifier": serializers.IntegerField(), "suggestions_failed": serializers.IntegerField(),
+    "not_queued": serializers.IntegerField(),
+})
+
+
+class SegmentDashboardAnnotationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    annotator = serializers.CharField(allow_null=True)
+    rejected = serializers.CharField(allow_null=True, help_text="the reject reason, or null")
+    segments = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
+                                     help_text="[[start, end], …] seconds")
+
+
+SegmentDashboardToPickOutputSerializer = type("SegmentDashboardToPickOutputSerializer", (serializers.Serializer,), {
+    "segment_video": serializers.IntegerField(), "video": serializers.CharField(help_text="external id"),
+    "class": serializers.CharField(), "agreement": serializers.FloatField(help_text="mean pairwise F1 @ tIoU 0.5"),
+    "final": serializers.IntegerField(allow_null=True), "annotations": SegmentDashboardAnnotationOutputSerializer(many=True),
+})
+
+
+class SegmentDashboardProjectOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    accuracy_gate = serializers.FloatField()
+    min_gold_for_gate = serializers.IntegerField()
+
+
+class SegmentDashboardSettingsOutputSerializer(serializers.Serializer):
+    annotators_per_video = serializers.IntegerField()
+    gold_rate = serializers.FloatField()
+    lease_minutes = serializers.IntegerField()
+    suggestions = serializers.BooleanField()
+
+
+class SegmentDashboardAgreementOutputSerializer(serializers.Serializer):
+    videos = serializers.IntegerField()
+    mean_f1 = serializers.FloatField(allow_null=True)
+
+
+class SegmentDashboardOutputSerializer(serializers.Serializer):
+    """selectors.segment_dashboard."""
+
+    project = SegmentDashboardProjectOutputSerializer()
+    settings = SegmentDashboardSettingsOutputSerializer()
+    annotators = SegmentDashboardAnnotatorOutputSerializer(many=True)
+    progress = SegmentDashboardProgressOutputSerializer(many=True)
+    agreement = SegmentDashboardAgreementOutputSerializer()
+    to_pick = SegmentDashboardToPickOutputSerializer(many=True, help_text="lowest agreement first, 20 at most")
+
+
 class SegmentDashboardApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: SegmentDashboardOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         return Response(selectors.segment_dashboard(project=get_object_or_404(Project, pk=project_id)))
 
@@ -175,7 +335,12 @@ class SegmentEnqueueApi(APIView):
     class SegmentEnqueueInputSerializer(serializers.Serializer):
         action_class = serializers.IntegerField(required=False)
 
-    @extend_schema(request=SegmentEnqueueInputSerializer, responses={202: dict})
+    class SegmentEnqueueOutputSerializer(serializers.Serializer):
+        jobs = serializers.ListField(child=serializers.IntegerField(), help_text="the media jobs queued")
+        poll = serializers.CharField(help_text="where to poll each job")
+
+    @extend_schema(request=SegmentEnqueueInputSerializer,
+                   responses={202: SegmentEnqueueOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, project_id):
         data = self.SegmentEnqueueInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -193,7 +358,12 @@ class SegmentFinalPickApi(APIView):
     class SegmentFinalPickInputSerializer(serializers.Serializer):
         annotation = serializers.IntegerField()
 
-    @extend_schema(request=SegmentFinalPickInputSerializer, responses=dict)
+    class SegmentFinalPickOutputSerializer(serializers.Serializer):
+        segment_video = serializers.IntegerField()
+        final = serializers.IntegerField(help_text="the annotation now final")
+
+    @extend_schema(request=SegmentFinalPickInputSerializer,
+                   responses={200: SegmentFinalPickOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def post(self, request, segment_video_id):
         data = self.SegmentFinalPickInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
