@@ -15,7 +15,7 @@ import pytest
 from django.core.files import File
 from django.utils import timezone
 
-from backend.catalog.models import Job
+from backend.core.models import Job
 from backend.segments import media
 from backend.segments.models import SegmentVideo
 from tests.factories import VideoFactory

@@ -1,7 +1,7 @@
 """A Celery worker SIGKILLed in the middle of cutting a clip: the task runs again, and every clip ends with
 exactly one MP4 and one poster (no duplicates, no gaps).
 
-The worker is held mid-task at the fault point `clip_media_cut.after_store` (backend/config/faults.py): the clip's
+The worker is held mid-task at the fault point `clip_media_cut.after_store` (backend/core/faults.py): the clip's
 MP4 is already in storage, its row still says pending — the worst place to die, since a naive rerun would store a
 second file beside the first. (The mining pipeline's tasks need the same harness once they exist.)
 """
