@@ -112,10 +112,11 @@ def test_the_gold_video_is_not_always_first_on_the_page(world):
         items = list(page.items.select_related("clip__gold").order_by("position"))
         groups = list(dict.fromkeys(i.clip.video_id for i in items))
         gold = [i for i in items if hasattr(i.clip, "gold")]
-        assert len(gold) == 1
-        positions.append(groups.index(gold[0].clip.video_id))
-    # ... then its place on the page varies from page to page (all ten first by chance: (1/4)^10)
-    assert len(Counter(positions)) > 1, positions
+        assert len(gold) <= 1
+        if gold:  # the gold video's group is cut like any other (1..3 of its clips): it may leave the gold clip out
+            positions.append(groups.index(gold[0].clip.video_id))
+    # ... then its place on the page varies from page to page (always first by chance: about (1/3)^6)
+    assert len(positions) >= 3 and len(Counter(positions)) > 1, positions
 
 
 def test_gold_and_regular_media_are_served_alike(world):
@@ -146,7 +147,8 @@ def test_a_submit_answer_and_the_queue_count_are_the_same_shape_with_and_without
     # every item is stored, gold or not: the answer counts the page, not the checks in it
     assert res == {"stored": len(labels), "dropped": 0, "already_submitted": False}
     me = client.get("/api/me/").json()
-    assert set(me) == {"username", "is_admin", "accuracy"} and me["accuracy"] == 0.0  # the gold answer was -1
+    # the figure an annotator sees moves per block of 10 pages, never after one page (it would tell the page's gold)
+    assert set(me) == {"username", "is_admin", "accuracy"} and me["accuracy"] is None
     assert Label.objects.filter(annotator=world.member).count() == len(labels)
 
 

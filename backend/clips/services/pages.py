@@ -115,70 +115,77 @@ def _gold_share(*, regular: int, gold: int, rate: float) -> int:
     return min(gold, round(regular * rate / max(1e-9, 1 - rate)))
 
 
-def _in_groups(clips: list[Clip], *, rng: random.Random, cap: int, limit: int, skip_videos=()) -> list[Clip]:
-    """Clips by video, each video's group cut to a random size 1..cap (a random subset, in time order), until
-    `limit` clips. Regular and gold groups are cut by this one rule, so a group's size says nothing of its kind."""
-    by_video: dict[int, list[Clip]] = {}
+def _by_video(clips) -> dict[int, list[Clip]]:
+    groups: dict[int, list[Clip]] = {}
     for clip in clips:
-        if clip.video_id not in skip_videos:
-            by_video.setdefault(clip.video_id, []).append(clip)
-    out: list[Clip] = []
-    for group in by_video.values():
-        if len(out) >= limit:
-            break
-        k = min(rng.randint(1, cap), len(group), limit - len(out))
-        out += sorted(rng.sample(group, k), key=lambda c: (c.start, c.pk))
-    return out
+        groups.setdefault(clip.video_id, []).append(clip)
+    return groups
+
+
+def _cut(group: list[Clip], k: int, rng: random.Random) -> list[Clip]:
+    """k clips of a video's group, a random subset, in time order."""
+    return sorted(rng.sample(group, min(k, len(group))), key=lambda c: (c.start, c.pk))
 
 
 def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size: int,
                 rng: random.Random | None = None) -> tuple[list[Clip], list[Clip]]:
-    """(regular, gold) clips for a new page of `size`, drawn as video groups (see _in_groups).
+    """(regular, gold) clips for a new page of `size`, drawn as video groups.
 
-    Gold shares its video's group with the video's regular clips, if any, so a gold clip is never the odd one out
-    of a group. Regular clips are locked (SKIP LOCKED: 100 annotators asking at once each get different clips);
-    gold clips are served to everyone regardless of leases and carry none.
+    One rule shapes every group, regular or gold, so a group's size and members say nothing of its kind: when the
+    annotator's queue holds more than a page, each video's group is cut to a random size 1..clips_per_video (a
+    random subset, in time order); when the page can take everything, groups are whole. A gold clip shares its
+    group with its video's regular clips, so it is never the odd one out. Regular clips are locked (SKIP LOCKED: 100
+    annotators asking at once each get different clips); gold clips are served to everyone and carry no lease.
     """
     rng = rng or random.Random()
     cap = max(1, project.clips_per_video)
     regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
     gold_pool = list(gold_qs.only("pk", "video_id", "start"))
+    gold_ids = {c.pk for c in gold_pool}
     n_gold = min(len(gold_pool), round(size * project.gold_rate))
     streamed = list(regular_qs.order_by("video_id", "start", "pk")
                     .select_for_update(skip_locked=True, of=("self",), no_key=True)[: 2 * size + cap])
-    gold_videos: list[int] = list(dict.fromkeys(c.video_id for c in gold_pool))
+    gold_videos = list(dict.fromkeys(c.video_id for c in gold_pool))
     rng.shuffle(gold_videos)
-    # Gold groups first (their videos' regular clips join them), until the page's gold share is reached.
-    gold_groups: list[Clip] = []
-    if n_gold:
-        regular_of_gold = list(regular_qs.filter(video_id__in=gold_videos)
-                               .select_for_update(skip_locked=True, of=("self",), no_key=True))
-        by_video: dict[int, list[Clip]] = {}
-        for clip in [*gold_pool, *regular_of_gold]:
-            by_video.setdefault(clip.video_id, []).append(clip)
-        gold_ids = {c.pk for c in gold_pool}
-        taken_gold = 0
-        for video_id in gold_videos:
-            if taken_gold >= n_gold:
-                break
-            group = _in_groups(by_video[video_id], rng=rng, cap=cap, limit=size)
-            gold_groups += group
-            taken_gold += sum(c.pk in gold_ids for c in group)
-    used_videos = {c.video_id for c in gold_groups}
-    regular = _in_groups(streamed, rng=rng, cap=cap, limit=max(0, size - len(gold_groups)), skip_videos=used_videos)
-    gold_ids = {c.pk for c in gold_pool}
-    group_regular = [c for c in gold_groups if c.pk not in gold_ids]
-    gold = [c for c in gold_groups if c.pk in gold_ids]
-    n_regular = len(regular) + len(group_regular)
-    allowed = _gold_share(regular=n_regular, gold=len(gold), rate=project.gold_rate) if n_regular < size - len(gold) \
-        else len(gold)
-    if allowed < len(gold):  # too few regular clips: keep the gold share, not the page size
-        keep = {c.video_id for c in gold[:allowed]}
-        gold = [c for c in gold if c.video_id in keep][:allowed]
-        group_regular = [c for c in group_regular if c.video_id in keep]
-    # the full Clip rows of the gold clips (drawn with only a few fields)
-    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold]))
-    return regular + group_regular, gold
+    siblings = (list(regular_qs.filter(video_id__in=gold_videos).exclude(pk__in=[c.pk for c in streamed])
+                     .select_for_update(skip_locked=True, of=("self",), no_key=True)) if n_gold else [])
+    abundant = len(streamed) + len(siblings) + len(gold_pool) > size
+
+    def k_of(group: list[Clip]) -> int:
+        return rng.randint(1, cap) if abundant else len(group)
+
+    # Gold groups first (with their videos' regular clips), until the page's gold share.
+    regular_by_video = _by_video([*streamed, *siblings])
+    gold_by_video = _by_video(gold_pool)
+    chosen: list[Clip] = []
+    taken_gold = 0
+    for video_id in gold_videos:
+        if taken_gold >= n_gold:
+            break
+        full = [*gold_by_video[video_id], *regular_by_video.pop(video_id, [])]
+        group = _cut(full, k_of(full), rng)
+        extra = max(0, taken_gold + sum(c.pk in gold_ids for c in group) - n_gold)
+        if extra:  # never more gold than the page's share: leave the surplus gold clips out of the group
+            surplus = [c for c in group if c.pk in gold_ids][-extra:]
+            group = [c for c in group if c not in surplus]
+        chosen += group
+        taken_gold += sum(c.pk in gold_ids for c in group)
+    # Then regular groups, filling the page; when the stream is short, a group is cut no smaller than the page needs.
+    available = sum(len(g) for g in regular_by_video.values())
+    for group in regular_by_video.values():
+        need = size - len(chosen)
+        if need <= 0:
+            break
+        available -= len(group)
+        k = max(k_of(group), need - available)
+        chosen += _cut(group, min(k, need), rng)
+    gold = [c for c in chosen if c.pk in gold_ids]
+    regular = [c for c in chosen if c.pk not in gold_ids]
+    allowed = _gold_share(regular=len(regular), gold=len(gold), rate=project.gold_rate)
+    if len(chosen) < size and allowed < len(gold):  # too few regular clips: keep the gold share, not the page size
+        gold = gold[:allowed]
+    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold]))  # the full rows (drawn with a few fields)
+    return regular, gold
 
 
 def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> int:
