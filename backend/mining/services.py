@@ -17,7 +17,7 @@ from django.utils import timezone
 from backend.catalog.models import ActionClass, Video
 from backend.core.jobs import job_update
 from backend.core.models import Job
-from backend.core.tasks import task_publish_on_commit
+from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import STAGE_ORDER, ClassifierModel, Stage, VideoMining
 
 log = logging.getLogger("actionloom.mining")
@@ -70,11 +70,12 @@ def mining_start(*, video: Video) -> VideoMining:
     return mining
 
 
-def mining_videos_start(*, videos, restart: bool = False) -> list[int]:
+def mining_videos_start(*, videos, restart: bool = False, publish_now: bool = False) -> list[int]:
     """The one way into the mining pipeline (upload, `manage.py mine`, the admin's button, a new class): each video's
     status row and job are (re)set and its first stage is published once the transaction commits.
 
-    `restart` sends finished videos through again from the start. Returns the ids queued.
+    `restart` sends finished videos through again from the start; `publish_now` publishes at once instead of on
+    commit (`manage.py mine`, which runs outside a transaction and then waits for the work). Returns the ids queued.
     """
     from backend.mining.tasks import mine_stage_task
 
@@ -84,7 +85,10 @@ def mining_videos_start(*, videos, restart: bool = False) -> list[int]:
         VideoMining.objects.filter(video_id__in=ids).update(stage=Stage.QUEUED)
     for video in videos:
         mining_start(video=video)
-        task_publish_on_commit(mine_stage_task, video.pk)
+        if publish_now:
+            task_publish(mine_stage_task, video.pk)
+        else:
+            task_publish_on_commit(mine_stage_task, video.pk)
     return ids
 
 
@@ -188,7 +192,6 @@ def _stage_run(*, video_id: int) -> Stage:
 def mining_requeue_unfinished() -> int:
     """Publish the next stage of every video whose pipeline has not ended (a lost message, a broker outage, a
     worker killed mid-stage). Run at worker start; a video another worker is on refuses the extra task."""
-    from backend.core.tasks import task_publish
     from backend.mining.tasks import mine_stage_task
 
     unfinished = VideoMining.objects.exclude(stage__in=[Stage.DONE, Stage.REMOVED]).values_list("video_id", flat=True)

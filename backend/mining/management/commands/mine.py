@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("no videos to mine")
             return
-        mining_videos_start(videos=Video.objects.filter(pk__in=ids), restart=restart)
+        mining_videos_start(videos=Video.objects.filter(pk__in=ids), restart=restart, publish_now=True)
         self.stdout.write(f"queued {len(ids)} video(s) for mining")
         if not no_wait:
             self._wait(ids, timeout)
