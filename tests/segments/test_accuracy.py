@@ -105,10 +105,18 @@ class FixedRandom(random.Random):
         return self.value
 
 
-def test_annotators_see_their_own_f1_only(client, annotators, gold_videos):
+def test_annotators_see_their_own_f1_only(client, annotators, project, action_class, gold_videos):
+    from backend.quality.selectors import SHOWN_EVERY
+
     annotate(annotators[0], gold_videos[0], [(2.0, 6.0)])  # P 1, R .5: F1 2/3
     client.force_login(annotators[0])
-    assert client.get("/api/segments/me/").json() == {"f1": 0.67}
+    # one video: not shown yet (a figure after each video would tell which one was gold)
+    assert client.get("/api/segments/me/").json() == {"f1": None}
+    # a whole block of finished videos (the gold one and plain ones): the figure over its gold, rounded to 0.05
+    for _ in range(SHOWN_EVERY - 1):
+        plain = SegmentVideoFactory(video__project=project, video__query_class=action_class)
+        annotate(annotators[0], plain, [(1.0, 2.0)])
+    assert client.get("/api/segments/me/").json() == {"f1": 0.65}
 
 
 def test_segment_admin_endpoints_are_for_admins(client, annotators, project, action_class):
