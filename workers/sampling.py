@@ -10,9 +10,9 @@ For the query class c the per-frame scores are (natural logarithms throughout, s
 
 - consensus(x) = P_Y,c(x) + P_G,c(x): the first factor of SLAC eq. 1. It is also the quantity SLAC's τ = 0.01 is
   applied to. With 201 classes a classifier at chance gives 1/201 ≈ 0.005 to c, so τ = 0.01 on the *sum* reads
-  "together the two classifiers put class c above chance". (We could not retrieve SLAC's text to confirm whether τ
-  applies to the sum or the mean; the sum is the term as it stands in eq. 1, so we use it. Max-Consensus sampling
-  is unaffected by this choice: mean and sum give the same distribution after L1 normalisation.)
+  "together the two classifiers put class c above chance". The project's mining issue (issue 4) settles which term:
+  "keep those whose consensus term > τ = 0.01", the consensus term being P_Y,c(x) + P_G,c(x) as written in eq. 1.
+  (Max-Consensus sampling does not depend on it: mean and sum give the same distribution after L1 normalisation.)
 - entropy(x) = (H(P_Y(x)) + H(P_G(x))) / 2  (HACS Max-Entropy).
 - kl(x) = KL(P_Y(x) ‖ P_G(x)), the committee disagreement; both distributions are clipped at PROB_EPS and
   renormalised first, so a class one softmax rounds to exactly 0 cannot make it infinite.
