@@ -110,7 +110,9 @@ async function loadGuideline() {
 async function refreshAccuracy() {
   if (cfg.gold) return;
   const me = await api("/api/me/").catch(() => null);
-  $("accuracy").textContent = me && me.accuracy != null ? `your accuracy ${Math.round(me.accuracy * 100)}%` : "";
+  // The server shows the figure per block of 10 pages (a figure after each page would tell which page held checks).
+  if (me) $("accuracy").textContent = me.accuracy != null ? `your accuracy ${Math.round(me.accuracy * 100)}%`
+    : "your accuracy: shown after 10 pages";
 }
 
 // --- interaction ----------------------------------------------------------------------------------------

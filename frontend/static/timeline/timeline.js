@@ -117,7 +117,9 @@ async function loadGuideline() {
 async function refreshAccuracy() {
   if (cfg.gold) return;
   const me = await api("/api/segments/me/").catch(() => null);
-  $("accuracy").textContent = me && me.f1 != null ? `your segment F1 ${Math.round(me.f1 * 100)}%` : "";
+  // Per block of 10 videos, as the grid's figure (docs/security.md).
+  if (me) $("accuracy").textContent = me.f1 != null ? `your segment F1 ${Math.round(me.f1 * 100)}%`
+    : "your segment F1: shown after 10 videos";
 }
 
 wireInput({ submit, reject });
