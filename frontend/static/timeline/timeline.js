@@ -125,21 +125,23 @@ async function finish(action, body) {
         + `server. ${state.task ? "Here is the next video." : ""}`);
     }
   } catch (err) {
-    refused(err);
-    if (err instanceof ApiError && err.code === "too_early") {
-      guard.waitMore(err.body.retry_after);
-      notify(`Not saved: ${err.message}. Your segments are still here; Submit works in `
-        + `${Math.ceil(guard.remaining())} s.`, { kind: "warn", hideAfterMs: 8000 });
-    } else if (err instanceof ApiError && err.code === "conflict" && "version" in err.body) {
-      stopForConflict(err); // changed in another tab: keep this tab's work on screen, offer a reload
-    } else if (err instanceof ApiError && err.code === "conflict") {
-      state.busy = true;
-      await load({ afterSubmit: true }); // submitted from another tab: nothing to do here, go on
+    if (err instanceof ApiError && err.code === "conflict" && !("version" in err.body)) {
+      await load({ afterSubmit: true }); // submitted from another tab: nothing is left to do here, go on
       notify("This video was already submitted from another tab or window, so nothing from this tab was stored; "
         + `the work saved there is kept. ${state.task ? "Here is the next video." : ""}`,
       { kind: "warn", hideAfterMs: 12000 });
+      return;
+    }
+    refused();
+    if (err instanceof ApiError && err.code === "too_early") {
+      guard.waitMore(err.body.retry_after);
+      notify(`Not saved: ${err.message}. Your segments are still here; ${action === "reject" ? "Reject" : "Submit"} `
+        + `works in ${Math.ceil(guard.remaining())} s.`, { kind: "warn", hideAfterMs: 8000 });
+    } else if (err instanceof ApiError && err.code === "conflict" && "version" in err.body) {
+      stopForConflict(err); // changed in another tab: keep this tab's work on screen, offer a reload
     } else {
-      notify(`Not saved: ${err.message}. Your segments are still here; press Submit (Ctrl+Enter) to try again.`,
+      notify(`Not saved: ${err.message}. Your segments are still here; `
+        + `${action === "reject" ? "reject the video again" : "press Submit (Ctrl+Enter)"} to try again.`,
         { kind: "error", hideAfterMs: 0 });
     }
   }
