@@ -363,3 +363,51 @@ def test_timeline_two_tabs_the_stale_tab_stops_saving_and_the_live_tab_submits(o
     tab_b.wait_for_selector("#notice", state="hidden")
     assert tab_b.locator("#segment-list tbody tr").count() == 0
     assert not errors, errors
+
+
+def test_timeline_submit_of_a_video_another_tab_submitted_says_so_and_goes_on(open_as, shot,
+                                                                             timeline_project):  # noqa: F811
+    tab_a = open_timeline(open_as("annotator1", "pass-1"))
+    tab_b = tab_a.context.new_page()
+    tab_b.goto(tab_a.url)
+    tab_b.wait_for_function("document.getElementById('player').readyState >= 2")
+    task = shown_task(tab_a)
+    tab_a.bring_to_front()
+    mark_segment(tab_a, 2.0, 4.0)
+    tab_a.keyboard.press("Control+Enter")
+    tab_a.wait_for_function("document.querySelectorAll('#segment-list tbody tr').length === 0")
+    # tab B marks a segment by keys and submits at once (well before its autosave, 0.7 s after the edit)
+    tab_b.bring_to_front()
+    for key in ("z", "ArrowRight", "ArrowRight", "z", "Control+Enter"):
+        tab_b.keyboard.press(key)
+    tab_b.wait_for_selector("#notice:has-text('This video was already submitted from another tab or window')")
+    tab_b.wait_for_function("document.querySelectorAll('#segment-list tbody tr').length === 0")  # the next video
+    shot(tab_b, "guard-timeline-submitted-in-another-tab")
+    task.refresh_from_db()
+    assert [(s.start, s.end) for s in task.segments.all()] == [(2.0, 4.0)]
+    assert SegmentAnnotation.objects.filter(status=SegmentAnnotation.Status.SUBMITTED).count() == 1
+
+
+def test_timeline_retry_of_a_stored_submit_says_already_saved(open_as, shot, timeline_project):  # noqa: F811
+    page = open_timeline(open_as("annotator1", "pass-1"))
+    sent = submits_of(page)
+    first = shown_task(page)
+    mark_segment(page, 2.0, 4.0)
+
+    def stored_but_answer_lost(route):
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.route("**/submit/", stored_but_answer_lost)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#notice:has-text('Not saved: the server could not be reached')")
+    assert page.locator("#segment-list tbody tr").count() == 1
+    shot(page, "guard-timeline-answer-lost")
+    page.unroute("**/submit/")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#notice:has-text('This video was already saved')")
+    page.wait_for_function("document.querySelectorAll('#segment-list tbody tr').length === 0")
+    shot(page, "guard-timeline-already-saved")
+    assert len(sent) == 2 and sent[0].post_data_json["submit_token"] == sent[1].post_data_json["submit_token"]
+    first.refresh_from_db()
+    assert first.status == SegmentAnnotation.Status.SUBMITTED and first.segments.count() == 1
