@@ -128,7 +128,8 @@ async function submit() {
 async function submitRefused(err) {
   if (err instanceof ApiError && err.code === "too_early") {
     guard.waitMore(err.body.retry_after);
-    notify(`Not saved: ${err.message}. Your labels are still here; Submit works in ${Math.ceil(guard.remaining())} s.`, { kind: "warn", hideAfterMs: 8000 });
+    notify(`Not saved: ${err.message}. Your labels are still here; Submit works in ${Math.ceil(guard.remaining())} s.`,
+      { kind: "warn", hideAfterMs: 8000 });
   } else if (err instanceof ApiError && err.code === "conflict") {
     await nextPage();
     notify(`This page was already submitted from another tab or window, so nothing from this tab was stored; `
