@@ -1,9 +1,13 @@
 // Clip verification grid (HACS/SLAC): one page of 2-s clips of one class, one click flips a clip's label.
 // State lives in one object; render() draws it. Keyboard first: arrows move, Space flips, Enter submits.
+// Submit waits until the page has been on screen long enough and never reaches the next page twice
+// (common/submit_guard.js); what happened to a submit is said in the page (common/notice.js).
 import { ActiveTimer } from "../common/active_timer.js";
 import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 import { exampleVideo, showGuideline } from "../common/guideline.js";
+import { clearNotice, notify } from "../common/notice.js";
+import { SubmitGuard } from "../common/submit_guard.js";
 
 const root = document.getElementById("grid-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
@@ -20,6 +24,7 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
+const guard = new SubmitGuard({ button: $("submit"), what: "page", lookAt: "every clip" });
 
 // --- data ---------------------------------------------------------------------------------------------------
 
@@ -43,54 +48,100 @@ function warm(page) {
   for (const it of page.items) { const img = new Image(); img.src = it.poster_url; }
 }
 
-async function showPage(page) {
+// afterSubmit: the page comes up because of a Submit (the guard then ignores a second press of a double Enter).
+async function showPage(page, { afterSubmit = false } = {}) {
   state.page = page;
   state.labels = new Map(page.items.map((it) => [it.item, page.default_label]));
   state.focus = 0;
   state.shownAt = performance.now();
   timer.reset();
   state.message = "";
+  guard.shown({ minSeconds: page.min_seconds, afterSubmit });
   render();
   focusTile();
+  // The submit floor counts from when the page is on screen, not from when it was fetched (a prefetched page).
+  if (!cfg.gold) {
+    api(`/api/pages/${page.page}/shown/`, { method: "POST" })
+      .then(() => { if (state.page === page) guard.confirmed(); })
+      .catch(() => {}); // the server then counts from the lease, which is earlier: the guard's count still holds
+  }
   prefetch();
 }
 
-async function load() {
+async function load({ afterSubmit = false } = {}) {
   try {
-    await showPage(await requestPage());
+    await showPage(await requestPage(), { afterSubmit });
   } catch (err) {
     handleError(err);
   }
+}
+
+// After a submit (stored, or refused because another tab stored it): the prefetched page, or ask again.
+async function nextPage() {
+  const current = state.page;
+  const next = cfg.gold ? await requestPage().catch(() => null) : await state.next;
+  state.next = null;
+  if (next && next.items.length && (cfg.gold || next.page !== current.page)) await showPage(next, { afterSubmit: true });
+  else await load({ afterSubmit: true }); // the prefetch may have raced an expiry or a clarification: ask again
 }
 
 function handleError(err) {
   if (err instanceof ApiError && err.body.code === "clarification") return askToAcknowledge(err.body.clarifications);
   state.page = null;
   const empty = err instanceof ApiError && err.body.code === "empty";
-  state.message = empty ? "No clips of this class are waiting for you. Thank you!" : `Error: ${err.message}`;
+  state.message = empty ? "No clips of this class are waiting for you. Thank you!"
+    : `Could not load a page: ${err.message}. Reload this page to try again.`;
   render();
 }
 
 async function submit() {
-  if (!state.page || state.busy || !state.page.items.length) return;
+  if (!state.page || !state.page.items.length) return;
+  if (!guard.mayStart()) return; // in flight: ignored; too soon: it says how long is left
+  guard.begin();
   state.busy = true;
+  clearNotice();
   render();
   const labels = Object.fromEntries(state.labels);
   const seconds = timer.seconds(); // active time only: idle and hidden time are not work
   try {
+    let result = {};
     if (cfg.gold) await api("/api/gold/submit/", { method: "POST", body: { labels } });
-    else await api(`/api/pages/${state.page.page}/submit/`, { method: "POST", body: { labels, seconds_spent: seconds } });
+    else {
+      result = await api(`/api/pages/${state.page.page}/submit/`, { method: "POST",
+        body: { labels, seconds_spent: seconds, submit_token: guard.token } });
+    }
     refreshAccuracy();
-    const next = cfg.gold ? await requestPage().catch(() => null) : await state.next;
-    state.next = null;
-    if (next && next.items.length) await showPage(next);
-    else await load(); // the prefetch may have raced an expiry or a clarification: ask again
+    await nextPage();
+    if (result.already_submitted) {
+      // A retry of a submit whose answer was lost on the way: the first one was stored.
+      notify(`This page was already saved: your earlier Submit reached the server. ${whatNow()}`);
+    }
   } catch (err) {
-    state.message = `Submit failed: ${err.message}. Your labels are still here; try again.`;
+    await submitRefused(err);
   } finally {
+    guard.end();
     state.busy = false;
     render();
   }
+}
+
+async function submitRefused(err) {
+  if (err instanceof ApiError && err.code === "too_early") {
+    guard.waitMore(err.body.retry_after);
+    notify(`Not saved: ${err.message}. Your labels are still here; Submit works in ${Math.ceil(guard.remaining())} s.`,
+      { kind: "warn", hideAfterMs: 8000 });
+  } else if (err instanceof ApiError && err.code === "conflict") {
+    await nextPage();
+    notify(`This page was already submitted from another tab or window, so nothing from this tab was stored; `
+      + `the labels saved there are kept. ${whatNow()}`, { kind: "warn", hideAfterMs: 12000 });
+  } else {
+    notify(`Not saved: ${err.message}. Your labels are still here; press Submit (Enter) to try again.`,
+      { kind: "error", hideAfterMs: 0 });
+  }
+}
+
+function whatNow() {
+  return state.page ? "Here is the next page." : "";
 }
 
 function askToAcknowledge(clarifications) {
@@ -150,7 +201,7 @@ document.addEventListener("keydown", (e) => {
   const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns() };
   if (e.key in keys) { e.preventDefault(); moveFocus(keys[e.key]); }
   else if (e.key === " ") { e.preventDefault(); flip(state.focus); focusTile(); }
-  else if (e.key === "Enter") { e.preventDefault(); submit(); }
+  else if (e.key === "Enter") { e.preventDefault(); if (!e.repeat) submit(); } // a held Enter is one press
 });
 
 $("submit").addEventListener("click", submit);
@@ -177,7 +228,6 @@ function render() {
   });
   const n = page.items.length;
   $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative` + (state.busy ? " · saving…" : "");
-  if (state.message) $("page-status").textContent += ` · ${state.message}`;
 }
 
 function buildTiles(page) {

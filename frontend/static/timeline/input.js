@@ -110,7 +110,7 @@ export function wireInput({ submit, reject }) {
     const ctrl = e.ctrlKey || e.metaKey;
     if (ctrl && key === "z") { e.preventDefault(); if (e.shiftKey) edits.redo(); else edits.undo(); return; }
     if (ctrl && key === "y") { e.preventDefault(); edits.redo(); return; }
-    if (ctrl && e.key === "Enter") { e.preventDefault(); submit(); return; }
+    if (ctrl && e.key === "Enter") { e.preventDefault(); if (!e.repeat) submit(); return; } // held: one press
     if (ctrl || e.altKey) return;
     const action = keys[e.key] || keys[key];
     if (!action) return;

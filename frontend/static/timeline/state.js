@@ -24,7 +24,9 @@ export const state = {
   view: { start: 0, end: ZOOM_SECONDS }, // the zoomed window
   past: [], future: [], // undo / redo snapshots
   drag: null,          // {id, edge, before, box} while an edge is dragged
-  busy: false,
+  busy: false,         // a submit or reject is in flight, up to the next video being shown
+  version: 0,          // the task version this tab last saw (its payload, then each draft save's answer)
+  conflict: null,      // why this tab stopped saving (another tab changed or submitted the video), or null
   message: "",
   save: { dirty: false, inFlight: false, at: null, failed: false },
   sprite: null,        // the task's film-strip sprite sheet (an Image)

@@ -5,9 +5,10 @@ import { clock, drawTimeline, segmentRows, suggestionBar } from "./render.js";
 export function renderStatus() {
   const s = state.save;
   const saved = $("saved");
-  saved.textContent = !state.task ? "" : s.failed ? "autosave failed — retrying" : s.inFlight ? "saving…"
+  saved.textContent = !state.task ? "" : state.conflict ? "not saved: changed in another tab"
+    : s.failed ? "autosave failed — retrying" : s.inFlight ? "saving…"
     : s.dirty ? "unsaved changes" : s.at ? `saved ${s.at}` : "";
-  saved.dataset.state = s.failed ? "failed" : s.inFlight ? "saving" : s.dirty ? "dirty" : s.at ? "saved" : "";
+  saved.dataset.state = state.conflict ? "conflict" : s.failed ? "failed" : s.inFlight ? "saving" : s.dirty ? "dirty" : s.at ? "saved" : "";
   $("status").textContent = state.message;
 }
 
@@ -25,7 +26,7 @@ export function render() {
   root.classList.toggle("empty", !task);
   $("empty").hidden = !!task;
   $("empty").textContent = state.message;
-  for (const id of ["submit", "reject"]) $(id).disabled = !task || state.busy;
+  for (const id of ["submit", "reject"]) $(id).disabled = !task || state.busy || !!state.conflict;
   renderStatus();
   if (!task) {
     $("segment-list").querySelector("tbody").replaceChildren();
