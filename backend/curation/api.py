@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project
 from backend.clips.models import Clip
+from backend.core.errors import ApplicationError
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 from backend.curation import selectors, services
@@ -171,7 +172,7 @@ class CurationClipListApi(APIView):
         data = params.validated_data
         low, high = data.get("min_human_centric"), data.get("max_human_centric")
         if low is not None and high is not None and low > high:
-            return Response({"detail": "min_human_centric is above max_human_centric"}, status=400)
+            raise ApplicationError("min_human_centric is above max_human_centric")
         split = data.get("split")
         clips = selectors.curation_clip_list(
             project=project, action_class=_resolve_class(data.get("class")), min_human_centric=low,

@@ -5,10 +5,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.models import Project, Video
+from backend.core.errors import ApplicationError
 from backend.core.schema import ErrorOutputSerializer
 from backend.exports import activitynet, hacs
 
@@ -24,8 +24,8 @@ class ClipsExportApi(APIView):
         fmt = request.query_params.get("format", "hacs-csv")
         subset = request.query_params.get("subset") or None
         if fmt not in hacs.FORMATS or (subset and subset not in Video.Subset.values):
-            return Response({"detail": f"format must be one of {', '.join(hacs.FORMATS)}; subset one of "
-                                       f"{', '.join(Video.Subset.values)}"}, status=400)
+            raise ApplicationError(f"format must be one of {', '.join(hacs.FORMATS)}; subset one of "
+                                   f"{', '.join(Video.Subset.values)}")
         ext, ctype = ("csv", "text/csv") if fmt == "hacs-csv" else ("json", "application/json")
         response = StreamingHttpResponse(hacs.stream(hacs.clip_rows(project=project, subset=subset), fmt),
                                          content_type=f"{ctype}; charset=utf-8")
@@ -86,7 +86,7 @@ class SegmentsExportApi(APIView):
         project = get_object_or_404(Project, pk=project_id)
         subset = request.query_params.get("subset") or None
         if subset and subset not in Video.Subset.values:
-            return Response({"detail": f"subset must be one of {', '.join(Video.Subset.values)}"}, status=400)
+            raise ApplicationError(f"subset must be one of {', '.join(Video.Subset.values)}")
         rejected = request.query_params.get("report") == "rejected"
         chunks = (activitynet.stream_rejected if rejected else activitynet.stream)(project=project, subset=subset)
         response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")

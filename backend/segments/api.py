@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from backend.catalog.access import annotator_classes
 from backend.catalog.models import ActionClass, Project
+from backend.core.errors import ApplicationError
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 from backend.segments import media, proposals, selectors, services
@@ -137,7 +138,7 @@ class SegmentTaskNextApi(APIView):
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
         if data.validated_data["mode"] == "gold":
             if not request.user.is_staff:
-                return Response({"detail": "gold mode is for admins"}, status=status.HTTP_403_FORBIDDEN)
+                raise ApplicationError("gold mode is for admins", code="forbidden")
             task = services.segment_gold_task_next(admin=request.user, project=project, action_class=action_class)
         else:
             task = services.segment_task_next(annotator=request.user, project=project, action_class=action_class)
@@ -173,7 +174,7 @@ class SegmentDraftApi(APIView):
         draft = dict(data.validated_data)
         version = draft.pop("version", None)
         if len(str(draft)) > MAX_DRAFT_BYTES:
-            return Response({"detail": "draft too large"}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApplicationError(f"draft too large (over {MAX_DRAFT_BYTES // 1024} KiB)")
         task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft, version=version)
         return Response({"saved_at": task.draft_saved_at.isoformat(), "version": task.version,
                          "expires_at": task.expires_at.isoformat() if task.expires_at else None})
