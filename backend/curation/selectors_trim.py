@@ -207,6 +207,18 @@ def segment_clip_span(*, segment: Segment, timing: FrameTiming | None = None) ->
     return frames[0] / timing.fps + timing.offset, (frames[1] + 1) / timing.fps + timing.offset
 
 
+def segment_clip(*, segment: Segment) -> Clip | None:
+    """The clip already made of the segment (segment_clip_get_or_create), if any; reads only."""
+    try:
+        span = segment_clip_span(segment=segment)
+    except TimingError:
+        return None
+    if span is None:
+        return None
+    return Clip.objects.filter(video=segment.annotation.segment_video.video, action_class=segment.action_class,
+                               start=span[0], end=span[1]).first()
+
+
 def trim_segment_list(*, project, action_class=None, limit: int = 200) -> list[dict]:
     """The annotated segments of the project's videos (each video's exported annotation), for the admin's curation
     page: where a segment's clip exists already, its uid and whether it is trimmed. At most ``limit`` rows."""

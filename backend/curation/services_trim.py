@@ -36,13 +36,15 @@ def check_trim_access(*, user, clip: Clip) -> None:
 
 
 def check_segment_access(*, user, segment: Segment) -> None:
-    """As check_trim_access, for the segment's class. An admin's reference segments of a gold video are theirs alone:
-    to anyone else such a segment does not exist (QueueError "not_found")."""
+    """Admins reach any segment; an annotator only their own active segments of a class they label. To anyone else
+    a segment does not exist (QueueError "not_found"): ids are sequential, and another person's work (or an admin's
+    reference segments of a gold video) must not be readable by counting."""
     if user.is_staff:
         return
     annotation = segment.annotation
     check_class_access(user=user, project=annotation.segment_video.video.project, action_class=segment.action_class)
-    if annotation.kind == SegmentAnnotation.Kind.GOLD or not annotation.active:
+    mine = annotation.annotator_id == user.pk and annotation.kind == SegmentAnnotation.Kind.REGULAR
+    if not mine or not annotation.active:
         raise QueueError("no such segment", code="not_found")
 
 

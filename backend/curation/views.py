@@ -41,8 +41,8 @@ def trim_page(request, clip_uid):
 @login_required
 @require_http_methods(["GET", "POST"])
 def trim_from_segment(request, segment_id: int):
-    """Make (once) the clip of a segment and go to its trim page. GET works too, so a plain link can start it: the
-    write is idempotent and makes nothing but that segment's clip."""
+    """POST: make (once) the clip of a segment and go to its trim page. GET writes nothing: it goes to the segment's
+    clip when it exists, and otherwise shows the button that makes it."""
     segment = get_object_or_404(Segment.objects.select_related("action_class", "annotation__segment_video__video"),
                                 pk=segment_id)
     try:
@@ -51,6 +51,11 @@ def trim_from_segment(request, segment_id: int):
         if exc.code == "not_found":
             raise Http404(str(exc)) from None
         raise PermissionDenied(str(exc)) from None
+    if request.method == "GET":
+        existing = selectors_trim.segment_clip(segment=segment)
+        if existing is not None:
+            return redirect("trim", clip_uid=existing.uid)
+        return render(request, "trim_from_segment.html", {"segment": segment, "action_class": segment.action_class})
     try:
         clip, _ = services_trim.segment_clip_get_or_create(segment=segment)
     except (services_trim.TrimError, TimingError) as exc:

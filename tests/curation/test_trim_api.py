@@ -131,14 +131,17 @@ def segment(project, action_class, people):
     a video whose first frame sits 0.5 s after its container start."""
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
     annotation = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video, first_frame_offset=0.5),
-                                          annotator=people["outsider"], segments=[(2.08, 2.48)])
+                                          annotator=people["member"], segments=[(2.08, 2.48)])
     SegmentVideo.objects.filter(pk=annotation.segment_video_id).update(final=annotation, is_open=False)
     return annotation.segments.get()
 
 
 def test_a_segment_becomes_one_clip_holding_exactly_its_frames(people, segment):
-    member = client(people["member"])
-    res = member.get(f"/trim/from-segment/{segment.pk}/")
+    member = client(people["member"])  # who marked the segment
+    # a GET writes nothing: it offers the button that makes the clip
+    offer = member.get(f"/trim/from-segment/{segment.pk}/")
+    assert offer.status_code == 200 and b"Make the clip and trim it" in offer.content and not Clip.objects.exists()
+    res = member.post(f"/trim/from-segment/{segment.pk}/")
     clip = Clip.objects.get(method=Clip.Method.SEGMENT)
     assert res.status_code == 302 and res["Location"] == f"/trim/{clip.uid}/"
     # clip times count from the container start: frame times + 0.5 s
@@ -149,10 +152,21 @@ def test_a_segment_becomes_one_clip_holding_exactly_its_frames(people, segment):
     # the trim page starts from those frames
     page = member.get(res["Location"])
     assert page.status_code == 200 and page.context["trim"]["clip_frames"] == [52, 62]
-    # idempotent: again (GET or POST), by someone else, the same clip
+    # idempotent: again (GET or POST), by an admin too, the same clip
     assert client(people["admin"]).post(f"/trim/from-segment/{segment.pk}/")["Location"] == f"/trim/{clip.uid}/"
     assert member.get(f"/trim/from-segment/{segment.pk}/")["Location"] == f"/trim/{clip.uid}/"
     assert Clip.objects.count() == 1
+
+
+def test_another_annotators_segment_does_not_exist_for_an_annotator_and_nothing_is_written(people, project,
+                                                                                          action_class, segment):
+    # given a second annotator of the same class, who did not mark the segment, reading sequential ids
+    peer = UserFactory(username="peer")
+    project.groups.get(classes=action_class).members.add(peer)
+    for method in ("get", "post"):
+        # then another person's segment is not found (no frames, no media URL) and no row is written
+        assert getattr(client(peer), method)(f"/trim/from-segment/{segment.pk}/").status_code == 404
+    assert not Clip.objects.exists()
 
 
 @pytest.mark.parametrize("fps", [25.0, 30000 / 1001])
@@ -177,17 +191,17 @@ def test_reference_segments_of_gold_videos_are_the_admins_alone(people, project,
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
     gold = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video, is_gold=True), annotator=None,
                                     kind=SegmentAnnotation.Kind.GOLD, segments=[(1.0, 3.0)]).segments.get()
-    assert client(people["member"]).get(f"/trim/from-segment/{gold.pk}/").status_code == 404
-    assert client(people["outsider"]).get(f"/trim/from-segment/{gold.pk}/").status_code == 403
+    assert client(people["member"]).post(f"/trim/from-segment/{gold.pk}/").status_code == 404
+    assert client(people["outsider"]).post(f"/trim/from-segment/{gold.pk}/").status_code == 403
     assert not Clip.objects.exists()
-    assert client(people["admin"]).get(f"/trim/from-segment/{gold.pk}/").status_code == 302
+    assert client(people["admin"]).post(f"/trim/from-segment/{gold.pk}/").status_code == 302
 
 
 def test_a_segment_that_holds_no_frame_is_refused(people, project, action_class):
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
     tiny = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video),
                                     segments=[(2.01, 2.03)]).segments.get()
-    res = client(people["member"]).get(f"/trim/from-segment/{tiny.pk}/")
+    res = client(people["admin"]).post(f"/trim/from-segment/{tiny.pk}/")
     assert res.status_code == 409 and b"holds no frame" in res.content and not Clip.objects.exists()
 
 
@@ -249,7 +263,7 @@ def test_a_source_with_a_container_offset_plays_from_its_first_frame_and_cuts_at
 def test_the_curation_page_is_for_admins_and_lists_segments_to_start_from(people, project, segment):
     res = client(people["admin"]).get(f"/curation/{project.pk}/")
     assert res.status_code == 200
-    assert f'href="/trim/from-segment/{segment.pk}/"'.encode() in res.content
+    assert f'action="/trim/from-segment/{segment.pk}/"'.encode() in res.content  # a POST: a GET writes nothing
     assert client(people["member"]).get(f"/curation/{project.pk}/")["Location"].startswith("/admin/login/")
 
 
