@@ -23,7 +23,6 @@ export class SubmitGuard {
   #lookAt;
   #shownAt = 0;
   #readyAt = 0;
-  #settledAt = 0;
   #minMs = 0;
   #ticker = null;
   #afterSubmit = false;
@@ -45,8 +44,7 @@ export class SubmitGuard {
     this.#shownAt = now;
     this.#minMs = Math.max(0, Number(minSeconds) || 0) * 1000;
     this.#afterSubmit = afterSubmit;
-    this.#settledAt = now + (afterSubmit ? SETTLE_MS : 0);
-    this.#readyAt = Math.max(now + this.#minMs, this.#settledAt);
+    this.#readyAt = now + Math.max(this.#minMs, afterSubmit ? SETTLE_MS : 0);
     this.inFlight = false;
     this.token = newSubmitToken();
     this.#paint();
@@ -69,11 +67,10 @@ export class SubmitGuard {
     return Math.max(0, (this.#readyAt - performance.now()) / 1000);
   }
 
-  // May a submit start now? If it is too soon, say so (a press is never met with silence). floor: false checks only
-  // the settling after a submit (an action whose floor the server holds lower, e.g. the timeline's Reject).
-  mayStart({ floor = true } = {}) {
+  // May a submit start now? If it is too soon, say so (a press is never met with silence).
+  mayStart() {
     if (this.inFlight) return false;
-    const left = floor ? this.remaining() : Math.max(0, (this.#settledAt - performance.now()) / 1000);
+    const left = this.remaining();
     if (left > 0) {
       const onScreen = Math.max(0, (performance.now() - this.#shownAt) / 1000);
       // Right after a submit this is most likely the second press of a double one: say the last one was saved.
