@@ -3,7 +3,7 @@
 //    until then Submit shows a countdown, and a press (button, Enter, Ctrl+Enter) says how long is left.
 //  - A page that came up because of a Submit waits SETTLE_MS at least, whatever the floor: the second press of a
 //    double Enter or double click lands there and must not submit a page nobody has seen.
-//  - A press while a submit is in flight does nothing (the tool shows "saving…").
+//  - A press while a submit is in flight does nothing (the tool shows it is saving: status line, Submit disabled).
 //  - Each page shown gets its own submit token: a retry of the same submit sends it again, so the server can tell a
 //    retry (answered "already submitted") from another tab's submit (409 conflict).
 import { notify } from "./notice.js";
