@@ -3,7 +3,7 @@
 //    until then Submit shows a countdown, and a press (button, Enter, Ctrl+Enter) says how long is left.
 //  - A page that came up because of a Submit waits SETTLE_MS at least, whatever the floor: the second press of a
 //    double Enter or double click lands there and must not submit a page nobody has seen.
-//  - A press while a submit is in flight does nothing (the tool shows "saving…").
+//  - A press while a submit is in flight does nothing (the tool shows it is saving: status line, Submit disabled).
 //  - Each page shown gets its own submit token: a retry of the same submit sends it again, so the server can tell a
 //    retry (answered "already submitted") from another tab's submit (409 conflict).
 import { notify } from "./notice.js";
@@ -23,7 +23,6 @@ export class SubmitGuard {
   #lookAt;
   #shownAt = 0;
   #readyAt = 0;
-  #settledAt = 0;
   #minMs = 0;
   #ticker = null;
   #afterSubmit = false;
@@ -45,8 +44,7 @@ export class SubmitGuard {
     this.#shownAt = now;
     this.#minMs = Math.max(0, Number(minSeconds) || 0) * 1000;
     this.#afterSubmit = afterSubmit;
-    this.#settledAt = now + (afterSubmit ? SETTLE_MS : 0);
-    this.#readyAt = Math.max(now + this.#minMs, this.#settledAt);
+    this.#readyAt = now + Math.max(this.#minMs, afterSubmit ? SETTLE_MS : 0);
     this.inFlight = false;
     this.token = newSubmitToken();
     this.#paint();
@@ -69,11 +67,10 @@ export class SubmitGuard {
     return Math.max(0, (this.#readyAt - performance.now()) / 1000);
   }
 
-  // May a submit start now? If it is too soon, say so (a press is never met with silence). floor: false checks only
-  // the settling after a submit (an action whose floor the server holds lower, e.g. the timeline's Reject).
-  mayStart({ floor = true } = {}) {
+  // May a submit start now? If it is too soon, say so (a press is never met with silence).
+  mayStart() {
     if (this.inFlight) return false;
-    const left = floor ? this.remaining() : Math.max(0, (this.#settledAt - performance.now()) / 1000);
+    const left = this.remaining();
     if (left > 0) {
       const onScreen = Math.max(0, (performance.now() - this.#shownAt) / 1000);
       // Right after a submit this is most likely the second press of a double one: say the last one was saved.

@@ -98,9 +98,8 @@ async function submit() {
 async function reject(reason, note) {
   if (!state.task || state.busy) return;
   if (state.conflict) return tellConflict();
-  // The server's reject floor is lower than the submit floor (an unplayable video is seen at once): it answers for
-  // it; here only the second press of a double submit is kept off the next video.
-  if (!guard.mayStart({ floor: false })) return;
+  // No wait here: a reason must be chosen in a dialog first (no double press reaches it), and the server's reject
+  // floor is lower than the submit floor (an unplayable video is seen at once); a too-early reject is answered below.
   await finish("reject", { reason, note, seconds_spent: timer.seconds() });
 }
 
