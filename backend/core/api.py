@@ -29,9 +29,11 @@ class JobApi(APIView):
 
     permission_classes = [IsAdminUser]
     kind: str | None = None
+    lookup = "job_id"  # the URL's name for the job's id
 
     @extend_schema(responses={200: JobOutputSerializer, 404: ErrorOutputSerializer})
-    def get(self, request, job_id):
+    def get(self, request, **kwargs):
+        job_id = kwargs[self.lookup]
         jobs = Job.objects.filter(kind=self.kind) if self.kind else Job.objects.all()
         kind = jobs.filter(pk=job_id).values_list("kind", flat=True).first()
         if kind:

@@ -46,6 +46,8 @@ class BillOursOutputSerializer(serializers.Serializer):
 
 class BillSlacOutputSerializer(serializers.Serializer):
     seconds_per_clip = serializers.FloatField()
+    seconds_per_label = serializers.FloatField(help_text="SLAC had one annotator per clip: a label is a clip")
+    labels_per_clip = serializers.IntegerField(help_text="1: SLAC's one label per clip (3-way consensus is HACS's)")
     seconds_per_video_sparse = serializers.FloatField()
     seconds_per_video_full = serializers.FloatField()
     speedup_sparse_vs_full = serializers.FloatField()

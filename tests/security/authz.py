@@ -64,6 +64,7 @@ RULES: dict[str, Rule] = {
     "api-ping": Rule("GET", 403, 200, 200, 200, note="trivial: the load benchmark's yardstick"),
     "api-queues": Rule("GET", 403, 200, 200, 200),
     "api-page-next": Rule("POST", 403, 200, 403, 403, body=_next),
+    "api-page-shown": Rule("POST", 403, 204, 404, 404, note="someone else's page does not exist"),
     "api-page-submit": Rule("POST", 403, 200, 404, 404, body=_submit, note="someone else's page does not exist"),
     "api-guideline": Rule("GET", 403, 200, 403, 200),
     "api-clarification-ack": Rule("POST", 403, 204, 403, 403),
@@ -95,6 +96,7 @@ RULES: dict[str, Rule] = {
     "api-segment-task-suggestions": Rule("GET", 403, 200, 404, 404, note="someone else's task does not exist"),
     "api-segment-dashboard": Rule("GET", 403, 403, 403, 200),
     "api-segment-media-job": Rule("GET", 403, 403, 403, 200),
+    "api-job": Rule("GET", 403, 403, 403, 200, note="any long job's status: admins only"),
     "api-segment-enqueue": Rule("POST", 403, 403, 403, 202, body=lambda w: {"action_class": w.other_class.pk}),
     "api-export-segments": Rule("GET", 403, 403, 403, 200),
     "api-segment-final": Rule("POST", 403, 403, 403, 200,
@@ -130,8 +132,9 @@ RULES.update({
 # --- the trim tool (HAA500 curation): admins and annotators of the clip's class ---------------------------------
 RULES.update({
     "trim": Rule("GET", LOGIN, 200, 403, 200),
-    "trim-from-segment": Rule("GET", LOGIN, 302, 403, 302,
-                              note="makes the segment's clip once, then redirects to its trim page"),
+    "trim-from-segment": Rule("GET", LOGIN, 404, 403, 200,
+                              note="a GET writes nothing (it offers the button that POSTs); the world's segment is "
+                                   "another annotator's, which does not exist for the member"),
     "api-clip-curation": Rule("PUT", 403, 200, 403, 200, body=lambda w: {
         "first_frame": 10, "last_frame": 40, "dominant_people": 1, "camera_moving": False}),
     "curation": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),

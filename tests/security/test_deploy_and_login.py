@@ -174,8 +174,9 @@ def test_weak_passwords_are_refused_where_passwords_are_chosen(client, admin_use
 
 @pytest.mark.django_db
 def test_the_demo_accounts_passwords_pass_the_validators():
-    from backend.catalog.management.commands.seed_demo import ADMIN, ANNOTATORS
     from django.contrib.auth.password_validation import validate_password
+
+    from backend.demo.management.commands.seed_demo import ADMIN, ANNOTATORS
 
     for username, password in [ADMIN, *ANNOTATORS]:  # the README prints them: they must be valid ones
         validate_password(password, get_user_model()(username=username))
