@@ -50,9 +50,16 @@ def _variants() -> list[tuple[str, Callable[[], PersonDetector]]]:
     from workers.detection.ssdlite import SSDLitePersonDetector
 
     return [
-        ("ssdlite (default: whole frame, then 4 corner tiles if below 0.5)", lambda: get_person_detector("ssdlite")),
+        (
+            "ssdlite (default: whole frame; below 0.5 also mirrored + 4 corner tiles)",
+            lambda: get_person_detector("ssdlite"),
+        ),
         ("ssdlite, whole frame only", lambda: SSDLitePersonDetector(tiles="whole")),
-        ("ssdlite, whole frame + short-side squares", lambda: SSDLitePersonDetector(tiles="squares")),
+        ("ssdlite, whole; below 0.5 also 4 corner tiles (no mirror)", lambda: SSDLitePersonDetector(flip=False)),
+        (
+            "ssdlite, whole; below 0.5 also mirrored + short-side squares",
+            lambda: SSDLitePersonDetector(tiles="squares"),
+        ),
         ("mediapipe (previous default: faces)", lambda: get_person_detector("mediapipe")),
     ]
 

@@ -18,10 +18,11 @@ and does the rest in numpy:
 
 Small people: at the pipeline's analysis size (short side 256) the people of OpenCV's pedestrian video are 25–55 px
 tall, and the model sees them at about that size in its 300×300 input. With ``tiles="grid"`` (the default) a frame
-whose whole view scores below the threshold is searched again in its four corner tiles, each 60 % of its height and
-width, so every person is seen once more at 1.7× the size. On that video at 2 frames/s this lifted the frames
-scored ≥ 0.5 from 151 to all 159 of 159, for four more network runs on the frames that need them (the mining
-pipeline scores two frames per shot). Feeding the frame uncropped at its own aspect ratio instead (the network is
+whose whole view scores below the threshold is searched again mirrored left-right and in its four corner tiles, each
+60 % of its height and width, so every person is seen once more at 1.7× the size. On that video at 2 frames/s the
+tiles lifted the frames scored ≥ 0.5 from 151 to all 159 of 159; the mirrored view found two of the six people the
+whole view missed on the real-frame set (both half hidden by a chessboard). That is five more network runs on the
+frames that need them (the mining pipeline scores two frames per shot). Feeding the frame uncropped at its own aspect ratio instead (the network is
 fully convolutional) was tried and rejected: scores of 0.5–0.75 on nearly every frame without people.
 docs/benchmarks_models.md has the measurements.
 """
@@ -57,7 +58,8 @@ PREDICTOR_OUTPUTS = tuple(
     for kind in ("BoxEncodingPredictor", "ClassPredictor")
 )
 # "whole": the frame squeezed into 300×300; "squares": plus the square crops of the short side across a wide frame;
-# "grid": plus the four corner tiles, each GRID_FRACTION of the frame's height and width.
+# "grid": plus the four corner tiles, each GRID_FRACTION of the frame's height and width. Except with "whole", the
+# frame mirrored left-right is a view too (flip=True).
 TILE_MODES = ("whole", "squares", "grid")
 DEFAULT_TILES = "grid"
 GRID_FRACTION = 0.6
@@ -174,11 +176,12 @@ def square_crops(height: int, width: int) -> list[tuple[int, int, int]]:
 
 class SSDLitePersonDetector(PersonDetector):
     """Highest person-anchor probability over the views of a frame (see ``TILE_MODES``), each squeezed to 300×300
-    as the model was trained."""
+    as the model was trained. The extra views (mirrored frame, tiles) run only for frames the whole view scores
+    below the threshold."""
 
     name = "ssdlite"
 
-    def __init__(self, *, device: str = "auto", tiles: str = DEFAULT_TILES) -> None:
+    def __init__(self, *, device: str = "auto", tiles: str = DEFAULT_TILES, flip: bool = True) -> None:
         try:
             import cv2
         except ImportError as error:
@@ -190,6 +193,7 @@ class SSDLitePersonDetector(PersonDetector):
         if tiles not in TILE_MODES:
             raise ValueError(f"unknown tiles {tiles!r}; expected one of {', '.join(TILE_MODES)}")
         self.tiles = tiles
+        self.flip = flip
         graph = weights_path()
         config = predictor_text_graph(graph).encode()
         # The classic engine is the one with GPU back-ends; OpenCV's new engine is CPU-only for now.
@@ -208,15 +212,20 @@ class SSDLitePersonDetector(PersonDetector):
         self._anchors = ssd_anchors()
         self._lock = threading.Lock()
 
-    def _views(self, frame: np.ndarray) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
-        """(view, (top, left, height, width) of the view in the frame)."""
+    def _views(self, frame: np.ndarray) -> list[tuple[np.ndarray, tuple[int, int, int, int], bool]]:
+        """(view, (top, left, height, width) of the view in the frame, mirrored?): the whole frame first, then
+        (unless ``tiles="whole"``) the frame mirrored left-right and the tiles."""
         height, width = frame.shape[:2]
-        boxes = [(0, 0, height, width)]
-        if self.tiles == "squares":
-            boxes += [(top, left, side, side) for top, left, side in square_crops(height, width)]
-        elif self.tiles == "grid":
-            boxes += grid_crops(height, width)
-        return [(frame[top : top + h, left : left + w], (top, left, h, w)) for top, left, h, w in boxes]
+        whole = (0, 0, height, width)
+        views = [(frame, whole, False)]
+        if self.tiles == "whole":
+            return views
+        if self.flip:
+            views.append((np.ascontiguousarray(frame[:, ::-1]), whole, True))
+        boxes = square_crops(height, width) if self.tiles == "squares" else grid_crops(height, width)
+        boxes = [(box[0], box[1], box[2], box[2]) if len(box) == 3 else box for box in boxes]
+        views += [(frame[top : top + h, left : left + w], (top, left, h, w), False) for top, left, h, w in boxes]
+        return views
 
     def _run(self, views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Box encodings (B, A, 4), person logits (B, A) and anchors (A, 4); each view is squeezed to 300×300."""
@@ -242,11 +251,13 @@ class SSDLitePersonDetector(PersonDetector):
         """(score, (x0, y0, x1, y1) in frame pixels) of each view's best person anchor (whole frame first, then
         every tile, whatever the whole frame scored), for inspection."""
         views = self._views(check_frames(frame[None])[0])
-        encodings, logits, anchors = self._run([view for view, _ in views])
+        encodings, logits, anchors = self._run([view for view, _, _ in views])
         found = []
-        for index, (_, (top, left, h, w)) in enumerate(views):
+        for index, (_, (top, left, h, w), mirrored) in enumerate(views):
             best = int(np.argmax(logits[index]))
             y0, x0, y1, x1 = decode_boxes(encodings[index, best], anchors[best])
+            if mirrored:
+                x0, x1 = 1.0 - x1, 1.0 - x0
             box = (left + x0 * w, top + y0 * h, left + x1 * w, top + y1 * h)
             found.append((float(_sigmoid(logits[index, best])), tuple(float(v) for v in box)))
         return found
@@ -262,7 +273,7 @@ class SSDLitePersonDetector(PersonDetector):
         scores = _sigmoid(logits.max(axis=1))
         owners, tiles = [], []
         for index in np.flatnonzero(scores < PERSON_SCORE_THRESHOLD):
-            for view, _ in self._views(frames[index])[1:]:
+            for view, _, _ in self._views(frames[index])[1:]:
                 owners.append(index)
                 tiles.append(view)
         if tiles:
