@@ -185,7 +185,7 @@ DEFAULT_TAXONOMY_FILE = Path(
 
 # --- Mining (issue 4): CPU by default, CUDA when present ("auto"). ---
 MINING_DEVICE = env("ACTIONLOOM_DEVICE", default="auto")
-PERSON_DETECTOR = env("ACTIONLOOM_PERSON_DETECTOR", default="mediapipe")
+PERSON_DETECTOR = env("ACTIONLOOM_PERSON_DETECTOR", default="ssdlite")
 PERSON_DETECTOR_WEIGHTS = env("ACTIONLOOM_PERSON_DETECTOR_WEIGHTS", default="")  # Faster R-CNN .pth
 DEDUP_THRESHOLD = env.float("ACTIONLOOM_DEDUP_THRESHOLD", default=0.935)  # SLAC §3.4: γ = 0.935
 # Batch sizes (CPU defaults; raise them on a GPU worker): frames per forward pass, and per training step.

