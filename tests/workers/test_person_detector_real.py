@@ -4,7 +4,7 @@ Every frame comes from a package: Debian's opencv-doc (OpenCV's pedestrian video
 scikit-image and matplotlib; labels and what each frame shows are in ``workers/detection/real_evalset.py``. Frames
 are scaled to the pipeline's analysis size (short side 256) before the detector sees them, so the people of the
 pedestrian video are 25-55 px tall. Measurements: docs/benchmarks_models.md (``python -m
-workers.detection.bench_real``).
+tests.benchmarks.bench_person_detector_real``).
 """
 
 from __future__ import annotations
@@ -214,7 +214,8 @@ def test_real_scenes_without_people_are_not(scores, name):
 @pytest.mark.slow
 def test_precision_and_recall_on_the_real_set(scores, evalset):
     # Measured when written (docs/benchmarks_models.md): precision 0.96, recall 0.87 (27 of 31); the misses are
-    # people half hidden behind a chessboard and a head at a frame edge. Fail on a real drop.
+    # people half hidden behind a chessboard and a head at a frame edge. Issue 12's goal (recall 0.95 at precision
+    # 0.95) is NOT met; this asserts what is, and fails on a real drop.
     fired = {name: score >= PERSON_SCORE_THRESHOLD for name, score in scores.items()}
     tp = sum(fired[n] and f.has_person for n, f in evalset.items())
     fp = sum(fired[n] and not f.has_person for n, f in evalset.items())
@@ -224,17 +225,8 @@ def test_precision_and_recall_on_the_real_set(scores, evalset):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 12 goal not met: people behind a chessboard, a head at an edge")
-def test_issue_goal_recall_095_at_precision_095(scores, evalset):
-    fired = {name: score >= PERSON_SCORE_THRESHOLD for name, score in scores.items()}
-    tp = sum(fired[n] and f.has_person for n, f in evalset.items())
-    positives = sum(f.has_person for f in evalset.values())
-    assert tp / positives >= 0.95
-
-
-@pytest.mark.slow
 def test_every_surveillance_frame_and_shot_with_people_is_kept(detector):
-    from workers.frames import read_frames
+    from workers.media.frames import read_frames
 
     if not VTEST.is_file():
         pytest.fail(f"{VTEST} is missing: apt-get install opencv-doc")

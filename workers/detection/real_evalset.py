@@ -272,13 +272,15 @@ def _load_sources(items: tuple[Item, ...]) -> dict[str, np.ndarray]:
             videos.setdefault(video, set()).add(int(frame))
         elif item.source not in images:
             if kind == "opencv":
-                image = cv2.imread(str(_opencv_path(ref)), cv2.IMREAD_COLOR)
-                images[item.source] = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                bgr = cv2.imread(str(_opencv_path(ref)), cv2.IMREAD_COLOR)
+                if bgr is None:
+                    raise FileNotFoundError(f"{_opencv_path(ref)} does not read as an image (apt-get install opencv-doc)")
+                images[item.source] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             elif kind == "skimage":
                 import skimage.data
 
-                image = getattr(skimage.data, ref)()
-                images[item.source] = _as_rgb(image[0] if ref == "stereo_motorcycle" else image)
+                picture = getattr(skimage.data, ref)()
+                images[item.source] = _as_rgb(picture[0] if ref == "stereo_motorcycle" else picture)
             elif kind == "matplotlib":
                 from matplotlib import cbook
                 from skimage.io import imread
@@ -287,8 +289,8 @@ def _load_sources(items: tuple[Item, ...]) -> dict[str, np.ndarray]:
             else:
                 raise ValueError(f"unknown source {item.source!r}")
     for video, indices in videos.items():
-        for index, frame in _video_frames(_opencv_path(video), indices).items():
-            images[f"opencv:{video}#{index}"] = frame
+        for index, decoded in _video_frames(_opencv_path(video), indices).items():
+            images[f"opencv:{video}#{index}"] = decoded
     return images
 
 
@@ -297,7 +299,7 @@ def build_real_evalset(short_side: int = PIPELINE_SHORT_SIDE) -> tuple[EvalFrame
     """Every ``MANIFEST`` item as an ``EvalFrame`` (category, label, RGB image with short side ``short_side``).
 
     Raises ``FileNotFoundError`` naming the missing file when opencv-doc is not installed."""
-    from workers.frames import resize_short_side
+    from workers.media.frames import resize_short_side
 
     sources = _load_sources(MANIFEST)
     frames = []

@@ -36,6 +36,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,13 +132,19 @@ def predictor_text_graph(graph_path: Path) -> str:
     nodes = re.split(r"(?m)^node \{", text)[1:]
     forward: dict[str, str] = {}
     kept: list[str] = []
+    def field(pattern: str, node: str) -> str:
+        match = re.search(pattern, node)
+        if match is None:
+            raise ValueError(f"OpenCV's text graph has a node without {pattern!r}: {node[:80]!r}")
+        return match.group(1)
+
     for node in nodes:
-        name = re.search(r'name: "([^"]+)"', node).group(1)
-        op = re.search(r'op: "([^"]+)"', node).group(1)
+        name = field(r'name: "([^"]+)"', node)
+        op = field(r'op: "([^"]+)"', node)
         if not name.startswith(("FeatureExtractor/", "BoxPredictor_")):
             continue
         if op == "Identity":
-            forward[name] = re.search(r'input: "([^"]+)"', node).group(1)
+            forward[name] = field(r'input: "([^"]+)"', node)
         elif op not in ("Const", "Shape", "StridedSlice", "Pack", "Reshape"):
             kept.append(node)
     if not kept:
@@ -258,8 +265,8 @@ class SSDLitePersonDetector(PersonDetector):
             y0, x0, y1, x1 = decode_boxes(encodings[index, best], anchors[best])
             if mirrored:
                 x0, x1 = 1.0 - x1, 1.0 - x0
-            box = (left + x0 * w, top + y0 * h, left + x1 * w, top + y1 * h)
-            found.append((float(_sigmoid(logits[index, best])), tuple(float(v) for v in box)))
+            box = (float(left + x0 * w), float(top + y0 * h), float(left + x1 * w), float(top + y1 * h))
+            found.append((float(_sigmoid(logits[index, best])), box))
         return found
 
     def score(self, frames: np.ndarray) -> np.ndarray:
@@ -286,7 +293,7 @@ def _sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
-def _opencv_has_cuda(cv2) -> bool:  # noqa: ANN001 - the cv2 module
+def _opencv_has_cuda(cv2: Any) -> bool:
     try:
         return cv2.cuda.getCudaEnabledDeviceCount() > 0
     except (AttributeError, cv2.error):

@@ -1,7 +1,7 @@
 """Measure person detectors on the real-frame evaluation set and on OpenCV's pedestrian video, at pipeline settings.
 
 Run from the repository root (needs opencv-doc and ffmpeg; heavy, so niced):
-    nice -n 10 .venv/bin/python -m workers.detection.bench_real [--no-write] [--only NAME ...]
+    nice -n 10 .venv/bin/python -m tests.benchmarks.bench_person_detector_real [--no-write] [--only NAME ...]
 Writes the section between the markers in docs/benchmarks_models.md unless ``--no-write``.
 """
 
@@ -140,7 +140,7 @@ def render(rows: list[Row], evalset) -> str:
     return f"""{BEGIN}
 ## Person detector on real frames at pipeline resolution (issue 12)
 
-Written by `python -m workers.detection.bench_real` on {time.strftime("%Y-%m-%d")}, {platform.machine()}, \
+Written by `python -m tests.benchmarks.bench_person_detector_real` on {time.strftime("%Y-%m-%d")}, {platform.machine()}, \
 {os.cpu_count()} cores, CPU only, load average {load:.1f} at the end (the machine is shared: times are upper \
 bounds; CPU ms counts both cores' time). Threshold {PERSON_SCORE_THRESHOLD}.
 
