@@ -7,8 +7,7 @@ Playwright's clock (page.clock) fakes the page's timers and performance.now(): r
 
 import pytest
 
-from backend.clips import services
-from backend.clips.models import Label
+from backend.clips.models import Label, Page
 from backend.segments.models import SegmentAnnotation
 from tests.browser.test_timeline import open_timeline, timeline_project  # noqa: F401 (a fixture)
 from tests.browser.waiting import wait_without_eval
@@ -63,7 +62,7 @@ def test_grid_stops_counting_30_s_after_the_last_input(browser, live_server, pro
     assert 10 + IDLE_LIMIT - 2 <= sent <= 10 + IDLE_LIMIT + 8, sent
     seconds = sum(Label.objects.filter(annotator=user).values_list("seconds_spent", flat=True))
     assert seconds == pytest.approx(sent)
-    assert services.Page.objects.get(annotator=user).seconds_spent == pytest.approx(sent)
+    assert Page.objects.get(annotator=user).seconds_spent == pytest.approx(sent)
     context.close()
 
 
