@@ -127,6 +127,17 @@ def _cut(group: list[Clip], k: int, rng: random.Random) -> list[Clip]:
     return sorted(rng.sample(group, min(k, len(group))), key=lambda c: (c.start, c.pk))
 
 
+def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: random.Random) -> int:
+    """Gold clips on a page of `size`: the project's rate, or, when the annotator's gold would run out before their
+    regular work does, the share that spreads it evenly over what is left (gold / (regular + gold)). Rounded at
+    random, so a small share still comes in proportion. Front-loading a small golden set would make an annotator's
+    late pages gold-free, and a page's place in their work would tell (tests/security/test_gold_indistinguishable.py).
+    """
+    share = min(rate, gold / max(1, regular + gold)) * size
+    n = int(share) + (rng.random() < share - int(share))
+    return min(gold, n)
+
+
 def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size: int,
                 rng: random.Random | None = None) -> tuple[list[Clip], list[Clip]]:
     """(regular, gold) clips for a new page of `size`, drawn as video groups.
@@ -142,7 +153,7 @@ def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size:
     regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
     gold_pool = list(gold_qs.only("pk", "video_id", "start"))
     gold_ids = {c.pk for c in gold_pool}
-    n_gold = min(len(gold_pool), round(size * project.gold_rate))
+    n_gold = _gold_for_page(size=size, regular=regular_qs.count(), gold=len(gold_pool), rate=project.gold_rate, rng=rng)
     streamed = list(regular_qs.order_by("video_id", "start", "pk")
                     .select_for_update(skip_locked=True, of=("self",), no_key=True)[: 2 * size + cap])
     gold_videos = list(dict.fromkeys(c.video_id for c in gold_pool))
