@@ -144,7 +144,7 @@ def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size:
 
     One rule shapes every group, regular or gold, so a group's size and members say nothing of its kind: when the
     annotator's queue holds more than a page, each video's group is cut to a random size 1..clips_per_video (a
-    random subset, in time order); when the page can take everything, groups are whole. A gold clip shares its
+    random subset, in time order); when the page can take all of it, groups are whole. A gold clip shares its
     group with its video's regular clips, so it is never the odd one out. Regular clips are locked (SKIP LOCKED: 100
     annotators asking at once each get different clips); gold clips are served to everyone and carry no lease.
     """
@@ -160,27 +160,25 @@ def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size:
     rng.shuffle(gold_videos)
     siblings = (list(regular_qs.filter(video_id__in=gold_videos).exclude(pk__in=[c.pk for c in streamed])
                      .select_for_update(skip_locked=True, of=("self",), no_key=True)) if n_gold else [])
-    abundant = len(streamed) + len(siblings) + len(gold_pool) > size
+    abundant = len(streamed) + len(siblings) > size  # the regular work alone could fill more than the page
 
     def k_of(group: list[Clip]) -> int:
         return rng.randint(1, cap) if abundant else len(group)
 
-    # Gold groups first (with their videos' regular clips), until the page's gold share.
+    # Gold groups first (with their videos' regular clips), until the page's gold share is expected: a group's cut
+    # is not looked at to decide whether to take more (stopping at the first group that happens to hold gold would
+    # make gold groups larger than others).
     regular_by_video = _by_video([*streamed, *siblings])
     gold_by_video = _by_video(gold_pool)
     chosen: list[Clip] = []
-    taken_gold = 0
+    expected_gold = 0.0
     for video_id in gold_videos:
-        if taken_gold >= n_gold:
+        if expected_gold >= n_gold:
             break
         full = [*gold_by_video[video_id], *regular_by_video.pop(video_id, [])]
-        group = _cut(full, k_of(full), rng)
-        extra = max(0, taken_gold + sum(c.pk in gold_ids for c in group) - n_gold)
-        if extra:  # never more gold than the page's share: leave the surplus gold clips out of the group
-            surplus = [c for c in group if c.pk in gold_ids][-extra:]
-            group = [c for c in group if c not in surplus]
-        chosen += group
-        taken_gold += sum(c.pk in gold_ids for c in group)
+        chosen += _cut(full, k_of(full), rng)
+        mean_kept = sum(min(k, len(full)) for k in range(1, cap + 1)) / cap if abundant else len(full)
+        expected_gold += len(gold_by_video[video_id]) * mean_kept / len(full)
     # Then regular groups, filling the page; when the stream is short, a group is cut no smaller than the page needs.
     available = sum(len(g) for g in regular_by_video.values())
     for group in regular_by_video.values():
