@@ -9,6 +9,7 @@ import pytest
 from backend.clips.models import Label, Page, PageItem
 from backend.segments.models import SegmentAnnotation
 from tests.browser.test_timeline import open_timeline, seek, timeline_project  # noqa: F401 (a fixture)
+from tests.browser.waiting import wait_without_eval
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -202,6 +203,7 @@ def test_grid_two_tabs_the_second_submit_gets_the_conflict_message(open_as, shot
                                                                    action_class):
     tab_a = open_grid(open_as("annotator1", "pass-1"), live_server, project, action_class)
     tab_b = tab_a.context.new_page()
+    wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits
     errors = []
     tab_b.on("pageerror", lambda error: errors.append(str(error)))
     open_grid(tab_b, live_server, project, action_class)
@@ -324,6 +326,7 @@ def test_timeline_two_tabs_the_stale_tab_stops_saving_and_the_live_tab_submits(o
                                                                               timeline_project):  # noqa: F811
     tab_a = open_timeline(open_as("annotator1", "pass-1"))
     tab_b = tab_a.context.new_page()
+    wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits
     errors = []
     tab_b.on("pageerror", lambda error: errors.append(str(error)))
     tab_b.goto(tab_a.url)
@@ -369,6 +372,7 @@ def test_timeline_submit_of_a_video_another_tab_submitted_says_so_and_goes_on(op
                                                                              timeline_project):  # noqa: F811
     tab_a = open_timeline(open_as("annotator1", "pass-1"))
     tab_b = tab_a.context.new_page()
+    wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits
     tab_b.goto(tab_a.url)
     tab_b.wait_for_function("document.getElementById('player').readyState >= 2")
     task = shown_task(tab_a)
