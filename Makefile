@@ -21,6 +21,7 @@ run: install
 test: install
 	@scripts/system-deps.sh ffmpeg chromium opencv-doc
 	$(BIN)/ruff check backend workers tests
+	$(BIN)/ruff format --check backend workers tests
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -94,8 +94,10 @@ def make_clips(project, action_class):
         out = []
         for _ in range(videos):
             video = VideoFactory(project=project, query_class=action_class)
-            out += [ClipFactory(video=video, action_class=action_class, start=2.0 * i, end=2.0 * i + 2, **clip_kwargs)
-                    for i in range(per_video)]
+            out += [
+                ClipFactory(video=video, action_class=action_class, start=2.0 * i, end=2.0 * i + 2, **clip_kwargs)
+                for i in range(per_video)
+            ]
         return out
 
     return make
@@ -106,8 +108,24 @@ def concat_videos(parts: list[Path], out: Path) -> Path:
 
     listing = out.with_suffix(".txt")
     listing.write_text("".join(f"file '{p}'\n" for p in parts))
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
-                    "-c", "copy", str(out)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 

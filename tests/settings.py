@@ -8,7 +8,9 @@ import secrets
 import tempfile
 
 # A path only: the folders are made where the broker is first used (backend/core/tasks.py), not at import.
-os.environ.setdefault("ACTIONLOOM_BROKER_DIR", os.path.join(tempfile.gettempdir(), f"actionloom-test-broker-{os.getpid()}"))
+os.environ.setdefault(
+    "ACTIONLOOM_BROKER_DIR", os.path.join(tempfile.gettempdir(), f"actionloom-test-broker-{os.getpid()}")
+)
 # On a shared Redis, a queue and keys of this run's own: another run's worker never takes (and drops) our messages,
 # nor redelivers the ones our workers hold.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"actionloom-test-{os.getpid()}")

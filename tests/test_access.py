@@ -25,8 +25,9 @@ def test_anonymous_users_are_sent_to_log_in_or_refused(client, project, action_c
     assert client.get("/api/schema/").status_code == 403
 
 
-def test_an_annotator_of_another_class_gets_no_page_no_grid_no_guideline(client, outsider, annotators, project,
-                                                                         action_class, make_clips):
+def test_an_annotator_of_another_class_gets_no_page_no_grid_no_guideline(
+    client, outsider, annotators, project, action_class, make_clips
+):
     make_clips(videos=1, per_video=2)
     client.force_login(outsider)
     body = {"project": project.pk, "action_class": action_class.pk}
@@ -36,8 +37,11 @@ def test_an_annotator_of_another_class_gets_no_page_no_grid_no_guideline(client,
     client.force_login(annotators[0])
     page = client.post("/api/pages/next/", body, content_type="application/json").json()
     client.force_login(outsider)
-    res = client.post(f"/api/pages/{page['page']}/submit/", {"labels": {i["item"]: 1 for i in page["items"]},
-                                                             "seconds_spent": 1}, content_type="application/json")
+    res = client.post(
+        f"/api/pages/{page['page']}/submit/",
+        {"labels": {i["item"]: 1 for i in page["items"]}, "seconds_spent": 1},
+        content_type="application/json",
+    )
     assert res.status_code == 404
 
 
@@ -50,8 +54,10 @@ def test_admin_pages_are_for_admins(client, annotators, admin_user, project, url
 
 
 def test_admin_api_is_for_admins(client, annotators, admin_user, project, action_class):
-    posts = [(f"/api/classes/{action_class.pk}/clarifications/", {"text": "x"}),
-             (f"/api/annotators/{annotators[1].pk}/send-back/", {"action_class": action_class.pk})]
+    posts = [
+        (f"/api/classes/{action_class.pk}/clarifications/", {"text": "x"}),
+        (f"/api/annotators/{annotators[1].pk}/send-back/", {"action_class": action_class.pk}),
+    ]
     client.force_login(annotators[0])
     assert client.get(f"/api/projects/{project.pk}/dashboard/").status_code == 403
     for url, body in posts:

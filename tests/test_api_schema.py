@@ -104,8 +104,9 @@ def check(schema: dict, response, path: str, method: str = "get") -> dict:
     node = declared[code]["content"][JSON]["schema"]
     document = {**_json_schema(node), "components": _json_schema(schema["components"])}
     validator = Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(
-        response.json())]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(response.json())
+    ]
     assert errors == [], f"{method.upper()} {path} {code}:\n" + "\n".join(errors)
     return response.json()
 
@@ -120,8 +121,17 @@ def test_the_strict_check_fails_on_an_undeclared_or_missing_field(schema):
         def json(self):
             return self.body
 
-    job = {"id": 1, "kind": "mine", "video": None, "state": "queued", "stage": "queued", "progress": 0.0,
-           "message": "", "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
+    job = {
+        "id": 1,
+        "kind": "mine",
+        "video": None,
+        "state": "queued",
+        "stage": "queued",
+        "progress": 0.0,
+        "message": "",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "updated_at": "2026-01-01T00:00:00+00:00",
+    }
     check(schema, Fake(job), "/api/jobs/{job_id}/")
     for body in ({**job, "extra": 1}, {k: v for k, v in job.items() if k != "stage"}, {**job, "progress": None}):
         with pytest.raises(AssertionError):
@@ -138,8 +148,7 @@ def test_grid_tool_answers_match_the_schema(schema, client, annotators, project,
     page = check(schema, client.post("/api/pages/next/", request, content_type=JSON), "/api/pages/next/", "post")
     assert len(page["items"]) == 6
     labels = {item["item"]: 1 for item in page["items"]}
-    res = client.post(f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30},
-                      content_type=JSON)
+    res = client.post(f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30}, content_type=JSON)
     assert check(schema, res, "/api/pages/{page_uid}/submit/", "post")["stored"] == 6
     # the queue is empty for this annotator now: the refusal has the declared error body
     res = client.post("/api/pages/next/", request, content_type=JSON)
@@ -152,13 +161,13 @@ def test_grid_tool_answers_match_the_schema(schema, client, annotators, project,
 
 
 @pytest.mark.django_db
-def test_dashboard_and_bill_match_the_schema(schema, client, annotators, project, action_class, make_clips,
-                                             admin_user):
+def test_dashboard_and_bill_match_the_schema(schema, client, annotators, project, action_class, make_clips, admin_user):
     clips = make_clips(videos=2, per_video=3)
     for user in annotators[:3]:
         page = clip_services.page_next(annotator=user, project=project, action_class=action_class)
-        clip_services.page_submit(annotator=user, page_uid=page.uid, labels={str(i.uid): 1 for i in page.items.all()},
-                                  seconds_spent=20)
+        clip_services.page_submit(
+            annotator=user, page_uid=page.uid, labels={str(i.uid): 1 for i in page.items.all()}, seconds_spent=20
+        )
     GoldAnswer.objects.create(clip=clips[0], value=1, author=admin_user)  # accuracies become numbers, not nulls
     client.force_login(admin_user)
     board = check(schema, client.get(f"/api/projects/{project.pk}/dashboard/"), "/api/projects/{project_id}/dashboard/")
@@ -175,31 +184,40 @@ def test_dashboard_and_bill_match_the_schema(schema, client, annotators, project
 def test_timeline_tool_answers_match_the_schema(schema, client, annotators, project, action_class, admin_user):
     videos = [SegmentVideoFactory(video__project=project, video__query_class=action_class) for _ in range(2)]
     ClipFactory(video=videos[0].video, start=2.0, end=4.0)
-    ConsensusResult.objects.create(clip=videos[0].video.clips.get(), value=1, mode="fixed", n_labels=3,
-                                   unanimous=True)
+    ConsensusResult.objects.create(clip=videos[0].video.clips.get(), value=1, mode="fixed", n_labels=3, unanimous=True)
     client.force_login(annotators[0])
     check(schema, client.get("/api/segment-queues/"), "/api/segment-queues/")
-    res = client.post("/api/segment-tasks/next/", {"project": project.pk, "action_class": action_class.pk},
-                      content_type=JSON)
+    res = client.post(
+        "/api/segment-tasks/next/", {"project": project.pk, "action_class": action_class.pk}, content_type=JSON
+    )
     task = check(schema, res, "/api/segment-tasks/next/", "post")
     assert task["sprite"]["count"] == 20 and task["marks"] == []  # marks are for gold mode (docs/security.md)
-    res = client.put(f"/api/segment-tasks/{task['task']}/draft/", {"segments": [[1.0, 3.0]], "seconds_spent": 5},
-                     content_type=JSON)
+    res = client.put(
+        f"/api/segment-tasks/{task['task']}/draft/", {"segments": [[1.0, 3.0]], "seconds_spent": 5}, content_type=JSON
+    )
     check(schema, res, "/api/segment-tasks/{task_uid}/draft/", "put")
     res = client.get(f"/api/segment-tasks/{task['task']}/suggestions/")
     check(schema, res, "/api/segment-tasks/{task_uid}/suggestions/")
-    res = client.post(f"/api/segment-tasks/{task['task']}/submit/", {"segments": [[1.0, 3.0]], "seconds_spent": 9},
-                      content_type=JSON)
+    res = client.post(
+        f"/api/segment-tasks/{task['task']}/submit/", {"segments": [[1.0, 3.0]], "seconds_spent": 9}, content_type=JSON
+    )
     check(schema, res, "/api/segment-tasks/{task_uid}/submit/", "post")
     check(schema, client.get("/api/segments/me/"), "/api/segments/me/")
     # a second annotator on the other video, so the admin has a video to pick a final answer for
     for user in annotators[1:3]:
         SegmentAnnotationFactory(segment_video=videos[1], annotator=user, segments=[(1.0, 5.0)])
-    SegmentAnnotationFactory(segment_video=videos[1], annotator=annotators[3], status="rejected",
-                             reject_reason=SegmentAnnotation.RejectReason.TOO_DARK)
+    SegmentAnnotationFactory(
+        segment_video=videos[1],
+        annotator=annotators[3],
+        status="rejected",
+        reject_reason=SegmentAnnotation.RejectReason.TOO_DARK,
+    )
     client.force_login(admin_user)
-    board = check(schema, client.get(f"/api/projects/{project.pk}/segments/dashboard/"),
-                  "/api/projects/{project_id}/segments/dashboard/")
+    board = check(
+        schema,
+        client.get(f"/api/projects/{project.pk}/segments/dashboard/"),
+        "/api/projects/{project_id}/segments/dashboard/",
+    )
     assert board["to_pick"] and board["annotators"]
 
 
@@ -223,13 +241,16 @@ def test_admin_flows_match_the_schema(schema, client, annotators, project, actio
     check(schema, res, "/api/projects/{project_id}/curation/score/", "post")
     # the add-a-class flow: started, then an example marked (the clip list and its roles filled in)
     group = annotators[0].annotator_groups.get(project=project)
-    res = client.post(f"/api/projects/{project.pk}/class-setups/",
-                      {"name": "Juggling clubs", "group": group.pk, "started_at": "2026-01-01T00:00:00Z"},
-                      content_type=JSON)
+    res = client.post(
+        f"/api/projects/{project.pk}/class-setups/",
+        {"name": "Juggling clubs", "group": group.pk, "started_at": "2026-01-01T00:00:00Z"},
+        content_type=JSON,
+    )
     setup = check(schema, res, "/api/projects/{project_id}/class-setups/", "post")
     clip = ClipFactory(video__project=project, video__query_class_id=setup["action_class"]["id"])
-    res = client.post(f"/api/class-setups/{setup['id']}/examples/", {"clip": str(clip.uid), "kind": "positive"},
-                      content_type=JSON)
+    res = client.post(
+        f"/api/class-setups/{setup['id']}/examples/", {"clip": str(clip.uid), "kind": "positive"}, content_type=JSON
+    )
     assert check(schema, res, "/api/class-setups/{setup_id}/examples/", "post")["clips"][0]["example"] == "positive"
     res = client.post(f"/api/class-setups/{setup['id']}/steps/", {"step": "mining"}, content_type=JSON)
     check(schema, res, "/api/class-setups/{setup_id}/steps/", "post")

@@ -110,7 +110,7 @@ def app_cycles(files: list[Path] | None = None) -> list[list[str]]:
         state[node] = "open"
         for nxt in sorted(edges[node]):
             if state.get(nxt) == "open":
-                cycles.append([*stack[stack.index(nxt):], nxt])
+                cycles.append([*stack[stack.index(nxt) :], nxt])
             elif nxt not in state:
                 visit(nxt, [*stack, nxt])
         state[node] = "done"
@@ -134,15 +134,25 @@ def test_every_app_has_a_rung():
     assert apps == set(RANK), "add the new app to LAYERS here and to docs/architecture.md"
 
 
-@pytest.mark.parametrize(("where", "line", "why"), [
-    ("backend/catalog/planted.py", "from backend.clips.models import Clip", "may not import clips"),
-    ("backend/clips/planted.py", "def f():\n    from backend.quality.selectors import dashboard", "may not import quality"),
-    ("backend/quality/planted.py", "from backend.config.celery import app", "no app imports backend.config"),
-    ("workers/planted.py", "import django.db", "workers/ is pure compute"),
-    ("workers/planted.py", "from backend.clips.models import Clip", "workers/ is pure compute"),
-    ("backend/segments/planted.py", "from backend.mining.models import Stage\nfrom backend.quality import api",
-     "may not import quality"),
-])
+@pytest.mark.parametrize(
+    ("where", "line", "why"),
+    [
+        ("backend/catalog/planted.py", "from backend.clips.models import Clip", "may not import clips"),
+        (
+            "backend/clips/planted.py",
+            "def f():\n    from backend.quality.selectors import dashboard",
+            "may not import quality",
+        ),
+        ("backend/quality/planted.py", "from backend.config.celery import app", "no app imports backend.config"),
+        ("workers/planted.py", "import django.db", "workers/ is pure compute"),
+        ("workers/planted.py", "from backend.clips.models import Clip", "workers/ is pure compute"),
+        (
+            "backend/segments/planted.py",
+            "from backend.mining.models import Stage\nfrom backend.quality import api",
+            "may not import quality",
+        ),
+    ],
+)
 def test_the_rule_fails_when_a_bad_import_is_added(tmp_path, monkeypatch, where, line, why):
     # given the real tree plus one planted file with a bad import (written beside the real ones, then removed)
     planted = ROOT / where

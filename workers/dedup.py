@@ -45,11 +45,7 @@ class DedupResult(Generic[VideoId]):
 
     def duplicate_of(self) -> dict[VideoId, VideoId]:
         """``{duplicate id: representative id}``; with ``class_labels`` an id may repeat, so query per class."""
-        return {
-            self.ids[row]: self.ids[int(rep)]
-            for row, rep in enumerate(self.representative)
-            if int(rep) != row
-        }
+        return {self.ids[row]: self.ids[int(rep)] for row, rep in enumerate(self.representative) if int(rep) != row}
 
 
 def l2_normalize(vectors: np.ndarray, *, eps: float = 1e-12) -> np.ndarray:

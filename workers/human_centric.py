@@ -166,8 +166,9 @@ class HumanCentricScorer:
         self.min_detection_score = min_detection_score
         # Only the detector and region rule of BlazeModels are used; its presence-only landmark graph is not.
         self._detector = BlazeModels("pose", min_detection_score=min_detection_score)
-        self._landmarks = MediaPipeGraph(_LANDMARK_GRAPH % {"size": _LANDMARK_INPUT},
-                                 {"landmarks": "FLOAT_LIST", "presence": "FLOAT"})
+        self._landmarks = MediaPipeGraph(
+            _LANDMARK_GRAPH % {"size": _LANDMARK_INPUT}, {"landmarks": "FLOAT_LIST", "presence": "FLOAT"}
+        )
         self._lock = threading.Lock()
 
     def __enter__(self) -> HumanCentricScorer:

@@ -68,8 +68,12 @@ def analyse_video(*, path: str | Path) -> tuple[AnalysisFrames, list[Shot]]:
     times = np.concatenate(timestamps) if timestamps else np.zeros(0)
     duration = info.duration or (float(times[-1]) + 1.0 / SHOT_ANALYSIS_FPS if len(times) else 0.0)
     cuts = shot_io.cut_frames(
-        distances=distances, persistence=persistence, timestamps=times, duration=duration,
-        dist_threshold=shot_io.DIST_THRESHOLD, gradient_threshold=shot_io.GRADIENT_THRESHOLD,
+        distances=distances,
+        persistence=persistence,
+        timestamps=times,
+        duration=duration,
+        dist_threshold=shot_io.DIST_THRESHOLD,
+        gradient_threshold=shot_io.GRADIENT_THRESHOLD,
         min_shot_length=shot_io.MIN_SHOT_LENGTH,
     )
     shots = shot_io.shots_from_cuts(cut_times=times[cuts], duration=duration)
@@ -95,8 +99,9 @@ def person_frame_times(shot: Shot) -> list[float]:
     return [shot.start + length / 3, shot.start + 2 * length / 3]
 
 
-def shot_person_scores(*, frames: AnalysisFrames, shots: Sequence[Shot],
-                       score: Callable[[np.ndarray], np.ndarray]) -> list[float]:
+def shot_person_scores(
+    *, frames: AnalysisFrames, shots: Sequence[Shot], score: Callable[[np.ndarray], np.ndarray]
+) -> list[float]:
     """Maximum person score over each shot's two frames (a shot with a person in either frame keeps it)."""
     times = [t for shot in shots for t in person_frame_times(shot)]
     if not times:
@@ -123,8 +128,12 @@ class ScoredFrames:
 
 
 def score_candidates(
-    *, frames: AnalysisFrames, times: Sequence[float], predict_youtube: Callable[[np.ndarray], np.ndarray],
-    predict_google: Callable[[np.ndarray], np.ndarray], embed: Callable[[np.ndarray], np.ndarray],
+    *,
+    frames: AnalysisFrames,
+    times: Sequence[float],
+    predict_youtube: Callable[[np.ndarray], np.ndarray],
+    predict_google: Callable[[np.ndarray], np.ndarray],
+    embed: Callable[[np.ndarray], np.ndarray],
 ) -> ScoredFrames:
     """SLAC §3.6: both 201-way classifiers on each candidate frame, plus its feature vector."""
     picked = frames.at(times)

@@ -37,8 +37,19 @@ from workers.proposals_scnn import (
     windows_in_seconds,
 )
 
-FEATURES = ("mean", "max", "min", "confident_share", "before", "after", "contrast", "edge_contrast", "log_seconds",
-            "share_of_video", "mean_squared")
+FEATURES = (
+    "mean",
+    "max",
+    "min",
+    "confident_share",
+    "before",
+    "after",
+    "contrast",
+    "edge_contrast",
+    "log_seconds",
+    "share_of_video",
+    "mean_squared",
+)
 DEFAULT_HEAD_THRESHOLD = 0.5  # predicted tIoU a window needs: ActivityNet's lowest hit threshold
 CONTEXT_MIN_SECONDS = 1.0
 CONFIDENT = 0.5  # a sample counts as confident above this probability
@@ -156,20 +167,26 @@ class ProposalHead:
 
 
 def _video_windows(video: VideoScores, *, lengths: Sequence[int], overlap: float) -> np.ndarray:
-    return windows_in_seconds(sliding_windows(num_frames=video.num_frames, lengths=lengths, overlap=overlap),
-                              fps=video.fps)
+    return windows_in_seconds(
+        sliding_windows(num_frames=video.num_frames, lengths=lengths, overlap=overlap), fps=video.fps
+    )
 
 
-def training_set(videos: Sequence[VideoScores], *, lengths: Sequence[int] = WINDOW_LENGTHS,
-                 overlap: float = WINDOW_OVERLAP) -> tuple[np.ndarray, np.ndarray]:
+def training_set(
+    videos: Sequence[VideoScores], *, lengths: Sequence[int] = WINDOW_LENGTHS, overlap: float = WINDOW_OVERLAP
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and tIoU targets of every scored window of the annotated videos."""
     xs, ys = [], []
     for video in videos:
         if video.segments is None:
             raise ValueError("training needs each video's annotated segments")
         windows = _video_windows(video, lengths=lengths, overlap=overlap)
-        x = window_features(windows_s=windows, times=video.times, probabilities=video.probabilities,
-                            duration=video.num_frames / video.fps)
+        x = window_features(
+            windows_s=windows,
+            times=video.times,
+            probabilities=video.probabilities,
+            duration=video.num_frames / video.fps,
+        )
         keep = ~np.isnan(x).any(axis=1)
         xs.append(x[keep])
         ys.append(window_targets(windows_s=windows[keep], segments=video.segments))
@@ -178,8 +195,13 @@ def training_set(videos: Sequence[VideoScores], *, lengths: Sequence[int] = WIND
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def train_proposal_head(videos: Sequence[VideoScores], *, lengths: Sequence[int] = WINDOW_LENGTHS,
-                        overlap: float = WINDOW_OVERLAP, l2: float = L2) -> ProposalHead:
+def train_proposal_head(
+    videos: Sequence[VideoScores],
+    *,
+    lengths: Sequence[int] = WINDOW_LENGTHS,
+    overlap: float = WINDOW_OVERLAP,
+    l2: float = L2,
+) -> ProposalHead:
     """Fit the head by Newton's method (logistic loss, soft tIoU targets, ridge ``l2``). Deterministic."""
     x, y = training_set(videos, lengths=lengths, overlap=overlap)
     mean = x.mean(axis=0)
@@ -198,14 +220,30 @@ def train_proposal_head(videos: Sequence[VideoScores], *, lengths: Sequence[int]
         if np.abs(step).max() < 1e-8:
             break
     segments = sum(len(v.segments) for v in videos if v.segments is not None)
-    return ProposalHead(features=FEATURES, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()),
-                        coef=tuple(weights[:-1].tolist()), intercept=float(weights[-1]), windows=len(x),
-                        videos=len(videos), segments=segments)
+    return ProposalHead(
+        features=FEATURES,
+        mean=tuple(mean.tolist()),
+        scale=tuple(scale.tolist()),
+        coef=tuple(weights[:-1].tolist()),
+        intercept=float(weights[-1]),
+        windows=len(x),
+        videos=len(videos),
+        segments=segments,
+    )
 
 
-def head_proposals(*, head: ProposalHead, num_frames: int, fps: float, times: ArrayLike, probabilities: ArrayLike,
-                   score_threshold: float = DEFAULT_HEAD_THRESHOLD, nms_tiou: float = DEFAULT_NMS_TIOU,
-                   lengths: Sequence[int] = WINDOW_LENGTHS, overlap: float = WINDOW_OVERLAP) -> list[Proposal]:
+def head_proposals(
+    *,
+    head: ProposalHead,
+    num_frames: int,
+    fps: float,
+    times: ArrayLike,
+    probabilities: ArrayLike,
+    score_threshold: float = DEFAULT_HEAD_THRESHOLD,
+    nms_tiou: float = DEFAULT_NMS_TIOU,
+    lengths: Sequence[int] = WINDOW_LENGTHS,
+    overlap: float = WINDOW_OVERLAP,
+) -> list[Proposal]:
     """The S-CNN windows scored by the head instead of the mean probability; threshold and NMS as scnn_proposals."""
     windows = windows_in_seconds(sliding_windows(num_frames=num_frames, lengths=lengths, overlap=overlap), fps=fps)
     features = window_features(windows_s=windows, times=times, probabilities=probabilities, duration=num_frames / fps)
@@ -215,8 +253,9 @@ def head_proposals(*, head: ProposalHead, num_frames: int, fps: float, times: Ar
     return [Proposal(float(windows[i, 0]), float(windows[i, 1]), float(scores[i])) for i in kept]
 
 
-def proposals_auc(*, segments: Sequence[np.ndarray], proposals: Sequence[Sequence[Proposal]],
-                  max_avg_nr_proposals: float = 100) -> float:
+def proposals_auc(
+    *, segments: Sequence[np.ndarray], proposals: Sequence[Sequence[Proposal]], max_avg_nr_proposals: float = 100
+) -> float:
     """AR@AN AUC (the ActivityNet percentage, workers/evaluation/proposals.py) of per-video proposals."""
     from workers.evaluation.proposals import average_recall_vs_avg_nr_proposals
 
@@ -226,6 +265,11 @@ def proposals_auc(*, segments: Sequence[np.ndarray], proposals: Sequence[Sequenc
     p_segments = np.array([[p.start_s, p.end_s] for ps in proposals for p in ps], dtype=np.float64).reshape(-1, 2)
     p_scores = np.array([p.score for ps in proposals for p in ps], dtype=np.float64)
     _, average_recall, an, _ = average_recall_vs_avg_nr_proposals(
-        gt_video=gt_video, gt_segments=gt_segments, proposal_video=p_video, proposal_segments=p_segments,
-        proposal_scores=p_scores, max_avg_nr_proposals=max_avg_nr_proposals)
+        gt_video=gt_video,
+        gt_segments=gt_segments,
+        proposal_video=p_video,
+        proposal_segments=p_segments,
+        proposal_scores=p_scores,
+        max_avg_nr_proposals=max_avg_nr_proposals,
+    )
     return 100.0 * float(np.trapezoid(average_recall, an)) / float(an[-1]) if an[-1] > 0 else 0.0

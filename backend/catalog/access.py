@@ -43,8 +43,9 @@ def annotator_can_label(*, user, action_class: ActionClass, project: Project | N
     return groups.exists()
 
 
-def check_class_access(*, user, action_class: ActionClass, project: Project | None = None,
-                       staff_ok: bool = False) -> None:
+def check_class_access(
+    *, user, action_class: ActionClass, project: Project | None = None, staff_ok: bool = False
+) -> None:
     """Raise QueueError (forbidden) unless the user labels this class (or is staff, where `staff_ok`)."""
     if staff_ok and user.is_staff:
         return
@@ -61,7 +62,8 @@ def check_clarifications_acknowledged(*, user, action_class: ActionClass) -> Non
     pending = list(pending_clarifications(user=user, action_class=action_class))
     if pending:
         raise QueueError(
-            "read and acknowledge the new clarifications of this class first", code="clarification",
+            "read and acknowledge the new clarifications of this class first",
+            code="clarification",
             extra={"clarifications": [{"id": c.pk, "text": c.text} for c in pending]},
         )
 

@@ -25,8 +25,7 @@ def ingest_upload(*, upload, project: Project, action_class: ActionClass, subset
         with path.open("wb") as fh:
             for chunk in upload.chunks():
                 fh.write(chunk)
-        return video_ingest(project=project, path=path, action_class=action_class, subset=subset,
-                            original_name=name)
+        return video_ingest(project=project, path=path, action_class=action_class, subset=subset, original_name=name)
 
 
 class VideoUploadApi(APIView):
@@ -45,15 +44,32 @@ class VideoUploadApi(APIView):
         duration = serializers.FloatField(help_text="seconds")
         clips = serializers.IntegerField(help_text="clips sampled from it")
 
-    @extend_schema(request={"multipart/form-data": VideoUploadInputSerializer},
-                   responses={201: VideoUploadOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
-                              413: ErrorOutputSerializer})
+    @extend_schema(
+        request={"multipart/form-data": VideoUploadInputSerializer},
+        responses={
+            201: VideoUploadOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            413: ErrorOutputSerializer,
+        },
+    )
     def post(self, request):
         data = self.VideoUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        video = ingest_upload(upload=data.validated_data["file"], project=project, action_class=action_class,
-                              subset=data.validated_data["subset"])
-        return Response({"id": video.pk, "external_id": video.external_id, "duration": video.duration,
-                         "clips": video.clips.count()}, status=status.HTTP_201_CREATED)
+        video = ingest_upload(
+            upload=data.validated_data["file"],
+            project=project,
+            action_class=action_class,
+            subset=data.validated_data["subset"],
+        )
+        return Response(
+            {
+                "id": video.pk,
+                "external_id": video.external_id,
+                "duration": video.duration,
+                "clips": video.clips.count(),
+            },
+            status=status.HTTP_201_CREATED,
+        )

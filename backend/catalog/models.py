@@ -8,8 +8,11 @@ from django.conf import settings
 from django.db import models
 
 SAMPLING_CHOICES = [
-    ("random", "Random"), ("max_entropy", "Max-Entropy (HACS)"), ("max_consensus", "Max-Consensus (HACS)"),
-    ("qbc", "Query by committee (SLAC)"), ("union", "Random ∪ Max-Entropy ∪ Max-Consensus (HACS)"),
+    ("random", "Random"),
+    ("max_entropy", "Max-Entropy (HACS)"),
+    ("max_consensus", "Max-Consensus (HACS)"),
+    ("qbc", "Query by committee (SLAC)"),
+    ("union", "Random ∪ Max-Entropy ∪ Max-Consensus (HACS)"),
 ]
 
 

@@ -72,8 +72,14 @@ def external_id_from_name(name: str) -> str:
 
 
 def video_ingest(
-    *, project: Project, path: Path, action_class: ActionClass, subset: str = Video.Subset.TRAINING,
-    original_name: str | None = None, external_id: str | None = None, source_url: str = "",
+    *,
+    project: Project,
+    path: Path,
+    action_class: ActionClass,
+    subset: str = Video.Subset.TRAINING,
+    original_name: str | None = None,
+    external_id: str | None = None,
+    source_url: str = "",
 ) -> Video:
     """Probe a file, store it under a generated key and create its Video; then sample and cut its clips.
 
@@ -92,9 +98,18 @@ def video_ingest(
         raise IngestError(f"{name}: a video with id {external_id!r} is already in project {project.name!r}")
     with transaction.atomic():
         video = Video(
-            project=project, external_id=external_id, source_url=source_url, original_name=name[:255],
-            query_class=action_class, subset=subset, duration=info.duration, fps=info.fps, width=info.width,
-            height=info.height, size_bytes=info.size_bytes, start_time=info.start_time,
+            project=project,
+            external_id=external_id,
+            source_url=source_url,
+            original_name=name[:255],
+            query_class=action_class,
+            subset=subset,
+            duration=info.duration,
+            fps=info.fps,
+            width=info.width,
+            height=info.height,
+            size_bytes=info.size_bytes,
+            start_time=info.start_time,
         )
         with path.open("rb") as fh:
             video.file.save("source", File(fh), save=False)

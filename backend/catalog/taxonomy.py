@@ -59,9 +59,14 @@ def taxonomy_parse(text: str) -> list[dict]:
     _refuse(problems)
     _refuse(_duplicates(nodes, "nodeId") + _duplicates(nodes, "nodeName"))
     by_id = {n["nodeId"]: n for n in nodes}
-    _refuse([f"node {n['nodeId']} ({n['nodeName']!r}): parentName {n['parentName']!r} but node {n['parentId']} is "
-             f"{by_id[n['parentId']]['nodeName']!r}"
-             for n in nodes if n["parentId"] in by_id and by_id[n["parentId"]]["nodeName"] != n["parentName"]])
+    _refuse(
+        [
+            f"node {n['nodeId']} ({n['nodeName']!r}): parentName {n['parentName']!r} but node {n['parentId']} is "
+            f"{by_id[n['parentId']]['nodeName']!r}"
+            for n in nodes
+            if n["parentId"] in by_id and by_id[n["parentId"]]["nodeName"] != n["parentName"]
+        ]
+    )
     _refuse(_cycles(by_id))
     return nodes
 
@@ -75,15 +80,28 @@ def taxonomy_load_nodes(nodes: list[dict]) -> int:
     in_file = {n["nodeId"] for n in nodes}
     outside = {n["parentId"]: n for n in nodes if n["parentId"] is not None and n["parentId"] not in in_file}
     loaded = {c.node_id: c for c in ActionClass.objects.filter(node_id__in=outside)}
-    problems = [f"node {n['nodeId']} ({n['nodeName']!r}): its parent {pid} ({n['parentName']!r}) is neither in the "
-                "file nor loaded" for pid, n in outside.items() if pid not in loaded]
-    problems += [f"node {n['nodeId']} ({n['nodeName']!r}): its parent {pid} is loaded as {loaded[pid].name!r}, not "
-                 f"{n['parentName']!r}" for pid, n in outside.items() if pid in loaded
-                 and loaded[pid].name != n["parentName"]]
-    taken = dict(ActionClass.objects.filter(name__in=[n["nodeName"] for n in nodes])
-                 .exclude(node_id__in=in_file).values_list("name", "node_id"))
-    problems += [f"node {n['nodeId']}: the name {n['nodeName']!r} is already node {taken[n['nodeName']]}'s"
-                 for n in nodes if n["nodeName"] in taken]
+    problems = [
+        f"node {n['nodeId']} ({n['nodeName']!r}): its parent {pid} ({n['parentName']!r}) is neither in the "
+        "file nor loaded"
+        for pid, n in outside.items()
+        if pid not in loaded
+    ]
+    problems += [
+        f"node {n['nodeId']} ({n['nodeName']!r}): its parent {pid} is loaded as {loaded[pid].name!r}, not "
+        f"{n['parentName']!r}"
+        for pid, n in outside.items()
+        if pid in loaded and loaded[pid].name != n["parentName"]
+    ]
+    taken = dict(
+        ActionClass.objects.filter(name__in=[n["nodeName"] for n in nodes])
+        .exclude(node_id__in=in_file)
+        .values_list("name", "node_id")
+    )
+    problems += [
+        f"node {n['nodeId']}: the name {n['nodeName']!r} is already node {taken[n['nodeName']]}'s"
+        for n in nodes
+        if n["nodeName"] in taken
+    ]
     _refuse(problems)
     by_id: dict[int, ActionClass] = dict(loaded)
     with transaction.atomic():
@@ -97,8 +115,11 @@ def taxonomy_load_nodes(nodes: list[dict]) -> int:
             obj, _ = ActionClass.objects.update_or_create(
                 node_id=node["nodeId"],
                 # leaf as far as the file knows; _leaves_update corrects it from the whole database
-                defaults={"name": node["nodeName"], "parent": by_id.get(node["parentId"]),
-                          "is_leaf": node["nodeId"] not in parents},
+                defaults={
+                    "name": node["nodeName"],
+                    "parent": by_id.get(node["parentId"]),
+                    "is_leaf": node["nodeId"] not in parents,
+                },
             )
             by_id[node["nodeId"]] = obj
         _leaves_update(in_file | set(loaded))
@@ -126,8 +147,15 @@ def taxonomy_nodes(*, root: str | None = None) -> list[dict]:
             keep.add(node.pk)
             todo += children.get(node.pk, [])
         classes = [c for c in classes if c.pk in keep]
-    return [{"nodeId": c.node_id, "nodeName": c.name, "parentId": c.parent.node_id if c.parent else None,
-             "parentName": c.parent.name if c.parent else None} for c in classes]
+    return [
+        {
+            "nodeId": c.node_id,
+            "nodeName": c.name,
+            "parentId": c.parent.node_id if c.parent else None,
+            "parentName": c.parent.name if c.parent else None,
+        }
+        for c in classes
+    ]
 
 
 def taxonomy_dumps(nodes: Iterable[dict]) -> str:

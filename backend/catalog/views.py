@@ -26,14 +26,20 @@ def upload_page(request):
             form.add_error("files", "choose at least one video file")
         for upload in uploads:
             try:
-                video = ingest_upload(upload=upload, project=form.cleaned_data["project"],
-                                      action_class=form.cleaned_data["action_class"],
-                                      subset=form.cleaned_data["subset"])
+                video = ingest_upload(
+                    upload=upload,
+                    project=form.cleaned_data["project"],
+                    action_class=form.cleaned_data["action_class"],
+                    subset=form.cleaned_data["subset"],
+                )
             except IngestError as exc:
                 messages.error(request, f"Refused: {exc}")
             else:
-                messages.success(request, f"Ingested {upload.name} as {video.external_id} ({video.duration:.1f} s, "
-                                          f"{video.clips.count()} clips being cut)")
+                messages.success(
+                    request,
+                    f"Ingested {upload.name} as {video.external_id} ({video.duration:.1f} s, "
+                    f"{video.clips.count()} clips being cut)",
+                )
         if uploads:
             return redirect("upload")
     return render(request, "upload.html", {"form": form})

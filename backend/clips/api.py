@@ -28,31 +28,54 @@ def page_payload(page: Page, request) -> dict:
     items = []
     for item in page.items.select_related("clip").order_by("position"):
         group = groups.setdefault(item.clip.video_id, len(groups))
-        items.append({"item": str(item.uid), "group": group, "video_url": media_url(item.clip.media, request),
-                      "poster_url": media_url(item.clip.poster, request)})
+        items.append(
+            {
+                "item": str(item.uid),
+                "group": group,
+                "video_url": media_url(item.clip.media, request),
+                "poster_url": media_url(item.clip.poster, request),
+            }
+        )
     return {
-        "page": str(page.uid), "project": page.project_id, "action_class": {"id": page.action_class_id,
-                                                                               "name": page.action_class.name},
+        "page": str(page.uid),
+        "project": page.project_id,
+        "action_class": {"id": page.action_class_id, "name": page.action_class.name},
         "default_label": 1 if page.project.default_label == Project.DefaultLabel.POSITIVE else -1,
-        "expires_at": page.expires_at.isoformat(), "items": items,
+        "expires_at": page.expires_at.isoformat(),
+        "items": items,
         # Submit is refused sooner than this after the page is shown (POST …/shown/): the tool waits as long.
         "min_seconds": services.page_submit_floor(len(items)),
     }
 
 
 class QueueListApi(APIView):
-    @extend_schema(responses=inline_serializer("Queue", {"project": serializers.IntegerField(),
-                                                         "project_name": serializers.CharField(),
-                                                         "action_class": serializers.IntegerField(),
-                                                         "name": serializers.CharField(),
-                                                         "waiting": serializers.IntegerField()}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "Queue",
+            {
+                "project": serializers.IntegerField(),
+                "project_name": serializers.CharField(),
+                "action_class": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "waiting": serializers.IntegerField(),
+            },
+            many=True,
+        )
+    )
     def get(self, request):
         out = []
         for queue in annotator_classes(request.user):
             project, cls = queue.project, queue.action_class
             waiting = services.queue_counts(annotator=request.user, project=project, action_class=cls)
-            out.append({"project": project.pk, "project_name": project.name,
-                        "action_class": cls.pk, "name": cls.name, "waiting": waiting})
+            out.append(
+                {
+                    "project": project.pk,
+                    "project_name": project.name,
+                    "action_class": cls.pk,
+                    "name": cls.name,
+                    "waiting": waiting,
+                }
+            )
         return Response(out)
 
 
@@ -82,16 +105,28 @@ class PageNextApi(APIView):
         size = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_PAGE_SIZE)
         after = serializers.UUIDField(required=False, help_text="current page: lease the one after it (prefetch)")
 
-    @extend_schema(request=PageNextInputSerializer,
-                   responses={200: PageOutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer,
-                              404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
+    @extend_schema(
+        request=PageNextInputSerializer,
+        responses={
+            200: PageOutputSerializer,
+            400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def post(self, request):
         data = self.PageNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        page = services.page_next(annotator=request.user, project=project, action_class=action_class,
-                                  size=data.validated_data.get("size"), after=data.validated_data.get("after"))
+        page = services.page_next(
+            annotator=request.user,
+            project=project,
+            action_class=action_class,
+            size=data.validated_data.get("size"),
+            after=data.validated_data.get("after"),
+        )
         return Response(page_payload(page, request))
 
 
@@ -99,23 +134,31 @@ class PageSubmitApi(APIView):
     class PageSubmitInputSerializer(serializers.Serializer):
         labels = serializers.DictField(child=serializers.IntegerField(), allow_empty=False)
         seconds_spent = serializers.FloatField(min_value=0, max_value=24 * 3600)
-        submit_token = serializers.CharField(max_length=64, required=False, default="",
-                                             help_text="one per page shown in a tab: a retry repeats it")
+        submit_token = serializers.CharField(
+            max_length=64, required=False, default="", help_text="one per page shown in a tab: a retry repeats it"
+        )
 
     class PageSubmitOutputSerializer(serializers.Serializer):
         stored = serializers.IntegerField(help_text="labels stored")
         dropped = serializers.IntegerField(help_text="labels not stored")
         already_submitted = serializers.BooleanField(help_text="a retried submit: nothing new was stored")
 
-    @extend_schema(request=PageSubmitInputSerializer,
-                   responses={200: PageSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
-                              409: ErrorOutputSerializer})
+    @extend_schema(
+        request=PageSubmitInputSerializer,
+        responses={
+            200: PageSubmitOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def post(self, request, page_uid):
         data = self.PageSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.page_submit(annotator=request.user, page_uid=page_uid, **data.validated_data)
-        return Response({"stored": result.stored, "dropped": result.dropped,
-                         "already_submitted": result.already_submitted})
+        return Response(
+            {"stored": result.stored, "dropped": result.dropped, "already_submitted": result.already_submitted}
+        )
 
 
 class PageShownApi(APIView):
@@ -151,8 +194,7 @@ class GuidelineOutputSerializer(serializers.Serializer):
 
 
 class GuidelineApi(APIView):
-    @extend_schema(responses={200: GuidelineOutputSerializer, 403: ErrorOutputSerializer,
-                              404: ErrorOutputSerializer})
+    @extend_schema(responses={200: GuidelineOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, class_id):
         action_class = get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
         check_class_access(user=request.user, action_class=action_class, staff_ok=True)
@@ -160,17 +202,33 @@ class GuidelineApi(APIView):
         examples = []
         if guideline:
             for ex in guideline.examples.select_related("clip"):
-                examples.append({"kind": ex.kind, "note": ex.note, "video_url": media_url(ex.clip.media, request),
-                                 "poster_url": media_url(ex.clip.poster, request)})
+                examples.append(
+                    {
+                        "kind": ex.kind,
+                        "note": ex.note,
+                        "video_url": media_url(ex.clip.media, request),
+                        "poster_url": media_url(ex.clip.poster, request),
+                    }
+                )
         clarifications = [
-            {"id": c.pk, "text": c.text, "created_at": c.created_at.isoformat(),
-             "acknowledged": c.acknowledged_by.filter(pk=request.user.pk).exists()}
+            {
+                "id": c.pk,
+                "text": c.text,
+                "created_at": c.created_at.isoformat(),
+                "acknowledged": c.acknowledged_by.filter(pk=request.user.pk).exists(),
+            }
             for c in action_class.clarifications.all()
         ]
-        return Response({"id": action_class.pk, "name": action_class.name,
-                         "parent": action_class.parent.name if action_class.parent else None,
-                         "definition": guideline.definition if guideline else "",
-                         "examples": examples, "clarifications": clarifications})
+        return Response(
+            {
+                "id": action_class.pk,
+                "name": action_class.name,
+                "parent": action_class.parent.name if action_class.parent else None,
+                "definition": guideline.definition if guideline else "",
+                "examples": examples,
+                "clarifications": clarifications,
+            }
+        )
 
 
 class ClarificationAckApi(APIView):
@@ -201,24 +259,39 @@ class GoldNextApi(APIView):
         action_class = serializers.IntegerField()
         size = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_PAGE_SIZE)
 
-    @extend_schema(request=GoldNextInputSerializer,
-                   responses={200: GoldPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=GoldNextInputSerializer,
+        responses={200: GoldPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request):
         data = self.GoldNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, pk=data.validated_data["project"])
         action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
-        clips = services.gold_page_next(action_class=action_class, project=project,
-                                        size=data.validated_data.get("size", project.page_size))
+        clips = services.gold_page_next(
+            action_class=action_class, project=project, size=data.validated_data.get("size", project.page_size)
+        )
         if not clips:
             raise services.QueueError(f"every ready clip of {action_class.name} has a gold answer", code="empty")
         groups: dict[int, int] = {}
-        items = [{"item": str(c.uid), "group": groups.setdefault(c.video_id, len(groups)),
-                  "video_url": media_url(c.media, request), "poster_url": media_url(c.poster, request)}
-                 for c in clips]
-        return Response({"page": "gold", "project": project.pk,
-                         "action_class": {"id": action_class.pk, "name": action_class.name},
-                         "default_label": 1, "items": items})
+        items = [
+            {
+                "item": str(c.uid),
+                "group": groups.setdefault(c.video_id, len(groups)),
+                "video_url": media_url(c.media, request),
+                "poster_url": media_url(c.poster, request),
+            }
+            for c in clips
+        ]
+        return Response(
+            {
+                "page": "gold",
+                "project": project.pk,
+                "action_class": {"id": action_class.pk, "name": action_class.name},
+                "default_label": 1,
+                "items": items,
+            }
+        )
 
 
 def _is_uuid(text: str) -> bool:
@@ -233,8 +306,9 @@ class GoldSubmitApi(APIView):
     permission_classes = [IsAdminUser]
 
     class GoldSubmitInputSerializer(serializers.Serializer):
-        labels = serializers.DictField(child=serializers.ChoiceField(choices=[1, -1]), allow_empty=False,
-                                       help_text="clip uid -> 1 or -1")
+        labels = serializers.DictField(
+            child=serializers.ChoiceField(choices=[1, -1]), allow_empty=False, help_text="clip uid -> 1 or -1"
+        )
 
         def validate_labels(self, labels: dict) -> dict:
             # The keys are clip uids: anything else is a bad request, not a database error (schemathesis found it).
@@ -243,13 +317,16 @@ class GoldSubmitApi(APIView):
                 raise serializers.ValidationError(f"{len(bad)} key(s) are not clip ids, e.g. {bad[0][:40]!r}")
             return labels
 
-    @extend_schema(request=GoldSubmitInputSerializer,
-                   responses=inline_serializer("GoldStored", {"stored": serializers.IntegerField()}))
+    @extend_schema(
+        request=GoldSubmitInputSerializer,
+        responses=inline_serializer("GoldStored", {"stored": serializers.IntegerField()}),
+    )
     def post(self, request):
         data = self.GoldSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"stored": services.gold_answers_submit(author=request.user,
-                                                                answers=data.validated_data["labels"])})
+        return Response(
+            {"stored": services.gold_answers_submit(author=request.user, answers=data.validated_data["labels"])}
+        )
 
 
 class PingApi(APIView):

@@ -27,8 +27,9 @@ class DawidSkeneReport:
 
 
 def consensus_dawid_skene(*, project: Project, apply: bool = False) -> DawidSkeneReport:
-    labels = list(Label.objects.filter(clip__video__project=project, active=True)
-                  .values_list("clip_id", "annotator_id", "value"))
+    labels = list(
+        Label.objects.filter(clip__video__project=project, active=True).values_list("clip_id", "annotator_id", "value")
+    )
     gold = dict(GoldAnswer.objects.filter(clip__video__project=project).values_list("clip_id", "value"))
     if not labels:
         raise ValueError(f"project {project.name!r} has no labels yet")
@@ -42,5 +43,9 @@ def consensus_dawid_skene(*, project: Project, apply: bool = False) -> DawidSken
                 if clip_id in fit.clips:
                     result.value, result.mode = fit.label_of(clip_id), MODE
                     result.save(update_fields=["value", "mode", "decided_at"])
-    return DawidSkeneReport(clips=len(decided), changed=len(changed), applied=apply,
-                            annotators={names[a]: acc for a, acc in fit.annotator_accuracy().items()})
+    return DawidSkeneReport(
+        clips=len(decided),
+        changed=len(changed),
+        applied=apply,
+        annotators={names[a]: acc for a, acc in fit.annotator_accuracy().items()},
+    )

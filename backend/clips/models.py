@@ -46,8 +46,14 @@ class Clip(models.Model):
     label_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     is_open = models.BooleanField(default=True, help_text="still needs labels")
-    learning_round = models.ForeignKey("mining.LearningRound", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="clips", help_text="the active-learning round that sampled it")
+    learning_round = models.ForeignKey(
+        "mining.LearningRound",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clips",
+        help_text="the active-learning round that sampled it",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,8 +61,11 @@ class Clip(models.Model):
             models.Index(fields=["action_class", "is_open", "media_state", "video", "start"], name="clip_queue_idx"),
             # The next-page draw (services._draw_clips): its filter and order, over the clips it can give out
             # only — small and cheap to keep even when most of 1.55M clips are closed.
-            models.Index(fields=["action_class", "video", "start", "id"], name="clip_ready_queue_idx",
-                         condition=Q(is_open=True, media_state="ready")),
+            models.Index(
+                fields=["action_class", "video", "start", "id"],
+                name="clip_ready_queue_idx",
+                condition=Q(is_open=True, media_state="ready"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="clip_end_after_start"),
@@ -88,8 +97,11 @@ class Page(models.Model):
         indexes = [
             models.Index(fields=["annotator", "submitted_at", "released_at"], name="page_open_idx"),
             # services.pages_release_expired, run by every next page: the open leases only, by expiry.
-            models.Index(fields=["expires_at"], name="page_lease_expiry_idx",
-                         condition=Q(submitted_at__isnull=True, released_at__isnull=True)),
+            models.Index(
+                fields=["expires_at"],
+                name="page_lease_expiry_idx",
+                condition=Q(submitted_at__isnull=True, released_at__isnull=True),
+            ),
         ]
 
 
@@ -146,7 +158,9 @@ class GoldAnswer(models.Model):
 
     clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="gold")
     value = models.SmallIntegerField(choices=[(1, "positive"), (-1, "negative")])
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

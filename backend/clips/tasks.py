@@ -11,8 +11,13 @@ log = logging.getLogger("actionloom.clips")
 
 
 # A database outage (OperationalError/InterfaceError) is retried with backoff like a storage error (OSError).
-@shared_task(bind=True, acks_late=True, autoretry_for=(OSError, OperationalError, InterfaceError), retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def clip_media_cut_task(self, clip_id: int) -> None:
     from backend.clips.services import clip_media_cut
 

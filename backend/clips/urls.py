@@ -9,8 +9,11 @@ urlpatterns = [
     path("api/pages/<uuid:page_uid>/shown/", api.PageShownApi.as_view(), name="api-page-shown"),
     path("api/pages/<uuid:page_uid>/submit/", api.PageSubmitApi.as_view(), name="api-page-submit"),
     path("api/classes/<int:class_id>/guideline/", api.GuidelineApi.as_view(), name="api-guideline"),
-    path("api/clarifications/<int:clarification_id>/ack/", api.ClarificationAckApi.as_view(),
-         name="api-clarification-ack"),
+    path(
+        "api/clarifications/<int:clarification_id>/ack/",
+        api.ClarificationAckApi.as_view(),
+        name="api-clarification-ack",
+    ),
     path("api/gold/next/", api.GoldNextApi.as_view(), name="api-gold-next"),
     path("api/gold/submit/", api.GoldSubmitApi.as_view(), name="api-gold-submit"),
     path("", views.home, name="home"),

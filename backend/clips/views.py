@@ -11,9 +11,14 @@ from backend.clips import services
 
 @login_required
 def home(request):
-    queues = [{"project": q.project, "action_class": q.action_class,
-               "waiting": services.queue_counts(annotator=request.user, project=q.project, action_class=q.action_class)}
-              for q in annotator_classes(request.user)]
+    queues = [
+        {
+            "project": q.project,
+            "action_class": q.action_class,
+            "waiting": services.queue_counts(annotator=request.user, project=q.project, action_class=q.action_class),
+        }
+        for q in annotator_classes(request.user)
+    ]
     projects = Project.objects.order_by("name") if request.user.is_staff else []
     return render(request, "home.html", {"queues": queues, "projects": projects})
 
@@ -25,7 +30,6 @@ def grid(request, project_id: int, class_id: int):
     gold_mode = request.GET.get("mode") == "gold"
     if gold_mode and not request.user.is_staff:
         raise PermissionDenied("gold mode is for admins")
-    if not gold_mode and not annotator_can_label(user=request.user, project=project,
-                                                          action_class=action_class):
+    if not gold_mode and not annotator_can_label(user=request.user, project=project, action_class=action_class):
         raise PermissionDenied("you are not in an annotator group for this class")
     return render(request, "grid.html", {"project": project, "action_class": action_class, "gold_mode": gold_mode})

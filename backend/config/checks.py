@@ -18,6 +18,10 @@ GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 def check_secret_key_is_not_the_development_key(app_configs, **kwargs) -> list[Error]:
     if getattr(settings, "SECRET_KEY", None) != DEV_SECRET_KEY:
         return []
-    return [Error("SECRET_KEY is the development key committed in backend/config/settings.py.",
-                  hint=f"Set DJANGO_SECRET_KEY to 50+ random characters, e.g. {GENERATE_KEY}",
-                  id="actionloom.E001")]
+    return [
+        Error(
+            "SECRET_KEY is the development key committed in backend/config/settings.py.",
+            hint=f"Set DJANGO_SECRET_KEY to 50+ random characters, e.g. {GENERATE_KEY}",
+            id="actionloom.E001",
+        )
+    ]

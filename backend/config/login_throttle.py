@@ -40,8 +40,10 @@ def username_key(username: str) -> str:
 def _counter_keys(request: HttpRequest) -> list[tuple[str, int]]:
     username = username_key(request.POST.get("username") or "")
     user_key = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
-    return [(f"login-failures:user:{user_key}", settings.LOGIN_FAILURES_PER_USER),
-            (f"login-failures:ip:{client_ip(request)}", settings.LOGIN_FAILURES_PER_IP)]
+    return [
+        (f"login-failures:user:{user_key}", settings.LOGIN_FAILURES_PER_USER),
+        (f"login-failures:ip:{client_ip(request)}", settings.LOGIN_FAILURES_PER_IP),
+    ]
 
 
 def _count_failure(key: str) -> None:
@@ -55,8 +57,9 @@ def _count_failure(key: str) -> None:
 def too_many_attempts(request: HttpRequest) -> HttpResponse:
     minutes = max(1, round(settings.LOGIN_FAILURE_WINDOW / 60))
     message = f"Too many failed log-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-    response = render(request, "registration/login.html",
-                      {"form": AuthenticationForm(request), "rate_limited": message}, status=429)
+    response = render(
+        request, "registration/login.html", {"form": AuthenticationForm(request), "rate_limited": message}, status=429
+    )
     response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW)
     return response
 

@@ -44,7 +44,8 @@ def service_unavailable(request: HttpRequest, what: str) -> HttpResponse:
             "<!doctype html><html lang=en><meta charset=utf-8><title>ActionLoom: try again in a moment</title>"
             f"<h1>Try again in a moment</h1><p>{escape(message)}</p>"
             "<p>Nothing you already saved is lost; a page you were submitting can be submitted again.</p></html>",
-            status=503, content_type="text/html; charset=utf-8",
+            status=503,
+            content_type="text/html; charset=utf-8",
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

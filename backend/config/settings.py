@@ -95,7 +95,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'actionloom.sqlite3'}")}
 DATABASE_VENDOR = "sqlite" if "sqlite" in DATABASES["default"]["ENGINE"] else "postgresql"
 if DATABASE_VENDOR == "sqlite":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -106,16 +110,23 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 BROKER_KIND = "redis" if CELERY_BROKER_URL.startswith("redis") else CELERY_BROKER_URL.split(":", 1)[0]
 BROKER_DIR = Path(env("ACTIONLOOM_BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"data_folder_in": str(BROKER_DIR / "out"), "data_folder_out": str(BROKER_DIR / "out"),
-     "processed_folder": str(BROKER_DIR / "processed"), "control_folder": str(BROKER_DIR / "control"),
-     "store_processed": False, "polling_interval": 0.2}
+    {
+        "data_folder_in": str(BROKER_DIR / "out"),
+        "data_folder_out": str(BROKER_DIR / "out"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
     if BROKER_KIND == "filesystem"
     # Redis redelivers a message a dead worker never acknowledged after this many seconds; it must exceed the
     # longest task, or a running task is delivered twice (harmless, the tasks are idempotent, but wasted work).
-    else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-          # A prefix for every Redis key (queues, unacknowledged messages): deployments or test runs sharing one
-          # Redis then never take, nor redeliver, each other's messages.
-          "global_keyprefix": env("CELERY_REDIS_KEY_PREFIX", default="")}
+    else {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A prefix for every Redis key (queues, unacknowledged messages): deployments or test runs sharing one
+        # Redis then never take, nor redeliver, each other's messages.
+        "global_keyprefix": env("CELERY_REDIS_KEY_PREFIX", default=""),
+    }
 )
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # A segment media job with no progress for this long is failed (its worker died); above the longest proxy encode.
@@ -151,21 +162,45 @@ if STORAGE_KIND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
 # Content-Security-Policy (backend/config/csp.py): media from this site, plus the S3 store's origin when media is there.
-CSP_MEDIA_SOURCES = env.list("ACTIONLOOM_CSP_MEDIA_SOURCES", default=(
-    [_default_storage["OPTIONS"]["endpoint_url"] or f"https://{_default_storage['OPTIONS']['bucket_name']}.s3.amazonaws.com"]
-    if STORAGE_KIND == "s3" else []))
+CSP_MEDIA_SOURCES = env.list(
+    "ACTIONLOOM_CSP_MEDIA_SOURCES",
+    default=(
+        [
+            _default_storage["OPTIONS"]["endpoint_url"]
+            or f"https://{_default_storage['OPTIONS']['bucket_name']}.s3.amazonaws.com"
+        ]
+        if STORAGE_KIND == "s3"
+        else []
+    ),
+)
 _csp_media = " ".join(["'self'", "blob:", *CSP_MEDIA_SOURCES])
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {_csp_media} data:",
-    f"media-src {_csp_media}", " ".join(["connect-src 'self'", *CSP_MEDIA_SOURCES]), "font-src 'self'",
-    "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src {_csp_media} data:",
+        f"media-src {_csp_media}",
+        " ".join(["connect-src 'self'", *CSP_MEDIA_SOURCES]),
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if not DEBUG
-                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -180,7 +215,10 @@ MAX_JSON_BODY_BYTES = env.int("ACTIONLOOM_MAX_JSON_BYTES", default=2 * 1024**2) 
 MAX_JSON_DEPTH = 64  # levels of lists and objects an API JSON body may nest (ours nest 3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 DEFAULT_TAXONOMY_FILE = Path(
-    env("ACTIONLOOM_TAXONOMY_FILE", default=str(BASE_DIR / "backend" / "catalog" / "data" / "activitynet_v1.3_taxonomy.json"))
+    env(
+        "ACTIONLOOM_TAXONOMY_FILE",
+        default=str(BASE_DIR / "backend" / "catalog" / "data" / "activitynet_v1.3_taxonomy.json"),
+    )
 )
 
 # --- Mining (issue 4): CPU by default, CUDA when present ("auto"). ---
@@ -192,7 +230,9 @@ DEDUP_THRESHOLD = env.float("ACTIONLOOM_DEDUP_THRESHOLD", default=0.935)  # SLAC
 INFERENCE_BATCH = env.int("ACTIONLOOM_INFERENCE_BATCH", default=32)  # read by workers/classifiers/backbone.py
 TRAIN_BATCH_SIZE = env.int("ACTIONLOOM_TRAIN_BATCH_SIZE", default=32)
 MINING_CACHE_DIR = Path(env("ACTIONLOOM_MINING_CACHE_DIR", default=str(VAR_DIR / "cache" / "mining")))
-CELERY_TASK_ROUTES = {"backend.mining.tasks.*": {"queue": env("ACTIONLOOM_MINING_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)}}
+CELERY_TASK_ROUTES = {
+    "backend.mining.tasks.*": {"queue": env("ACTIONLOOM_MINING_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)}
+}
 # Active learning on a schedule (run `celery -A backend.config beat`; docker-compose has a beat service).
 CELERY_BEAT_SCHEDULE = {
     "active-learning-round": {
@@ -237,7 +277,9 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,  # `?format=` names an export layout (hacs-csv), not a DRF renderer
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "ActionLoom API", "VERSION": "0.1.0", "SERVE_INCLUDE_SCHEMA": False,
+    "TITLE": "ActionLoom API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 

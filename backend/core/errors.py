@@ -29,8 +29,9 @@ class ApplicationError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, extra: dict[str, Any] | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, extra: dict[str, Any] | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code or self.code
         self.extra = extra or {}

@@ -37,5 +37,8 @@ def fault_marker_pids(marker: str | os.PathLike[str], name: str) -> list[int]:
     path = Path(marker)
     if not path.is_file():
         return []
-    return [int(pid) for point, _, pid in (line.partition(" ") for line in path.read_text().splitlines())
-            if point == name and pid]
+    return [
+        int(pid)
+        for point, _, pid in (line.partition(" ") for line in path.read_text().splitlines())
+        if point == name and pid
+    ]

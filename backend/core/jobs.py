@@ -52,6 +52,14 @@ def job_failed(job_id: int, *, message: str, stage: str = "failed") -> None:
 
 def job_payload(job: Job) -> dict:
     """What a poll answers: state, stage, progress (0..1), message, times."""
-    return {"id": job.pk, "kind": job.kind, "video": job.video_id, "state": job.state, "stage": job.stage,
-            "progress": job.progress, "message": job.message, "created_at": job.created_at.isoformat(),
-            "updated_at": job.updated_at.isoformat()}
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "video": job.video_id,
+        "state": job.state,
+        "stage": job.stage,
+        "progress": job.progress,
+        "message": job.message,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }

@@ -17,5 +17,7 @@ def check_not_too_early(*, shown_at: datetime, floor_seconds: float, what: str, 
         wait = round(floor_seconds - elapsed, 1)
         raise ApplicationError(
             f"this {what} was on screen for {max(0.0, elapsed):.1f} s: look it over before submitting "
-            f"(at least {floor_seconds:.0f} s); nothing was stored", code="too_early",
-            extra={"retry_after": wait})
+            f"(at least {floor_seconds:.0f} s); nothing was stored",
+            code="too_early",
+            extra={"retry_after": wait},
+        )

@@ -48,8 +48,12 @@ def task_publish(task, *args) -> bool:
         ensure_embedded_broker()
         task.delay(*args)
     except _broker_errors() as exc:
-        log.error("could not publish %s%r (broker unavailable: %s); it is re-enqueued at the next worker start",
-                  task.name, args, exc)
+        log.error(
+            "could not publish %s%r (broker unavailable: %s); it is re-enqueued at the next worker start",
+            task.name,
+            args,
+            exc,
+        )
         return False
     return True
 

@@ -32,18 +32,24 @@ def _class_field():
 
 
 # "class" is a Python keyword: the serializer is built with type() so the query parameter can be called that.
-CurationClipFilterSerializer = type("CurationClipFilterSerializer", (serializers.Serializer,), {
-    "class": _class_field(),
-    "min_human_centric": serializers.FloatField(required=False, min_value=0, max_value=1),
-    "max_human_centric": serializers.FloatField(required=False, min_value=0, max_value=1),
-    "split": serializers.ChoiceField(required=False, choices=["train", "val", "test", "none"],
-                                     help_text="'none': in no split"),
-    "trimmed": serializers.BooleanField(required=False, allow_null=True, default=None),
-    "state": serializers.ChoiceField(required=False, choices=Curation.ScoreState.values,
-                                     help_text="human-centric score state"),
-    "page": serializers.IntegerField(required=False, min_value=1),
-    "page_size": serializers.IntegerField(required=False, min_value=1, max_value=CurationPagination.max_page_size),
-})
+CurationClipFilterSerializer = type(
+    "CurationClipFilterSerializer",
+    (serializers.Serializer,),
+    {
+        "class": _class_field(),
+        "min_human_centric": serializers.FloatField(required=False, min_value=0, max_value=1),
+        "max_human_centric": serializers.FloatField(required=False, min_value=0, max_value=1),
+        "split": serializers.ChoiceField(
+            required=False, choices=["train", "val", "test", "none"], help_text="'none': in no split"
+        ),
+        "trimmed": serializers.BooleanField(required=False, allow_null=True, default=None),
+        "state": serializers.ChoiceField(
+            required=False, choices=Curation.ScoreState.values, help_text="human-centric score state"
+        ),
+        "page": serializers.IntegerField(required=False, min_value=1),
+        "page_size": serializers.IntegerField(required=False, min_value=1, max_value=CurationPagination.max_page_size),
+    },
+)
 
 
 def _curation_of(clip: Clip) -> Curation | None:
@@ -76,8 +82,12 @@ def curation_clip_payload(clip: Clip, request) -> dict:
         "id": clip.pk,
         "uid": str(clip.uid),
         "action_class": {"id": clip.action_class_id, "name": clip.action_class.name},
-        "video": {"id": clip.video_id, "external_id": clip.video.external_id, "fps": clip.video.fps,
-                  "duration": clip.video.duration},
+        "video": {
+            "id": clip.video_id,
+            "external_id": clip.video.external_id,
+            "fps": clip.video.fps,
+            "duration": clip.video.duration,
+        },
         "start": clip.start,
         "end": clip.end,
         "method": clip.method,
@@ -163,8 +173,10 @@ class CurationClipListApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[CurationClipFilterSerializer],
-                   responses={200: CurationClipPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        parameters=[CurationClipFilterSerializer],
+        responses={200: CurationClipPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         params = CurationClipFilterSerializer(data=request.query_params)
@@ -175,9 +187,14 @@ class CurationClipListApi(APIView):
             raise ApplicationError("min_human_centric is above max_human_centric")
         split = data.get("split")
         clips = selectors.curation_clip_list(
-            project=project, action_class=_resolve_class(data.get("class")), min_human_centric=low,
-            max_human_centric=high, split="" if split == "none" else split, trimmed=data.get("trimmed"),
-            state=data.get("state"))
+            project=project,
+            action_class=_resolve_class(data.get("class")),
+            min_human_centric=low,
+            max_human_centric=high,
+            split="" if split == "none" else split,
+            trimmed=data.get("trimmed"),
+            state=data.get("state"),
+        )
         paginator = CurationPagination()
         page = paginator.paginate_queryset(clips, request, view=self)
         return paginator.get_paginated_response([curation_clip_payload(c, request) for c in page])
@@ -193,22 +210,32 @@ class CurationScoreApi(APIView):
         all = serializers.BooleanField(default=False, help_text="score again clips already scored")
 
     class CurationScoreOutputSerializer(serializers.Serializer):
-        job = serializers.IntegerField(allow_null=True, help_text="the job to poll; null (and 200) when nothing to score")
+        job = serializers.IntegerField(
+            allow_null=True, help_text="the job to poll; null (and 200) when nothing to score"
+        )
         clips = serializers.IntegerField(help_text="clips queued")
         poll = serializers.CharField(required=False, help_text="where to poll the job (202 only)")
 
-    @extend_schema(request=CurationScoreInputSerializer,
-                   responses={200: CurationScoreOutputSerializer, 202: CurationScoreOutputSerializer,
-                              400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=CurationScoreInputSerializer,
+        responses={
+            200: CurationScoreOutputSerializer,
+            202: CurationScoreOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+        },
+    )
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.CurationScoreInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cls_id = data.validated_data.get("action_class")
         action_class = get_object_or_404(ActionClass, pk=cls_id) if cls_id is not None else None
-        job, count = services.human_centric_enqueue(project=project, action_class=action_class,
-                                                    rescore=data.validated_data["all"])
+        job, count = services.human_centric_enqueue(
+            project=project, action_class=action_class, rescore=data.validated_data["all"]
+        )
         if job is None:
             return Response({"job": None, "clips": 0}, status=status.HTTP_200_OK)
-        return Response({"job": job.pk, "clips": count, "poll": f"/api/curation-jobs/{job.pk}/"},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"job": job.pk, "clips": count, "poll": f"/api/curation-jobs/{job.pk}/"}, status=status.HTTP_202_ACCEPTED
+        )

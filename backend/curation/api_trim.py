@@ -20,8 +20,7 @@ from backend.curation.serializers_trim import (
 
 def _answer(request, clip: Clip, curation, *, code: int = status.HTTP_200_OK) -> Response:
     timing = selectors_trim.trim_timing(video=clip.video)
-    payload = selectors_trim.curation_payload(clip=clip, curation=curation, timing=timing,
-                                              staff=request.user.is_staff)
+    payload = selectors_trim.curation_payload(clip=clip, curation=curation, timing=timing, staff=request.user.is_staff)
     serializer = CurationTrimAdminOutputSerializer if request.user.is_staff else CurationTrimOutputSerializer
     return Response(serializer(payload).data, status=code)
 
@@ -32,16 +31,24 @@ class ClipCurationApi(APIView):
     def _clip(self, clip_uid) -> Clip:
         return get_object_or_404(Clip.objects.select_related("video__project", "action_class"), uid=clip_uid)
 
-    @extend_schema(responses={200: CurationTrimAdminOutputSerializer, 403: ErrorOutputSerializer,
-                              404: ErrorOutputSerializer})
+    @extend_schema(
+        responses={200: CurationTrimAdminOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+    )
     def get(self, request, clip_uid):
         clip = self._clip(clip_uid)
         services_trim.check_trim_access(user=request.user, clip=clip)
         return _answer(request, clip, selectors_trim.curation_of(clip))
 
-    @extend_schema(request=CurationTrimInputSerializer,
-                   responses={200: CurationTrimAdminOutputSerializer, 400: ErrorOutputSerializer,
-                              403: ErrorOutputSerializer, 404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
+    @extend_schema(
+        request=CurationTrimInputSerializer,
+        responses={
+            200: CurationTrimAdminOutputSerializer,
+            400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def put(self, request, clip_uid):
         clip = self._clip(clip_uid)
         services_trim.check_trim_access(user=request.user, clip=clip)

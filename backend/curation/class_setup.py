@@ -28,8 +28,9 @@ class ClassSetupError(ApplicationError, ValueError):
     """The step cannot be done (yet); the message says why, for the admin."""
 
 
-def class_setup_start(*, project: Project, name: str, parent: ActionClass | None, group: AnnotatorGroup,
-                      created_by, started_at: datetime) -> ClassSetup:
+def class_setup_start(
+    *, project: Project, name: str, parent: ActionClass | None, group: AnnotatorGroup, created_by, started_at: datetime
+) -> ClassSetup:
     """Create the leaf class under `parent`, its (empty) guideline, and bind it to the annotator group."""
     name = " ".join(name.split())
     if not name:
@@ -37,27 +38,36 @@ def class_setup_start(*, project: Project, name: str, parent: ActionClass | None
     if ActionClass.objects.filter(name__iexact=name).exists():
         raise ClassSetupError(f"a class named {name!r} exists already")
     if parent is not None and parent.is_leaf:
-        raise ClassSetupError(f"{parent.name} is an action class, not a group of classes: pick its parent "
-                              f"({parent.parent.name if parent.parent else 'no parent'}) instead")
+        raise ClassSetupError(
+            f"{parent.name} is an action class, not a group of classes: pick its parent "
+            f"({parent.parent.name if parent.parent else 'no parent'}) instead"
+        )
     if group.project_id != project.pk:
         raise ClassSetupError(f"the group {group.name} belongs to another project")
     if started_at > timezone.now():
         raise ClassSetupError("the start time is in the future")
     with transaction.atomic():
         top = ActionClass.objects.select_for_update().aggregate(top=Max("node_id"))["top"] or 0
-        action_class = ActionClass.objects.create(node_id=max(top + 1, FIRST_OWN_NODE_ID), name=name, parent=parent,
-                                                  is_leaf=True)
+        action_class = ActionClass.objects.create(
+            node_id=max(top + 1, FIRST_OWN_NODE_ID), name=name, parent=parent, is_leaf=True
+        )
         Guideline.objects.create(action_class=action_class)
         group.classes.add(action_class)
-        return ClassSetup.objects.create(project=project, action_class=action_class, created_by=created_by,
-                                         started_at=started_at, step_done_at={"class": timezone.now().isoformat()})
+        return ClassSetup.objects.create(
+            project=project,
+            action_class=action_class,
+            created_by=created_by,
+            started_at=started_at,
+            step_done_at={"class": timezone.now().isoformat()},
+        )
 
 
 def class_setup_guideline(*, setup: ClassSetup, definition: str) -> None:
     definition = definition.strip()
     if len(definition) < 20:
-        raise ClassSetupError("write the definition: what the action is, where it starts and ends, what is not it "
-                              "(at least a sentence)")
+        raise ClassSetupError(
+            "write the definition: what the action is, where it starts and ends, what is not it (at least a sentence)"
+        )
     guideline = setup.action_class.guideline
     guideline.definition = definition
     guideline.save(update_fields=["definition", "updated_at"])
@@ -128,19 +138,30 @@ def class_setup_progress(*, setup: ClassSetup) -> SetupProgress:
     videos = Video.objects.filter(project=setup.project, query_class=setup.action_class)
     jobs = Job.objects.filter(video__in=videos, kind="mine").aggregate(
         running=Count("pk", filter=Q(state__in=[Job.State.QUEUED, Job.State.RUNNING])),
-        failed=Count("pk", filter=Q(state=Job.State.FAILED)), n=Count("pk"))
+        failed=Count("pk", filter=Q(state=Job.State.FAILED)),
+        n=Count("pk"),
+    )
     progress = list(Job.objects.filter(video__in=videos, kind="mine").values_list("progress", flat=True))
     clips = Clip.objects.filter(video__in=videos, action_class=setup.action_class).aggregate(
-        n=Count("pk"), ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY)))
-    examples = dict(GuidelineExample.objects.filter(guideline__action_class=setup.action_class)
-                    .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+        n=Count("pk"), ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY))
+    )
+    examples = dict(
+        GuidelineExample.objects.filter(guideline__action_class=setup.action_class)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
     return SetupProgress(
-        videos=videos.count(), videos_removed=VideoMining.objects.filter(video__in=videos, stage=Stage.REMOVED).count(),
-        jobs_running=jobs["running"], jobs_failed=jobs["failed"],
+        videos=videos.count(),
+        videos_removed=VideoMining.objects.filter(video__in=videos, stage=Stage.REMOVED).count(),
+        jobs_running=jobs["running"],
+        jobs_failed=jobs["failed"],
         job_progress=sum(progress) / len(progress) if progress else (1.0 if not setup.project.mining_enabled else 0.0),
-        clips=clips["n"], clips_ready=clips["ready"],
+        clips=clips["n"],
+        clips_ready=clips["ready"],
         positive_examples=examples.get(GuidelineExample.Kind.POSITIVE, 0),
-        hard_negative_examples=examples.get(GuidelineExample.Kind.HARD_NEGATIVE, 0))
+        hard_negative_examples=examples.get(GuidelineExample.Kind.HARD_NEGATIVE, 0),
+    )
 
 
 def class_setup_minutes(*, setup: ClassSetup) -> dict:

@@ -22,20 +22,33 @@ EXAMPLE_CANDIDATES = 60
 def setup_payload(setup: ClassSetup, request) -> dict:
     action_class = setup.action_class
     roles = dict(GuidelineExample.objects.filter(guideline__action_class=action_class).values_list("clip_id", "kind"))
-    clips = (Clip.objects.filter(action_class=action_class, video__project=setup.project,
-                                 media_state=Clip.MediaState.READY).order_by("video_id", "start")[:EXAMPLE_CANDIDATES])
+    clips = Clip.objects.filter(
+        action_class=action_class, video__project=setup.project, media_state=Clip.MediaState.READY
+    ).order_by("video_id", "start")[:EXAMPLE_CANDIDATES]
     return {
-        "id": setup.pk, "project": setup.project_id,
-        "action_class": {"id": action_class.pk, "name": action_class.name,
-                         "parent": action_class.parent.name if action_class.parent else None},
+        "id": setup.pk,
+        "project": setup.project_id,
+        "action_class": {
+            "id": action_class.pk,
+            "name": action_class.name,
+            "parent": action_class.parent.name if action_class.parent else None,
+        },
         "definition": action_class.guideline.definition,
         "mining_enabled": setup.project.mining_enabled,
         "steps_done": sorted(setup.step_done_at, key=ClassSetup.STEPS.index),
         "finished": setup.finished_at is not None,
         "progress": asdict(class_setup.class_setup_progress(setup=setup)),
         "minutes": class_setup.class_setup_minutes(setup=setup),
-        "clips": [{"uid": str(c.uid), "video": c.video_id, "video_url": media_url(c.media, request),
-                   "poster_url": media_url(c.poster, request), "example": roles.get(c.pk)} for c in clips],
+        "clips": [
+            {
+                "uid": str(c.uid),
+                "video": c.video_id,
+                "video_url": media_url(c.media, request),
+                "poster_url": media_url(c.poster, request),
+                "example": roles.get(c.pk),
+            }
+            for c in clips
+        ],
         "grid_url": reverse("grid", args=[setup.project_id, action_class.pk]),
         "upload": {"project": setup.project_id, "action_class": action_class.pk},
     }
@@ -71,8 +84,9 @@ class ClassSetupClipOutputSerializer(serializers.Serializer):
     video = serializers.IntegerField()
     video_url = serializers.CharField()
     poster_url = serializers.CharField()
-    example = serializers.CharField(allow_null=True, help_text="its guideline example role (positive or "
-                                                               "hard_negative), if any")
+    example = serializers.CharField(
+        allow_null=True, help_text="its guideline example role (positive or hard_negative), if any"
+    )
 
 
 class ClassSetupUploadOutputSerializer(serializers.Serializer):
@@ -108,8 +122,10 @@ class ClassSetupStartApi(APIView):
         group = serializers.IntegerField()
         started_at = serializers.DateTimeField(help_text="when the admin opened the flow")
 
-    @extend_schema(request=ClassSetupStartInputSerializer,
-                   responses={201: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=ClassSetupStartInputSerializer,
+        responses={201: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.ClassSetupStartInputSerializer(data=request.data)
@@ -117,9 +133,14 @@ class ClassSetupStartApi(APIView):
         parent_id = data.validated_data.get("parent")
         parent = get_object_or_404(ActionClass, pk=parent_id) if parent_id else None
         group = get_object_or_404(AnnotatorGroup, pk=data.validated_data["group"])
-        setup = class_setup.class_setup_start(project=project, name=data.validated_data["name"], parent=parent,
-                                              group=group, created_by=request.user,
-                                              started_at=data.validated_data["started_at"])
+        setup = class_setup.class_setup_start(
+            project=project,
+            name=data.validated_data["name"],
+            parent=parent,
+            group=group,
+            created_by=request.user,
+            started_at=data.validated_data["started_at"],
+        )
         return Response(setup_payload(setup, request), status=status.HTTP_201_CREATED)
 
 
@@ -137,8 +158,10 @@ class ClassSetupGuidelineApi(APIView):
     class ClassSetupGuidelineInputSerializer(serializers.Serializer):
         definition = serializers.CharField(max_length=5000, allow_blank=True)
 
-    @extend_schema(request=ClassSetupGuidelineInputSerializer,
-                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=ClassSetupGuidelineInputSerializer,
+        responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def put(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupGuidelineInputSerializer(data=request.data)
@@ -154,8 +177,10 @@ class ClassSetupExampleApi(APIView):
         clip = serializers.UUIDField()
         kind = serializers.ChoiceField(choices=GuidelineExample.Kind.values, allow_null=True)
 
-    @extend_schema(request=ClassSetupExampleInputSerializer,
-                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=ClassSetupExampleInputSerializer,
+        responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupExampleInputSerializer(data=request.data)
@@ -171,8 +196,10 @@ class ClassSetupStepApi(APIView):
     class ClassSetupStepInputSerializer(serializers.Serializer):
         step = serializers.ChoiceField(choices=["videos", "mining", "examples"])
 
-    @extend_schema(request=ClassSetupStepInputSerializer,
-                   responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=ClassSetupStepInputSerializer,
+        responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         data = self.ClassSetupStepInputSerializer(data=request.data)
@@ -184,7 +211,10 @@ class ClassSetupStepApi(APIView):
 class ClassSetupFinishApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: ClassSetupOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, setup_id):
         setup = get_object_or_404(ClassSetup, pk=setup_id)
         class_setup.class_setup_finish(setup=setup)

@@ -35,17 +35,21 @@ class Curation(models.Model):
     # HAA500's "detectable joints": share of pose joints seen with score > 0.5 for the largest person.
     human_centric = models.FloatField(null=True, blank=True)
     human_centric_state = models.CharField(max_length=8, choices=ScoreState.choices, default=ScoreState.NONE)
-    curated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="curations")
+    curated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="curations"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(first_frame__isnull=True) | Q(last_frame__gte=models.F("first_frame")),
-                                   name="curation_last_frame_not_before_first"),
-            models.CheckConstraint(condition=Q(human_centric__isnull=True) | (Q(human_centric__gte=0)
-                                                                              & Q(human_centric__lte=1)),
-                                   name="curation_human_centric_is_a_share"),
+            models.CheckConstraint(
+                condition=Q(first_frame__isnull=True) | Q(last_frame__gte=models.F("first_frame")),
+                name="curation_last_frame_not_before_first",
+            ),
+            models.CheckConstraint(
+                condition=Q(human_centric__isnull=True) | (Q(human_centric__gte=0) & Q(human_centric__lte=1)),
+                name="curation_human_centric_is_a_share",
+            ),
         ]
         indexes = [models.Index(fields=["split"], name="curation_split_idx")]
 

@@ -24,6 +24,7 @@ def _curatable_q() -> Q:
 
     gold = GoldAnswer.objects.filter(clip=OuterRef("pk"))
     consensus = ConsensusResult.objects.filter(clip=OuterRef("pk"))
+
     # EXISTS, not joins: "NOT (value = -1)" over a missing row is NULL in SQL, which would drop undecided segment clips
     def verified(value: int) -> Q:  # the gold answer when the clip is gold, else its consensus
         return Q(Exists(gold.filter(value=value))) | (~Q(Exists(gold)) & Q(Exists(consensus.filter(value=value))))
@@ -74,15 +75,18 @@ def curation_clip_list(
         scored_so = Q(curation__human_centric_state=state)
         no_score = state == str(Curation.ScoreState.NONE)  # str(): a TextChoices member is its value
         qs = qs.filter(scored_so | Q(curation__isnull=True) if no_score else scored_so)
-    return (qs.select_related("video", "action_class", "curation", "consensus", "gold")
-            .order_by("action_class__name", "video__external_id", "start", "pk"))
+    return qs.select_related("video", "action_class", "curation", "consensus", "gold").order_by(
+        "action_class__name", "video__external_id", "start", "pk"
+    )
 
 
 def curatable_split_pool(*, project: Project, action_class: ActionClass | None = None) -> dict[str, list[dict]]:
     """Per class name, the curatable clips as ``{"clip", "video", "trimmed"}`` (clip and video ids)."""
-    rows = (curatable_clips(project=project, action_class=action_class)
-            .values_list("pk", "video_id", "action_class__name", "curation__first_frame", "curation__last_frame")
-            .order_by("action_class__name", "pk"))
+    rows = (
+        curatable_clips(project=project, action_class=action_class)
+        .values_list("pk", "video_id", "action_class__name", "curation__first_frame", "curation__last_frame")
+        .order_by("action_class__name", "pk")
+    )
     pool: dict[str, list[dict]] = defaultdict(list)
     for clip_id, video_id, name, first, last in rows:
         pool[name].append({"clip": clip_id, "video": video_id, "trimmed": first is not None and last is not None})
@@ -91,9 +95,13 @@ def curatable_split_pool(*, project: Project, action_class: ActionClass | None =
 
 def split_bindings(*, project: Project, other_than: list[str]) -> dict[int, str]:
     """Video id → split, for the videos whose clips of classes *not* in ``other_than`` are in a stored split."""
-    rows = (Curation.objects.filter(clip__video__project=project).exclude(split="")
-            .exclude(clip__action_class__name__in=other_than)
-            .values_list("clip__video_id", "split").distinct())
+    rows = (
+        Curation.objects.filter(clip__video__project=project)
+        .exclude(split="")
+        .exclude(clip__action_class__name__in=other_than)
+        .values_list("clip__video_id", "split")
+        .distinct()
+    )
     bound: dict[int, set[str]] = defaultdict(set)
     for video_id, split in rows:
         bound[video_id].add(split)
@@ -108,5 +116,6 @@ def haa500_split_clips(*, project: Project | None = None) -> QuerySet[Clip]:
     qs = Clip.objects.filter(curation__isnull=False).exclude(curation__split="")
     if project is not None:
         qs = qs.filter(video__project=project)
-    return (qs.select_related("video", "action_class", "curation")
-            .order_by("action_class__name", "curation__split", "video__external_id", "start", "pk"))
+    return qs.select_related("video", "action_class", "curation").order_by(
+        "action_class__name", "curation__split", "video__external_id", "start", "pk"
+    )

@@ -39,8 +39,7 @@ EPS = 1e-3  # of a frame: 12.0 s × 25 fps must count 300 frames, not 299
 
 
 def _ready_segment_video(video) -> SegmentVideo | None:
-    return (SegmentVideo.objects.filter(video=video, media_state=SegmentVideo.MediaState.READY)
-            .exclude(proxy="").first())
+    return SegmentVideo.objects.filter(video=video, media_state=SegmentVideo.MediaState.READY).exclude(proxy="").first()
 
 
 def _source_location(video) -> str | None:
@@ -63,8 +62,7 @@ def _source_probe(video) -> tuple[FrameTiming, float | None]:
         try:
             if location is None:
                 raise FileNotFoundError(f"video {video.pk} has no file")
-            probed = (video_frame_timing(video=video, source=location),
-                      probe_video(path=location).duration or None)
+            probed = (video_frame_timing(video=video, source=location), probe_video(path=location).duration or None)
         except (RuntimeError, OSError):  # unreadable file: the page says so; frames still count from Video.fps
             probed = (video_frame_timing(video=video), None)
         cache.set(key, probed, PROBE_CACHE_SECONDS)
@@ -96,13 +94,20 @@ def trim_media(*, video, timing: FrameTiming) -> dict | None:
     """Where the browser plays the video and at which media time its frame 0 starts (``origin``), or None."""
     segment_video = _ready_segment_video(video)
     if segment_video is not None:
-        sprite = ({"url": segment_video.sprite.url, **segment_video.sprite_meta}
-                  if segment_video.sprite and segment_video.sprite_meta else None)
+        sprite = (
+            {"url": segment_video.sprite.url, **segment_video.sprite_meta}
+            if segment_video.sprite and segment_video.sprite_meta
+            else None
+        )
         return {"kind": "proxy", "url": segment_video.proxy.url, "origin": 0.0, "sprite": sprite}
     if not video.file or timing.offset_from == "none":
         return None
-    return {"kind": "source", "url": video.file.url, "origin": round(video.start_time + timing.offset, 6),
-            "sprite": None}
+    return {
+        "kind": "source",
+        "url": video.file.url,
+        "origin": round(video.start_time + timing.offset, 6),
+        "sprite": None,
+    }
 
 
 def curation_of(clip: Clip) -> Curation | None:
@@ -134,12 +139,14 @@ def curation_payload(*, clip: Clip, curation: Curation | None, timing: FrameTimi
         "updated_at": curation.updated_at.isoformat() if curation else None,
     }
     if staff:
-        out.update({
-            "split": curation.split if curation else "",
-            "human_centric": curation.human_centric if curation else None,
-            "human_centric_state": curation.human_centric_state if curation else Curation.ScoreState.NONE,
-            "curated_by": curation.curated_by.username if curation and curation.curated_by else None,
-        })
+        out.update(
+            {
+                "split": curation.split if curation else "",
+                "human_centric": curation.human_centric if curation else None,
+                "human_centric_state": curation.human_centric_state if curation else Curation.ScoreState.NONE,
+                "curated_by": curation.curated_by.username if curation and curation.curated_by else None,
+            }
+        )
     return out
 
 
@@ -168,9 +175,12 @@ def trim_context(*, clip: Clip, user) -> dict:
     trim = (curation.first_frame, curation.last_frame) if curation and curation.is_trimmed else None
     staff = bool(user.is_staff)
     return {
-        "clip": {"uid": str(clip.uid), "project": video.project_id,
-                 "action_class": {"id": clip.action_class_id, "name": clip.action_class.name},
-                 **({"video": video.external_id, "start": clip.start, "end": clip.end} if staff else {})},
+        "clip": {
+            "uid": str(clip.uid),
+            "project": video.project_id,
+            "action_class": {"id": clip.action_class_id, "name": clip.action_class.name},
+            **({"video": video.external_id, "start": clip.start, "end": clip.end} if staff else {}),
+        },
         "fps": timing.fps,
         "frame_count": frame_count,
         "clip_frames": list(span),
@@ -179,8 +189,11 @@ def trim_context(*, clip: Clip, user) -> dict:
         "curation": curation_payload(clip=clip, curation=curation, timing=timing, staff=staff),
         "api": f"/api/clips/{clip.uid}/curation/",
         "list_url": f"/curation/{video.project_id}/?class={clip.action_class_id}" if staff else None,
-        "next_api": (f"/api/projects/{video.project_id}/curation/clips/?class={clip.action_class_id}"
-                     "&trimmed=false&page_size=2") if staff else None,
+        "next_api": (
+            f"/api/projects/{video.project_id}/curation/clips/?class={clip.action_class_id}&trimmed=false&page_size=2"
+        )
+        if staff
+        else None,
     }
 
 
@@ -200,8 +213,9 @@ def segment_clip_span(*, segment: Segment, timing: FrameTiming | None = None) ->
     its frame's start and count from the next one). None when the segment holds no frame."""
     video = segment.annotation.segment_video.video
     timing = timing or trim_timing(video=video)
-    frames = segment_frames(start=segment.start, end=segment.end, fps=timing.fps,
-                            frame_count=video_frame_count(video=video, timing=timing))
+    frames = segment_frames(
+        start=segment.start, end=segment.end, fps=timing.fps, frame_count=video_frame_count(video=video, timing=timing)
+    )
     if frames is None:
         return None
     return frames[0] / timing.fps + timing.offset, (frames[1] + 1) / timing.fps + timing.offset
@@ -215,18 +229,23 @@ def segment_clip(*, segment: Segment) -> Clip | None:
         return None
     if span is None:
         return None
-    return Clip.objects.filter(video=segment.annotation.segment_video.video, action_class=segment.action_class,
-                               start=span[0], end=span[1]).first()
+    return Clip.objects.filter(
+        video=segment.annotation.segment_video.video, action_class=segment.action_class, start=span[0], end=span[1]
+    ).first()
 
 
 def trim_segment_list(*, project, action_class=None, limit: int = 200) -> list[dict]:
     """The annotated segments of the project's videos (each video's exported annotation), for the admin's curation
     page: where a segment's clip exists already, its uid and whether it is trimmed. At most ``limit`` rows."""
-    segments = (Segment.objects.filter(annotation__segment_video__video__project=project,
-                                       annotation__segment_video__final=F("annotation"),
-                                       annotation__status=SegmentAnnotation.Status.SUBMITTED)
-                .select_related("action_class", "annotation__segment_video__video")
-                .order_by("action_class__name", "annotation__segment_video__video__external_id", "start", "pk"))
+    segments = (
+        Segment.objects.filter(
+            annotation__segment_video__video__project=project,
+            annotation__segment_video__final=F("annotation"),
+            annotation__status=SegmentAnnotation.Status.SUBMITTED,
+        )
+        .select_related("action_class", "annotation__segment_video__video")
+        .order_by("action_class__name", "annotation__segment_video__video__external_id", "start", "pk")
+    )
     if action_class is not None:
         segments = segments.filter(action_class=action_class)
     rows: list[dict] = []
@@ -238,14 +257,27 @@ def trim_segment_list(*, project, action_class=None, limit: int = 200) -> list[d
         except TimingError:
             continue
         span = segment_clip_span(segment=segment, timing=timing)
-        clip = (Clip.objects.filter(video=video, action_class=segment.action_class, start=span[0], end=span[1])
-                .select_related("curation").first() if span else None)
+        clip = (
+            Clip.objects.filter(video=video, action_class=segment.action_class, start=span[0], end=span[1])
+            .select_related("curation")
+            .first()
+            if span
+            else None
+        )
         curation = curation_of(clip) if clip else None
-        rows.append({"id": segment.pk, "action_class": segment.action_class.name,
-                     "action_class_id": segment.action_class_id, "video": video.external_id,
-                     "start": segment.start, "end": segment.end, "length": segment.end - segment.start,
-                     "clip": str(clip.uid) if clip else None,
-                     "trimmed": bool(curation and curation.is_trimmed)})
+        rows.append(
+            {
+                "id": segment.pk,
+                "action_class": segment.action_class.name,
+                "action_class_id": segment.action_class_id,
+                "video": video.external_id,
+                "start": segment.start,
+                "end": segment.end,
+                "length": segment.end - segment.start,
+                "clip": str(clip.uid) if clip else None,
+                "trimmed": bool(curation and curation.is_trimmed),
+            }
+        )
     return rows
 
 

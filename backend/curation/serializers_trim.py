@@ -10,11 +10,17 @@ MAX_FRAME = 2**31 - 1  # the column is a PositiveIntegerField: larger numbers ar
 
 
 class CurationTrimInputSerializer(serializers.Serializer):
-    first_frame = serializers.IntegerField(min_value=0, max_value=MAX_FRAME,
-                                           help_text="first frame of the action, 0 = the video's first frame")
+    first_frame = serializers.IntegerField(
+        min_value=0, max_value=MAX_FRAME, help_text="first frame of the action, 0 = the video's first frame"
+    )
     last_frame = serializers.IntegerField(min_value=0, max_value=MAX_FRAME, help_text="last frame, inclusive")
-    dominant_people = serializers.ChoiceField(choices=Curation.People.values, allow_null=True, required=False,
-                                              default=None, help_text="1, 2 or 3 (= more than 2)")
+    dominant_people = serializers.ChoiceField(
+        choices=Curation.People.values,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="1, 2 or 3 (= more than 2)",
+    )
     camera_moving = serializers.BooleanField(allow_null=True, required=False, default=None)
 
     def validate(self, attrs):
@@ -34,7 +40,8 @@ class CurationTrimOutputSerializer(serializers.Serializer):
     end_time = serializers.FloatField(allow_null=True, help_text="(last_frame + 1) / fps: when the last frame ends")
     duration = serializers.FloatField(allow_null=True)
     container_start_time = serializers.FloatField(
-        allow_null=True, help_text="start_time + the first frame's offset from the container start (clip times)")
+        allow_null=True, help_text="start_time + the first frame's offset from the container start (clip times)"
+    )
     container_end_time = serializers.FloatField(allow_null=True)
     dominant_people = serializers.IntegerField(allow_null=True)
     camera_moving = serializers.BooleanField(allow_null=True)

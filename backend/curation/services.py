@@ -46,8 +46,9 @@ State = Curation.ScoreState
 # --- human-centric score ----------------------------------------------------------------------------------------
 
 
-def human_centric_enqueue(*, project: Project, action_class: ActionClass | None = None,
-                          rescore: bool = False) -> tuple[Job | None, int]:
+def human_centric_enqueue(
+    *, project: Project, action_class: ActionClass | None = None, rescore: bool = False
+) -> tuple[Job | None, int]:
     """Queue the human-centric score of the project's curatable clips (of one class, or all) that have a video file.
 
     Without ``rescore`` only clips not scored yet (no score, pending or failed); with it, every one again. Marks
@@ -105,12 +106,14 @@ def human_centric_requeue_pending() -> int:
     from backend.core.tasks import task_publish
     from backend.curation.tasks import human_centric_score_task
 
-    ids = list(Curation.objects.filter(human_centric_state=State.PENDING).order_by("clip_id")
-               .values_list("clip_id", flat=True))
+    ids = list(
+        Curation.objects.filter(human_centric_state=State.PENDING).order_by("clip_id").values_list("clip_id", flat=True)
+    )
     if not ids:
         return 0
     Job.objects.filter(kind=JOB_KIND, state=Job.State.QUEUED).update(
-        state=Job.State.FAILED, message="its message was lost; its clips were queued again at worker start")
+        state=Job.State.FAILED, message="its message was lost; its clips were queued again at worker start"
+    )
     job = job_create(kind=JOB_KIND, message=f"{len(ids)} clips to score (re-queued)")
     return int(task_publish(human_centric_score_task, job.pk, ids))
 
@@ -130,10 +133,12 @@ def human_centric_job_run(*, job_id: int, clip_ids: Sequence[int], scorer=None) 
             except (TimingError, ValueError, RuntimeError, FileNotFoundError) as exc:
                 log.warning("human-centric score of clip %s failed: %s", clip_id, exc)
                 Curation.objects.filter(clip_id=clip_id, human_centric_state=State.PENDING).update(
-                    human_centric_state=State.FAILED)
+                    human_centric_state=State.FAILED
+                )
             else:
                 Curation.objects.filter(clip_id=clip_id, human_centric_state=State.PENDING).update(
-                    human_centric=value, human_centric_state=State.READY)
+                    human_centric=value, human_centric_state=State.READY
+                )
         job_update(job_id, progress=done / total)
     counts = human_centric_job_counts(clip_ids=clip_ids)
     job_done(job_id, message=f"{counts[State.READY]} scored, {counts[State.FAILED]} failed of {len(clip_ids)} clips")
@@ -143,15 +148,19 @@ def human_centric_job_run(*, job_id: int, clip_ids: Sequence[int], scorer=None) 
 def human_centric_job_failed(*, job_id: int, clip_ids: Sequence[int], error: str) -> None:
     """The task gave up (retries spent): the job and its clips still pending are failed; a later run retries them."""
     Curation.objects.filter(clip_id__in=list(clip_ids), human_centric_state=State.PENDING).update(
-        human_centric_state=State.FAILED)
+        human_centric_state=State.FAILED
+    )
     job_failed(job_id, message=error)
 
 
 def human_centric_reset(*, clip_ids: Sequence[int]) -> int:
     """Forget the clips' scores (a new trim makes them stale: they were computed on other frames), so that the
     next ``score_human_centric`` run, without --all, scores them again. Returns how many were reset."""
-    return Curation.objects.filter(clip_id__in=list(clip_ids)).exclude(human_centric_state=State.NONE).update(
-        human_centric=None, human_centric_state=State.NONE)
+    return (
+        Curation.objects.filter(clip_id__in=list(clip_ids))
+        .exclude(human_centric_state=State.NONE)
+        .update(human_centric=None, human_centric_state=State.NONE)
+    )
 
 
 def human_centric_job_counts(*, clip_ids: Sequence[int]) -> dict[str, int]:
@@ -206,8 +215,9 @@ def splits_make(
     for name in sorted(pool):  # name order, as workers/splits.py splits classes
         candidates = pool[name]
         trimmed = [c for c in candidates if c["trimmed"]]
-        attempts = [trimmed] if trimmed_only else ([trimmed, candidates] if len(trimmed) < len(candidates)
-                                                   else [candidates])
+        attempts = (
+            [trimmed] if trimmed_only else ([trimmed, candidates] if len(trimmed) < len(candidates) else [candidates])
+        )
         split, error = None, None
         for clips in attempts:
             if not clips:
@@ -215,7 +225,11 @@ def splits_make(
             try:
                 split = splits.class_balanced_splits(
                     clips=[splits.SplitClip(c["clip"], name, c["video"]) for c in clips],
-                    per_class=per_class, ratios=ratios, seed=seed, pinned=bound)[name]
+                    per_class=per_class,
+                    ratios=ratios,
+                    seed=seed,
+                    pinned=bound,
+                )[name]
                 break
             except splits.SplitError as exc:
                 error = exc
@@ -228,10 +242,17 @@ def splits_make(
                 chosen[clip_id] = split_name
                 bound[video_of[clip_id]] = split_name  # later classes keep this video in this split
         picked = [c for c in candidates if c["clip"] in chosen]
-        results.append(ClassSplitResult(
-            action_class=name, train=len(split.train), val=len(split.val), test=len(split.test),
-            videos=len({c["video"] for c in picked}), from_trimmed_only=all(c["trimmed"] for c in picked),
-            trimmed=sum(c["trimmed"] for c in picked)))
+        results.append(
+            ClassSplitResult(
+                action_class=name,
+                train=len(split.train),
+                val=len(split.val),
+                test=len(split.test),
+                videos=len({c["video"] for c in picked}),
+                from_trimmed_only=all(c["trimmed"] for c in picked),
+                trimmed=sum(c["trimmed"] for c in picked),
+            )
+        )
     if problems:
         raise SplitsError("\n".join(problems))
     _splits_store(project=project, action_class=action_class, chosen=chosen)
@@ -248,4 +269,5 @@ def _splits_store(*, project: Project, action_class: ActionClass | None, chosen:
         Curation.objects.bulk_create([Curation(clip_id=pk) for pk in chosen], ignore_conflicts=True)
         for split_name in splits.SPLITS:
             Curation.objects.filter(clip_id__in=[pk for pk, s in chosen.items() if s == split_name]).update(
-                split=split_name)
+                split=split_name
+            )

@@ -51,8 +51,9 @@ def check_segment_access(*, user, segment: Segment) -> None:
 # --- the trim -----------------------------------------------------------------------------------------------------
 
 
-def curation_trim_submit(*, user, clip: Clip, first_frame: int, last_frame: int, dominant_people: int | None,
-                         camera_moving: bool | None) -> Curation:
+def curation_trim_submit(
+    *, user, clip: Clip, first_frame: int, last_frame: int, dominant_people: int | None, camera_moving: bool | None
+) -> Curation:
     """Check access and the frames against the video, then store them (curation_trim_store).
 
     Raises QueueError (access), TrimError (frames outside the video, last before first) or timing.TimingError.
@@ -67,12 +68,19 @@ def curation_trim_submit(*, user, clip: Clip, first_frame: int, last_frame: int,
             raise TrimError(f"frame {value} is outside the video (frames 0–{frame_count - 1})", field=name)
     if dominant_people is not None and dominant_people not in Curation.People.values:
         raise TrimError("dominant people is 1, 2 or 3 (more than 2)", field="dominant_people")
-    return curation_trim_store(user=user, clip=clip, first_frame=first_frame, last_frame=last_frame,
-                               dominant_people=dominant_people, camera_moving=camera_moving)
+    return curation_trim_store(
+        user=user,
+        clip=clip,
+        first_frame=first_frame,
+        last_frame=last_frame,
+        dominant_people=dominant_people,
+        camera_moving=camera_moving,
+    )
 
 
-def curation_trim_store(*, user, clip: Clip, first_frame: int, last_frame: int, dominant_people: int | None,
-                        camera_moving: bool | None) -> Curation:
+def curation_trim_store(
+    *, user, clip: Clip, first_frame: int, last_frame: int, dominant_people: int | None, camera_moving: bool | None
+) -> Curation:
     """Store the trim and metadata on the clip's curation row (made when missing), under its row lock.
 
     Preconditions: the caller checked access and that 0 ≤ first ≤ last < the video's frame count. Split and
@@ -84,7 +92,8 @@ def curation_trim_store(*, user, clip: Clip, first_frame: int, last_frame: int, 
         curation, _ = Curation.objects.select_for_update().get_or_create(clip=clip)
         fields = ["first_frame", "last_frame", "dominant_people", "camera_moving", "curated_by", "updated_at"]
         if (curation.first_frame, curation.last_frame) != (first_frame, last_frame) and (
-                curation.human_centric_state in (Curation.ScoreState.READY, Curation.ScoreState.FAILED)):
+            curation.human_centric_state in (Curation.ScoreState.READY, Curation.ScoreState.FAILED)
+        ):
             curation.human_centric, curation.human_centric_state = None, Curation.ScoreState.NONE
             fields += ["human_centric", "human_centric_state"]
         curation.first_frame, curation.last_frame = first_frame, last_frame
@@ -111,9 +120,16 @@ def segment_clip_get_or_create(*, segment: Segment) -> tuple[Clip, bool]:
     start, end = span
     with transaction.atomic():
         clip, created = Clip.objects.get_or_create(
-            video=video, action_class=segment.action_class, start=start, end=end,
-            defaults={"method": Clip.Method.SEGMENT, "required_labels": 0, "is_open": False,
-                      "media_state": Clip.MediaState.PENDING if video.file else Clip.MediaState.NONE},
+            video=video,
+            action_class=segment.action_class,
+            start=start,
+            end=end,
+            defaults={
+                "method": Clip.Method.SEGMENT,
+                "required_labels": 0,
+                "is_open": False,
+                "media_state": Clip.MediaState.PENDING if video.file else Clip.MediaState.NONE,
+            },
         )
         if created and video.file:
             from backend.clips.tasks import clip_media_cut_task

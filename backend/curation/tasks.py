@@ -21,8 +21,14 @@ class _ScoreJobTask(Task):
 
 
 # A database or storage outage is retried with backoff; each retry resumes with the clips still pending.
-@shared_task(bind=True, base=_ScoreJobTask, acks_late=True, autoretry_for=(OSError, OperationalError, InterfaceError),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    bind=True,
+    base=_ScoreJobTask,
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def human_centric_score_task(self, job_id: int, clip_ids: list[int]) -> None:
     from backend.curation.services import human_centric_job_run
 

@@ -32,10 +32,18 @@ def trim_page(request, clip_uid):
     except TimingError as exc:
         context, error = None, str(exc)
     guideline = getattr(clip.action_class, "guideline", None)
-    return render(request, "trim.html", {
-        "clip": clip, "action_class": clip.action_class, "trim": context, "error": error,
-        "definition": guideline.definition if guideline else "",
-    }, status=200 if context else 409)
+    return render(
+        request,
+        "trim.html",
+        {
+            "clip": clip,
+            "action_class": clip.action_class,
+            "trim": context,
+            "error": error,
+            "definition": guideline.definition if guideline else "",
+        },
+        status=200 if context else 409,
+    )
 
 
 @login_required
@@ -43,8 +51,9 @@ def trim_page(request, clip_uid):
 def trim_from_segment(request, segment_id: int):
     """POST: make (once) the clip of a segment and go to its trim page. GET writes nothing: it goes to the segment's
     clip when it exists, and otherwise shows the button that makes it."""
-    segment = get_object_or_404(Segment.objects.select_related("action_class", "annotation__segment_video__video"),
-                                pk=segment_id)
+    segment = get_object_or_404(
+        Segment.objects.select_related("action_class", "annotation__segment_video__video"), pk=segment_id
+    )
     try:
         services_trim.check_segment_access(user=request.user, segment=segment)
     except QueueError as exc:
@@ -59,8 +68,9 @@ def trim_from_segment(request, segment_id: int):
     try:
         clip, _ = services_trim.segment_clip_get_or_create(segment=segment)
     except (services_trim.TrimError, TimingError) as exc:
-        return render(request, "trim.html", {"action_class": segment.action_class, "trim": None, "error": str(exc)},
-                      status=409)
+        return render(
+            request, "trim.html", {"action_class": segment.action_class, "trim": None, "error": str(exc)}, status=409
+        )
     return redirect("trim", clip_uid=clip.uid)
 
 
@@ -68,8 +78,13 @@ def trim_from_segment(request, segment_id: int):
 def curation_page(request, project_id: int):
     project = get_object_or_404(Project, pk=project_id)
     classes = ActionClass.objects.filter(clips__video__project=project).distinct().order_by("name")
-    return render(request, "curation.html", {
-        "project": project, "classes": classes,
-        "segments": selectors_trim.trim_segment_list(project=project, limit=SEGMENT_ROWS),
-        "segment_limit": SEGMENT_ROWS,
-    })
+    return render(
+        request,
+        "curation.html",
+        {
+            "project": project,
+            "classes": classes,
+            "segments": selectors_trim.trim_segment_list(project=project, limit=SEGMENT_ROWS),
+            "segment_limit": SEGMENT_ROWS,
+        },
+    )

@@ -53,12 +53,15 @@ def _chunks(iterable, size: int = CHUNK):
 def entries(*, project: Project | None = None, subset: str | None = None) -> Iterator[tuple[str, dict]]:
     """(video id, database entry) of every video with a final, non-rejected annotation, in video id order."""
     rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED).values_list(
-        "final_id", "video__external_id", "video__subset", "video__duration", "video__source_url")
+        "final_id", "video__external_id", "video__subset", "video__duration", "video__source_url"
+    )
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
         segments: dict[int, list[dict]] = {row[0]: [] for row in chunk}
-        for ann, label, start, end in (Segment.objects.filter(annotation_id__in=list(segments))
-                                       .order_by("annotation_id", "position", "start", "pk")
-                                       .values_list("annotation_id", "action_class__name", "start", "end")):
+        for ann, label, start, end in (
+            Segment.objects.filter(annotation_id__in=list(segments))
+            .order_by("annotation_id", "position", "start", "pk")
+            .values_list("annotation_id", "action_class__name", "start", "end")
+        ):
             segments[ann].append({"label": label, "segment": [start, end]})
         for final_id, external_id, sub, duration, url in chunk:
             yield external_id, {"subset": sub, "duration": duration, "url": url, "annotations": segments[final_id]}
@@ -76,8 +79,13 @@ def stream(*, project: Project | None = None, subset: str | None = None) -> Iter
 def stream_rejected(*, project: Project | None = None, subset: str | None = None) -> Iterator[str]:
     """The side report: videos left out of the export because their final answer is a rejection, and why."""
     rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.REJECTED).values_list(
-        "video__external_id", "video__subset", "video__duration", "video__source_url", "final__reject_reason",
-        "final__reject_note")
+        "video__external_id",
+        "video__subset",
+        "video__duration",
+        "video__source_url",
+        "final__reject_reason",
+        "final__reject_note",
+    )
     yield '{"version": ' + json.dumps(VERSION) + ', "rejected": {'
     for i, (video_id, sub, duration, url, reason, note) in enumerate(rows.iterator(chunk_size=CHUNK)):
         entry = {"subset": sub, "duration": duration, "url": url, "reason": reason, "note": note}
@@ -113,7 +121,7 @@ def _number(value: Any, path: str) -> float:
 def parse(data: Any) -> list[ParsedVideo]:
     """Check a loaded ActivityNet / HACS Segments file; raise ImportFileError naming the first bad element."""
     if not isinstance(data, dict):
-        _fail("(top level)", "expected an object with a \"database\"")
+        _fail("(top level)", 'expected an object with a "database"')
     if "version" in data and not isinstance(data["version"], str):
         _fail("version", f"expected a string, got {_short(data['version'])}")
     _check_taxonomy(data.get("taxonomy"))
@@ -179,8 +187,9 @@ def _parse_video(video_id: str, entry: Any, classes: set[str]) -> ParsedVideo:
         if start < 0 or end < start:
             _fail(f"{item_path}.segment", f"need 0 <= start <= end, got {_short(segment)}")
         out.append((item["label"], start, end))
-    return ParsedVideo(video_id=video_id, path=path, subset=entry["subset"], duration=duration, url=url,
-                       annotations=tuple(out))
+    return ParsedVideo(
+        video_id=video_id, path=path, subset=entry["subset"], duration=duration, url=url, annotations=tuple(out)
+    )
 
 
 __all__ = ["ImportFileError", "ParsedVideo", "entries", "import_videos", "parse", "stream", "stream_rejected"]

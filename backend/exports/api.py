@@ -16,19 +16,25 @@ from backend.exports import activitynet, hacs
 class ClipsExportApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[OpenApiParameter("format", enum=list(hacs.FORMATS)),
-                               OpenApiParameter("subset", enum=list(Video.Subset.values))],
-                   responses={(200, "text/csv"): str, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", enum=list(hacs.FORMATS)),
+            OpenApiParameter("subset", enum=list(Video.Subset.values)),
+        ],
+        responses={(200, "text/csv"): str, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         fmt = request.query_params.get("format", "hacs-csv")
         subset = request.query_params.get("subset") or None
         if fmt not in hacs.FORMATS or (subset and subset not in Video.Subset.values):
-            raise ApplicationError(f"format must be one of {', '.join(hacs.FORMATS)}; subset one of "
-                                   f"{', '.join(Video.Subset.values)}")
+            raise ApplicationError(
+                f"format must be one of {', '.join(hacs.FORMATS)}; subset one of {', '.join(Video.Subset.values)}"
+            )
         ext, ctype = ("csv", "text/csv") if fmt == "hacs-csv" else ("json", "application/json")
-        response = StreamingHttpResponse(hacs.stream(hacs.clip_rows(project=project, subset=subset), fmt),
-                                         content_type=f"{ctype}; charset=utf-8")
+        response = StreamingHttpResponse(
+            hacs.stream(hacs.clip_rows(project=project, subset=subset), fmt), content_type=f"{ctype}; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="hacs_clips_{project.pk}.{ext}"'
         return response
 
@@ -67,10 +73,14 @@ class ActivityNetOutputSerializer(serializers.Serializer):
 
     version = serializers.CharField()
     taxonomy = ActivityNetNodeOutputSerializer(many=True, required=False)
-    database = serializers.DictField(child=ActivityNetVideoOutputSerializer(), required=False,
-                                     help_text="video id -> its entry")
-    rejected = serializers.DictField(child=ActivityNetRejectedOutputSerializer(), required=False,
-                                     help_text="?report=rejected: video id -> why it was left out")
+    database = serializers.DictField(
+        child=ActivityNetVideoOutputSerializer(), required=False, help_text="video id -> its entry"
+    )
+    rejected = serializers.DictField(
+        child=ActivityNetRejectedOutputSerializer(),
+        required=False,
+        help_text="?report=rejected: video id -> why it was left out",
+    )
 
 
 class SegmentsExportApi(APIView):
@@ -78,10 +88,17 @@ class SegmentsExportApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[OpenApiParameter("subset", enum=list(Video.Subset.values)),
-                               OpenApiParameter("report", enum=["rejected"])],
-                   responses={(200, "application/json"): ActivityNetOutputSerializer, 400: ErrorOutputSerializer,
-                              404: ErrorOutputSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("subset", enum=list(Video.Subset.values)),
+            OpenApiParameter("report", enum=["rejected"]),
+        ],
+        responses={
+            (200, "application/json"): ActivityNetOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+        },
+    )
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         subset = request.query_params.get("subset") or None

@@ -42,9 +42,25 @@ from workers.media import frame_exact
 from workers.splits import SPLITS, Haa500Row, format_haa500_class_file, youtube_url
 
 VERSION = "ActionLoom HAA500 curation 1.0"
-COLUMNS = ("class", "split", "line", "youtube_url", "video", "clip", "first_frame", "last_frame", "fps", "start_time",
-           "end_time", "trimmed", "is_camera_moving", "num_of_dominant_figure", "human_centric",
-           "human_centric_state", "file")
+COLUMNS = (
+    "class",
+    "split",
+    "line",
+    "youtube_url",
+    "video",
+    "clip",
+    "first_frame",
+    "last_frame",
+    "fps",
+    "start_time",
+    "end_time",
+    "trimmed",
+    "is_camera_moving",
+    "num_of_dominant_figure",
+    "human_centric",
+    "human_centric_state",
+    "file",
+)
 
 
 class Haa500ExportError(ValueError):
@@ -72,8 +88,9 @@ class ExportClip:
     file: str = ""  # the cut clip, relative to the export folder
 
     def haa500_row(self) -> Haa500Row:
-        return Haa500Row(self.youtube_url, self.start_time, self.end_time, self.is_camera_moving,
-                         self.num_of_dominant_figure)
+        return Haa500Row(
+            self.youtube_url, self.start_time, self.end_time, self.is_camera_moving, self.num_of_dominant_figure
+        )
 
 
 def class_file_stem(name: str) -> str:
@@ -100,8 +117,10 @@ def haa500_rows(*, project: Project | None = None) -> list[ExportClip]:
             video = clip.video
             curation = clip.curation
             if curation.camera_moving is None or curation.dominant_people is None:
-                problems.append(f"clip {clip.uid} ({clip.action_class.name}, {video.external_id} "
-                                f"{clip.start:.2f}–{clip.end:.2f} s): moving camera and dominant people not set")
+                problems.append(
+                    f"clip {clip.uid} ({clip.action_class.name}, {video.external_id} "
+                    f"{clip.start:.2f}–{clip.end:.2f} s): moving camera and dominant people not set"
+                )
                 continue
             try:
                 timing = timings.get(video.pk)
@@ -116,12 +135,26 @@ def haa500_rows(*, project: Project | None = None) -> list[ExportClip]:
                 problems.append(f"clip {clip.uid} ({clip.action_class.name}, {video.external_id}): {exc}")
                 continue
             start, end = frame_exact.frame_span(first=first, last=last, fps=timing.fps)
-            staged.append(ExportClip(
-                action_class=clip.action_class.name, split=curation.split, line=-1, youtube_url=video_url(video),
-                video=video.external_id, clip=str(clip.uid), first_frame=first, last_frame=last,
-                fps=round(timing.fps, 6), start_time=start, end_time=end, trimmed=curation.is_trimmed,
-                is_camera_moving=bool(curation.camera_moving), num_of_dominant_figure=int(curation.dominant_people),
-                human_centric=curation.human_centric, human_centric_state=curation.human_centric_state))
+            staged.append(
+                ExportClip(
+                    action_class=clip.action_class.name,
+                    split=curation.split,
+                    line=-1,
+                    youtube_url=video_url(video),
+                    video=video.external_id,
+                    clip=str(clip.uid),
+                    first_frame=first,
+                    last_frame=last,
+                    fps=round(timing.fps, 6),
+                    start_time=start,
+                    end_time=end,
+                    trimmed=curation.is_trimmed,
+                    is_camera_moving=bool(curation.camera_moving),
+                    num_of_dominant_figure=int(curation.dominant_people),
+                    human_centric=curation.human_centric,
+                    human_centric_state=curation.human_centric_state,
+                )
+            )
     if problems:
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise Haa500ExportError("cannot export:\n" + "\n".join(problems[:20]) + more)
@@ -133,8 +166,13 @@ def haa500_rows(*, project: Project | None = None) -> list[ExportClip]:
     return out
 
 
-def haa500_export(*, out_dir: Path, project: Project | None = None, cut: bool = False,
-                  progress: Callable[[int, int], None] | None = None) -> list[ExportClip]:
+def haa500_export(
+    *,
+    out_dir: Path,
+    project: Project | None = None,
+    cut: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ExportClip]:
     """Write the HAA500 layout (module docstring) into ``out_dir``, which must be empty or new. Returns the rows."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -150,15 +188,17 @@ def haa500_export(*, out_dir: Path, project: Project | None = None, cut: bool = 
     for row in rows:
         by_class[row.action_class].append(row)
     for name, class_rows in by_class.items():
-        _write(out_dir / f"{stems[name]}.txt", format_haa500_class_file([r.haa500_row() for r in class_rows],
-                                                                        header=False))
+        _write(
+            out_dir / f"{stems[name]}.txt", format_haa500_class_file([r.haa500_row() for r in class_rows], header=False)
+        )
         for split in SPLITS:
             in_split = [r.haa500_row() for r in class_rows if r.split == split]
             if in_split:
                 _write(out_dir / split / f"{stems[name]}.txt", format_haa500_class_file(in_split))
     _write(out_dir / "curation.csv", curation_csv(rows))
-    _write(out_dir / "curation.json", json.dumps({"version": VERSION, "clips": [_typed(r) for r in rows]}, indent=1)
-           + "\n")
+    _write(
+        out_dir / "curation.json", json.dumps({"version": VERSION, "clips": [_typed(r) for r in rows]}, indent=1) + "\n"
+    )
     return rows
 
 
@@ -167,10 +207,27 @@ def curation_csv(rows: Iterable[ExportClip]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([r.action_class, r.split, r.line, r.youtube_url, r.video, r.clip, r.first_frame, r.last_frame,
-                         r.fps, f"{r.start_time:.3f}", f"{r.end_time:.3f}", int(r.trimmed), int(r.is_camera_moving),
-                         r.num_of_dominant_figure, "" if r.human_centric is None else f"{r.human_centric:.3f}",
-                         r.human_centric_state, r.file])
+        writer.writerow(
+            [
+                r.action_class,
+                r.split,
+                r.line,
+                r.youtube_url,
+                r.video,
+                r.clip,
+                r.first_frame,
+                r.last_frame,
+                r.fps,
+                f"{r.start_time:.3f}",
+                f"{r.end_time:.3f}",
+                int(r.trimmed),
+                int(r.is_camera_moving),
+                r.num_of_dominant_figure,
+                "" if r.human_centric is None else f"{r.human_centric:.3f}",
+                r.human_centric_state,
+                r.file,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -194,11 +251,21 @@ def _stems(names: set[str]) -> dict[str, str]:
     return stems
 
 
-def _cut(*, out_dir: Path, rows: list[ExportClip], stems: dict[str, str], project: Project | None,
-         progress: Callable[[int, int], None] | None) -> list[ExportClip]:
+def _cut(
+    *,
+    out_dir: Path,
+    rows: list[ExportClip],
+    stems: dict[str, str],
+    project: Project | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[ExportClip]:
     """Cut every row's frames from its video (one download per video), into clips/<split>/<class>/."""
-    videos = {v.external_id: v for v in Video.objects.filter(external_id__in={r.video for r in rows}, **(
-        {"project": project} if project is not None else {}))}
+    videos = {
+        v.external_id: v
+        for v in Video.objects.filter(
+            external_id__in={r.video for r in rows}, **({"project": project} if project is not None else {})
+        )
+    }
     by_video: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         by_video[row.video].append(index)
@@ -212,11 +279,16 @@ def _cut(*, out_dir: Path, rows: list[ExportClip], stems: dict[str, str], projec
             source = video_local_path(videos[external_id], Path(tmp))
             for index in indices:
                 row = rows[index]
-                relative = Path("clips") / row.split / stems[row.action_class] / (
-                    f"{stems[row.action_class]}_{row.line:03d}.mp4")
+                relative = (
+                    Path("clips")
+                    / row.split
+                    / stems[row.action_class]
+                    / (f"{stems[row.action_class]}_{row.line:03d}.mp4")
+                )
                 (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-                frame_exact.cut_frames(source=source, first=row.first_frame, last=row.last_frame, fps=row.fps,
-                                       out=out_dir / relative)
+                frame_exact.cut_frames(
+                    source=source, first=row.first_frame, last=row.last_frame, fps=row.fps, out=out_dir / relative
+                )
                 out[index] = ExportClip(**{**asdict(row), "file": relative.as_posix()})
                 done += 1
                 if progress:

@@ -40,8 +40,14 @@ def clip_rows(*, project: Project | None = None, subset: str | None = None) -> I
     )
     for name, ext_id, sub, start, end, consensus_value, gold_value in qs.iterator(chunk_size=5000):
         value = gold_value if gold_value is not None else consensus_value
-        yield {"classname": name, "youtube_id": ext_id, "subset": sub, "start": _num(start), "end": _num(end),
-               "label": str(value)}
+        yield {
+            "classname": name,
+            "youtube_id": ext_id,
+            "subset": sub,
+            "start": _num(start),
+            "end": _num(end),
+            "label": str(value),
+        }
 
 
 def stream(rows: Iterable[dict], fmt: str) -> Iterator[str]:

@@ -18,12 +18,16 @@ def proposal_evaluation_files(*, project: Project | None = None, subset: str | N
     if subset:
         finals = finals.filter(video__subset=subset)
     results: dict[str, list[dict]] = {vid: [] for vid in database}
-    rows = (SegmentProposal.objects.filter(segment_video__in=finals)
-            .order_by("segment_video__video__external_id", "rank")
-            .values_list("segment_video__video__external_id", "segment_video__action_class__name", "start", "end",
-                         "score"))
+    rows = (
+        SegmentProposal.objects.filter(segment_video__in=finals)
+        .order_by("segment_video__video__external_id", "rank")
+        .values_list("segment_video__video__external_id", "segment_video__action_class__name", "start", "end", "score")
+    )
     for video_id, label, start, end, score in rows:
         results.setdefault(video_id, []).append({"label": label, "segment": [start, end], "score": score})
     ground_truth = {"version": activitynet.VERSION, "database": database}
-    return ground_truth, {"version": "ActionLoom S-CNN proposals", "results": results,
-                          "external_data": {"used": False, "details": ""}}
+    return ground_truth, {
+        "version": "ActionLoom S-CNN proposals",
+        "results": results,
+        "external_data": {"used": False, "details": ""},
+    }

@@ -16,11 +16,18 @@ from backend.mining.models import ClassifierModel, Stage, VideoMining
 from backend.mining.services import mining_videos_start
 
 # "class" is a Python keyword: the serializer with a "class" field is built with type().
-MiningJobOutputSerializer = type("MiningJobOutputSerializer", (serializers.Serializer,), {
-    "video": serializers.CharField(help_text="the video's external id"), "class": serializers.CharField(),
-    "state": serializers.ChoiceField(choices=Job.State.values), "stage": serializers.CharField(),
-    "progress": serializers.FloatField(help_text="0..1"), "message": serializers.CharField(),
-})
+MiningJobOutputSerializer = type(
+    "MiningJobOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "video": serializers.CharField(help_text="the video's external id"),
+        "class": serializers.CharField(),
+        "state": serializers.ChoiceField(choices=Job.State.values),
+        "stage": serializers.CharField(),
+        "progress": serializers.FloatField(help_text="0..1"),
+        "message": serializers.CharField(),
+    },
+)
 
 
 class MiningRoundOutputSerializer(serializers.Serializer):
@@ -67,21 +74,48 @@ class MiningApi(APIView):
     @extend_schema(responses={200: MiningOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
-        stages = dict(VideoMining.objects.filter(video__project=project).values_list("stage")
-                      .annotate(n=Count("pk")).values_list("stage", "n"))
-        jobs = (Job.objects.filter(kind="mine", video__project=project)
-                .select_related("video", "video__query_class").order_by("state", "-updated_at")[:100])
-        return Response({
-            "stages": stages,
-            "jobs": [{"video": j.video.external_id, "class": j.video.query_class.name, "state": j.state,
-                      "stage": j.stage, "progress": j.progress, "message": j.message} for j in jobs],
-            "rounds": learning_rounds_report(),
-            "classifiers": [{"kind": c.kind, "version": c.version, "val_accuracy": c.val_accuracy,
-                             "created_at": c.created_at.isoformat()} for c in ClassifierModel.objects.all()[:10]],
-        })
+        stages = dict(
+            VideoMining.objects.filter(video__project=project)
+            .values_list("stage")
+            .annotate(n=Count("pk"))
+            .values_list("stage", "n")
+        )
+        jobs = (
+            Job.objects.filter(kind="mine", video__project=project)
+            .select_related("video", "video__query_class")
+            .order_by("state", "-updated_at")[:100]
+        )
+        return Response(
+            {
+                "stages": stages,
+                "jobs": [
+                    {
+                        "video": j.video.external_id,
+                        "class": j.video.query_class.name,
+                        "state": j.state,
+                        "stage": j.stage,
+                        "progress": j.progress,
+                        "message": j.message,
+                    }
+                    for j in jobs
+                ],
+                "rounds": learning_rounds_report(),
+                "classifiers": [
+                    {
+                        "kind": c.kind,
+                        "version": c.version,
+                        "val_accuracy": c.val_accuracy,
+                        "created_at": c.created_at.isoformat(),
+                    }
+                    for c in ClassifierModel.objects.all()[:10]
+                ],
+            }
+        )
 
-    @extend_schema(request=MiningStartInputSerializer,
-                   responses={202: MiningStartOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=MiningStartInputSerializer,
+        responses={202: MiningStartOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
         data = self.MiningStartInputSerializer(data=request.data)

@@ -64,16 +64,28 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
         trained = train_frame_classifier(
-            images=x, labels=y, num_classes=len(names), epochs=epochs, seed=step,
+            images=x,
+            labels=y,
+            num_classes=len(names),
+            epochs=epochs,
+            seed=step,
             progress=(lambda f, s=step: progress((s + f) / 2)) if progress else None,
         )
-        models[kind] = _save_classifier(kind=kind, trained=trained, names=names, counts=_counts(y, names),
-                                        image_folder=previous_web.image_folder if previous_web and kind == "web" else "")
+        models[kind] = _save_classifier(
+            kind=kind,
+            trained=trained,
+            names=names,
+            counts=_counts(y, names),
+            image_folder=previous_web.image_folder if previous_web and kind == "web" else "",
+        )
     with transaction.atomic():
         number = (LearningRound.objects.aggregate(n=Max("number"))["n"] or 0) + 1
         round_ = LearningRound.objects.create(
-            number=number, youtube_model=models[ClassifierModel.Kind.YOUTUBE], web_model=models[ClassifierModel.Kind.WEB],
-            labels_spent=Label.objects.filter(active=True).count(), training_clips=n_clips,
+            number=number,
+            youtube_model=models[ClassifierModel.Kind.YOUTUBE],
+            web_model=models[ClassifierModel.Kind.WEB],
+            labels_spent=Label.objects.filter(active=True).count(),
+            training_clips=n_clips,
         )
     if resample:
         round_.videos_resampled = videos_resample()
@@ -86,9 +98,11 @@ def videos_resample() -> int:
     """Re-score and re-sample every mined video none of whose clips has a label yet (their clips are replaced)."""
     from backend.mining.tasks import mine_stage_task
 
-    untouched = (VideoMining.objects.filter(stage=Stage.DONE)
-                 .annotate(labelled=Count("video__clips", filter=Q(video__clips__label_count__gt=0)))
-                 .filter(labelled=0))
+    untouched = (
+        VideoMining.objects.filter(stage=Stage.DONE)
+        .annotate(labelled=Count("video__clips", filter=Q(video__clips__label_count__gt=0)))
+        .filter(labelled=0)
+    )
     ids = list(untouched.values_list("video_id", flat=True))
     VideoMining.objects.filter(video_id__in=ids).update(stage=Stage.PERSONS)  # next: scores, then sample
     for video_id in ids:
@@ -102,18 +116,27 @@ def learning_rounds_report() -> list[dict]:
     rows = []
     for round_ in LearningRound.objects.select_related("youtube_model", "web_model"):
         clips = Clip.objects.filter(learning_round=round_)
-        agg = clips.aggregate(sampled=Count("pk"), decided=Count("consensus"),
-                              positive=Count("consensus", filter=Q(consensus__value=1)),
-                              split=Count("consensus", filter=Q(consensus__unanimous=False)))
+        agg = clips.aggregate(
+            sampled=Count("pk"),
+            decided=Count("consensus"),
+            positive=Count("consensus", filter=Q(consensus__value=1)),
+            split=Count("consensus", filter=Q(consensus__unanimous=False)),
+        )
         labels = Label.objects.filter(clip__learning_round=round_, active=True).count()
-        rows.append({
-            "round": round_.number, "created_at": round_.created_at.isoformat(),
-            "youtube_accuracy": round_.youtube_model.val_accuracy if round_.youtube_model else None,
-            "web_accuracy": round_.web_model.val_accuracy if round_.web_model else None,
-            "training_clips": round_.training_clips, "videos_resampled": round_.videos_resampled,
-            "labels_spent_before": round_.labels_spent, "sampled": agg["sampled"], "decided": agg["decided"],
-            "labels": labels,
-            "positive_rate": agg["positive"] / agg["decided"] if agg["decided"] else None,
-            "disagreement_rate": agg["split"] / agg["decided"] if agg["decided"] else None,
-        })
+        rows.append(
+            {
+                "round": round_.number,
+                "created_at": round_.created_at.isoformat(),
+                "youtube_accuracy": round_.youtube_model.val_accuracy if round_.youtube_model else None,
+                "web_accuracy": round_.web_model.val_accuracy if round_.web_model else None,
+                "training_clips": round_.training_clips,
+                "videos_resampled": round_.videos_resampled,
+                "labels_spent_before": round_.labels_spent,
+                "sampled": agg["sampled"],
+                "decided": agg["decided"],
+                "labels": labels,
+                "positive_rate": agg["positive"] / agg["decided"] if agg["decided"] else None,
+                "disagreement_rate": agg["split"] / agg["decided"] if agg["decided"] else None,
+            }
+        )
     return rows

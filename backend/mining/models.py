@@ -21,8 +21,16 @@ class Stage(models.TextChoices):
     REMOVED = "removed"
 
 
-STAGE_ORDER = [Stage.QUEUED, Stage.FEATURES, Stage.DEDUP, Stage.SHOTS, Stage.PERSONS, Stage.SCORES, Stage.SAMPLE,
-               Stage.DONE]
+STAGE_ORDER = [
+    Stage.QUEUED,
+    Stage.FEATURES,
+    Stage.DEDUP,
+    Stage.SHOTS,
+    Stage.PERSONS,
+    Stage.SCORES,
+    Stage.SAMPLE,
+    Stage.DONE,
+]
 
 
 def to_bytes(array: np.ndarray) -> bytes:
@@ -41,8 +49,9 @@ class VideoMining(models.Model):
     video = models.OneToOneField("catalog.Video", on_delete=models.CASCADE, related_name="mining")
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.QUEUED)
     feature = models.BinaryField(null=True, blank=True, help_text="mean ImageNet feature (SLAC §3.4), .npy bytes")
-    duplicate_of = models.ForeignKey("catalog.Video", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    duplicate_of = models.ForeignKey(
+        "catalog.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_reason = models.CharField(max_length=40, blank=True)
     strategy = models.CharField(max_length=16, blank=True)
     # A worker running a stage claims the video (host:pid, until when); a second delivery of the same task backs

@@ -37,8 +37,9 @@ def _backbone():
 def _detector():
     from workers.detection.registry import get_person_detector
 
-    return get_person_detector(settings.PERSON_DETECTOR, weights_path=settings.PERSON_DETECTOR_WEIGHTS or None,
-                               device=settings.MINING_DEVICE)
+    return get_person_detector(
+        settings.PERSON_DETECTOR, weights_path=settings.PERSON_DETECTOR_WEIGHTS or None, device=settings.MINING_DEVICE
+    )
 
 
 def _classifier(path: str):
@@ -49,13 +50,14 @@ def _classifier(path: str):
 
 def class_names() -> list[str]:
     """Index → class name for the 201-way classifiers: leaves by ActivityNet node id, background last."""
-    return [*ActionClass.objects.filter(is_leaf=True).order_by("node_id").values_list("name", flat=True),
-            "background"]
+    return [*ActionClass.objects.filter(is_leaf=True).order_by("node_id").values_list("name", flat=True), "background"]
 
 
 def latest_classifiers() -> tuple[ClassifierModel | None, ClassifierModel | None]:
-    return (ClassifierModel.objects.filter(kind=ClassifierModel.Kind.YOUTUBE).first(),
-            ClassifierModel.objects.filter(kind=ClassifierModel.Kind.WEB).first())
+    return (
+        ClassifierModel.objects.filter(kind=ClassifierModel.Kind.YOUTUBE).first(),
+        ClassifierModel.objects.filter(kind=ClassifierModel.Kind.WEB).first(),
+    )
 
 
 # --- pipeline bookkeeping ------------------------------------------------------------------------------------
@@ -111,7 +113,9 @@ def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
     done = stage in (Stage.DONE, Stage.REMOVED)
     progress = 1.0 if done else STAGE_ORDER.index(stage) / (len(STAGE_ORDER) - 1)
     Job.objects.filter(video=mining.video, kind="mine").update(
-        stage=stage, progress=progress, updated_at=timezone.now(),
+        stage=stage,
+        progress=progress,
+        updated_at=timezone.now(),
         state=Job.State.DONE if done else Job.State.RUNNING,
         message=mining.removed_reason if stage == Stage.REMOVED else "",
     )
@@ -180,8 +184,12 @@ def _stage_run(*, video_id: int) -> Stage:
     from backend.mining import stages  # the stages use this module's models and bookkeeping
 
     runner = {
-        Stage.FEATURES: stages.stage_features, Stage.DEDUP: stages.stage_dedup, Stage.SHOTS: stages.stage_shots,
-        Stage.PERSONS: stages.stage_persons, Stage.SCORES: stages.stage_scores, Stage.SAMPLE: stages.stage_sample,
+        Stage.FEATURES: stages.stage_features,
+        Stage.DEDUP: stages.stage_dedup,
+        Stage.SHOTS: stages.stage_shots,
+        Stage.PERSONS: stages.stage_persons,
+        Stage.SCORES: stages.stage_scores,
+        Stage.SAMPLE: stages.stage_sample,
         Stage.DONE: stages.stage_done,
     }[target]
     runner(mining)

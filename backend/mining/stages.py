@@ -25,7 +25,6 @@ from workers.candidates import ClipSpan
 # --- media access ----------------------------------------------------------------------------------------------
 
 
-
 def _cache_path(video: Video) -> Path:
     return Path(settings.MINING_CACHE_DIR) / f"{video.uid.hex}.npz"
 
@@ -43,8 +42,12 @@ def _analysis(video: Video) -> tuple[compute.AnalysisFrames, list]:
         frames, shots = compute.analyse_video(path=video_local_path(video, Path(tmp)))
     cache.parent.mkdir(parents=True, exist_ok=True)
     partial = cache.with_name(cache.stem + ".part.npz")
-    np.savez(partial, frames=frames.frames, times=frames.times,
-             shots=np.array([[s.start, s.end] for s in shots], dtype=float).reshape(-1, 2))
+    np.savez(
+        partial,
+        frames=frames.frames,
+        times=frames.times,
+        shots=np.array([[s.start, s.end] for s in shots], dtype=float).reshape(-1, 2),
+    )
     partial.replace(cache)  # atomic: a killed worker never leaves half a cache behind
     return frames, shots
 
@@ -66,12 +69,18 @@ def stage_dedup(mining: VideoMining) -> None:
     from workers.dedup import find_duplicates
 
     video = mining.video
-    peers = list(VideoMining.objects.filter(video__project=video.project, video__query_class=video.query_class,
-                                            feature__isnull=False).select_related("video").order_by("video_id"))
+    peers = list(
+        VideoMining.objects.filter(
+            video__project=video.project, video__query_class=video.query_class, feature__isnull=False
+        )
+        .select_related("video")
+        .order_by("video_id")
+    )
     features = np.stack([from_bytes(p.feature) for p in peers])
     keys = np.array([[p.video.duration, p.video.width * p.video.height] for p in peers], dtype=float)
-    result = find_duplicates(features=features, ids=[p.video_id for p in peers], keys=keys,
-                             threshold=settings.DEDUP_THRESHOLD)
+    result = find_duplicates(
+        features=features, ids=[p.video_id for p in peers], keys=keys, threshold=settings.DEDUP_THRESHOLD
+    )
     duplicates = result.duplicate_of()
     with transaction.atomic():
         for peer in peers:
@@ -87,8 +96,11 @@ def stage_dedup(mining: VideoMining) -> None:
 
 def _remove(mining: VideoMining, *, reason: str, duplicate_of_id: int | None = None) -> None:
     """Take a video out: its clips that nobody has labelled (and that are not gold or examples) go too."""
-    _clips_delete(Clip.objects.filter(video=mining.video, label_count=0, lease_count=0, gold__isnull=True,
-                                      example_roles__isnull=True))
+    _clips_delete(
+        Clip.objects.filter(
+            video=mining.video, label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True
+        )
+    )
     mining.removed_reason = reason
     mining.duplicate_of_id = duplicate_of_id
     _advance(mining, Stage.REMOVED)
@@ -141,12 +153,19 @@ def stage_scores(mining: VideoMining) -> None:
             blobs[shot.pk] = _npz(times=np.asarray(times))
             continue
         scored = compute.score_candidates(
-            frames=frames, times=times, predict_youtube=_classifier(youtube.file.path).predict_proba,
+            frames=frames,
+            times=times,
+            predict_youtube=_classifier(youtube.file.path).predict_proba,
             # SLAC eq. 1 compares conv features: the last conv block, global-average-pooled (1280-d).
-            predict_google=_classifier(web.file.path).predict_proba, embed=_backbone().embed,
+            predict_google=_classifier(web.file.path).predict_proba,
+            embed=_backbone().embed,
         )
-        blobs[shot.pk] = _npz(times=scored.times, p_youtube=scored.p_youtube.astype(np.float32),
-                              p_google=scored.p_google.astype(np.float32), features=scored.features.astype(np.float32))
+        blobs[shot.pk] = _npz(
+            times=scored.times,
+            p_youtube=scored.p_youtube.astype(np.float32),
+            p_google=scored.p_google.astype(np.float32),
+            features=scored.features.astype(np.float32),
+        )
     with transaction.atomic():
         for shot in person_shots:
             shot.candidates = blobs[shot.pk]
@@ -185,23 +204,46 @@ def stage_sample(mining: VideoMining) -> None:
     names = class_names()
     class_index = names.index(video.query_class.name) if video.query_class.name in names else 0
     candidates = CandidateFrames.from_shots(
-        times=times, shots=spans,
-        p_youtube=np.concatenate([p["p_youtube"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
+        times=times,
+        shots=spans,
+        p_youtube=np.concatenate([p["p_youtube"] for p in parts])
+        if scored
+        else np.full((n, len(names)), 1 / len(names)),
         p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
         features=np.concatenate([p["features"] for p in parts]) if scored else np.ones((n, 1)),
     )
     num = None if strategy != "random" else video.project.clips_per_video
-    picked = sample_clips(candidates=candidates, class_index=class_index, strategy=strategy, seed=video.pk,
-                          num_samples=num, video_duration=video.duration) if n else []
-    spans_out = [ClipSpan(start=round(c.start, 3), end=round(c.end, 3), method=str(c.method),
-                          scores={k: float(v) for k, v in c.scores.items()}) for c in picked]
+    picked = (
+        sample_clips(
+            candidates=candidates,
+            class_index=class_index,
+            strategy=strategy,
+            seed=video.pk,
+            num_samples=num,
+            video_duration=video.duration,
+        )
+        if n
+        else []
+    )
+    spans_out = [
+        ClipSpan(
+            start=round(c.start, 3),
+            end=round(c.end, 3),
+            method=str(c.method),
+            scores={k: float(v) for k, v in c.scores.items()},
+        )
+        for c in picked
+    ]
     from backend.clips.services import video_candidates_create
 
     with transaction.atomic():
         # Mined candidates replace the uniform random ones nobody has labelled yet
         # (also the clips of an earlier round, when active learning re-samples a video nobody has labelled).
-        _clips_delete(Clip.objects.filter(video=video, label_count=0, lease_count=0, gold__isnull=True,
-                                          example_roles__isnull=True).exclude(method=Clip.Method.IMPORTED))
+        _clips_delete(
+            Clip.objects.filter(
+                video=video, label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True
+            ).exclude(method=Clip.Method.IMPORTED)
+        )
         created = video_candidates_create(video=video, spans=spans_out)
         fault_point("mining.sample.before_commit")  # tests/faults: a worker killed here redoes the stage
         from backend.mining.models import LearningRound
@@ -217,8 +259,9 @@ def stage_done(mining: VideoMining) -> None:
     _advance(mining, Stage.DONE)
 
 
-def external_dedup(*, features: np.ndarray, classes: list[str], mapping: dict[str, list[str]],
-                   threshold: float | None = None) -> list[int]:
+def external_dedup(
+    *, features: np.ndarray, classes: list[str], mapping: dict[str, list[str]], threshold: float | None = None
+) -> list[int]:
     """Remove our videos that match another dataset's validation/test videos (SLAC §3.4, external de-dup).
 
     `features`/`classes`: the other dataset's per-video mean features and their class names; `mapping`: its class
@@ -237,8 +280,11 @@ def external_dedup(*, features: np.ndarray, classes: list[str], mapping: dict[st
             ours_to_theirs.setdefault(name, []).extend(rows)
     removed = []
     for name, rows in ours_to_theirs.items():
-        candidates = list(VideoMining.objects.filter(video__query_class__name=name, feature__isnull=False)
-                          .exclude(stage=Stage.REMOVED).select_related("video"))
+        candidates = list(
+            VideoMining.objects.filter(video__query_class__name=name, feature__isnull=False)
+            .exclude(stage=Stage.REMOVED)
+            .select_related("video")
+        )
         if not candidates or not rows:
             continue
         mine = np.stack([from_bytes(m.feature) for m in candidates])

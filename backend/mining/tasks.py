@@ -43,8 +43,7 @@ def classifier_train_task(self, job_id: int, kind: str, folder: str | None = Non
         job_update(job_id, progress=float(fraction))
 
     try:
-        record = classifier_train(kind=kind, folder=Path(folder) if folder else None, epochs=epochs,
-                                  progress=progress)
+        record = classifier_train(kind=kind, folder=Path(folder) if folder else None, epochs=epochs, progress=progress)
     except Exception as exc:
         log.exception("training %s failed", kind)
         job_failed(job_id, message=f"{type(exc).__name__}: {exc}")
@@ -69,5 +68,7 @@ def learning_round_task(self, job_id: int | None = None, epochs: int = 4) -> Non
         log.exception("active-learning round failed")
         job_failed(job_id, message=f"{type(exc).__name__}: {exc}")
         return
-    job_done(job_id, message=f"round {round_.number}: {round_.training_clips} clips, "
-                             f"{round_.videos_resampled} videos re-sampled")
+    job_done(
+        job_id,
+        message=f"round {round_.number}: {round_.training_clips} clips, {round_.videos_resampled} videos re-sampled",
+    )

@@ -85,8 +85,14 @@ def _counts(labels: list[int] | np.ndarray, names: list[str]) -> dict:
     return {names[v]: int(c) for v, c in zip(values, counts, strict=True)}
 
 
-def classifier_train(*, kind: str, folder: Path | None = None, epochs: int = 8, seed: int = 0,
-                     progress: Callable[[float], None] | None = None) -> ClassifierModel:
+def classifier_train(
+    *,
+    kind: str,
+    folder: Path | None = None,
+    epochs: int = 8,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> ClassifierModel:
     from workers.classifiers.frame_classifier import train_frame_classifier
 
     if kind == ClassifierModel.Kind.YOUTUBE:
@@ -96,11 +102,23 @@ def classifier_train(*, kind: str, folder: Path | None = None, epochs: int = 8, 
     else:
         raise ValueError("the web-image classifier needs a folder of images (one sub-folder per class)")
     names = class_names()
-    trained = train_frame_classifier(images=images, labels=labels, num_classes=len(names), epochs=epochs, seed=seed,
-                                     batch_size=settings.TRAIN_BATCH_SIZE, progress=progress,
-                                     device=settings.MINING_DEVICE)
-    return _save_classifier(kind=kind, trained=trained, names=names, counts=counts,
-                            image_folder=str(Path(folder).resolve()) if folder else "")
+    trained = train_frame_classifier(
+        images=images,
+        labels=labels,
+        num_classes=len(names),
+        epochs=epochs,
+        seed=seed,
+        batch_size=settings.TRAIN_BATCH_SIZE,
+        progress=progress,
+        device=settings.MINING_DEVICE,
+    )
+    return _save_classifier(
+        kind=kind,
+        trained=trained,
+        names=names,
+        counts=counts,
+        image_folder=str(Path(folder).resolve()) if folder else "",
+    )
 
 
 def _save_classifier(*, kind: str, trained, names: list[str], counts: dict, image_folder: str = "") -> ClassifierModel:
@@ -109,8 +127,14 @@ def _save_classifier(*, kind: str, trained, names: list[str], counts: dict, imag
         path = Path(tmp) / "model.pt"
         trained.model.save(path)
         version = (ClassifierModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
-        record = ClassifierModel(kind=kind, version=version, class_names=names, train_counts=counts,
-                                 val_accuracy=float(np.nan_to_num(trained.val_accuracy)), image_folder=image_folder)
+        record = ClassifierModel(
+            kind=kind,
+            version=version,
+            class_names=names,
+            train_counts=counts,
+            val_accuracy=float(np.nan_to_num(trained.val_accuracy)),
+            image_folder=image_folder,
+        )
         with path.open("rb") as fh:
             record.file.save(f"{kind}-v{version}.pt", File(fh), save=False)
         record.save()

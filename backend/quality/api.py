@@ -25,8 +25,10 @@ class DashboardAccuracyOutputSerializer(serializers.Serializer):
 
 # "class" is a Python keyword: the serializers with a "class" field are built with type().
 DashboardClassAccuracyOutputSerializer = type(
-    "DashboardClassAccuracyOutputSerializer", (DashboardAccuracyOutputSerializer,),
-    {"class_id": serializers.IntegerField(), "class": serializers.CharField()})
+    "DashboardClassAccuracyOutputSerializer",
+    (DashboardAccuracyOutputSerializer,),
+    {"class_id": serializers.IntegerField(), "class": serializers.CharField()},
+)
 
 
 class DashboardAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
@@ -38,14 +40,22 @@ class DashboardAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
     per_class = DashboardClassAccuracyOutputSerializer(many=True)
 
 
-DashboardProgressOutputSerializer = type("DashboardProgressOutputSerializer", (serializers.Serializer,), {
-    "class_id": serializers.IntegerField(), "class": serializers.CharField(),
-    "gold": serializers.IntegerField(help_text="gold clips"),
-    "sampled": serializers.IntegerField(help_text="clips to label (not gold, not guideline examples)"),
-    "ready": serializers.IntegerField(help_text="of those, with media"), "once": serializers.IntegerField(),
-    "twice": serializers.IntegerField(), "thrice": serializers.IntegerField(help_text="three labels or more"),
-    "consensus": serializers.IntegerField(help_text="decided"), "positive": serializers.IntegerField(),
-})
+DashboardProgressOutputSerializer = type(
+    "DashboardProgressOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "class_id": serializers.IntegerField(),
+        "class": serializers.CharField(),
+        "gold": serializers.IntegerField(help_text="gold clips"),
+        "sampled": serializers.IntegerField(help_text="clips to label (not gold, not guideline examples)"),
+        "ready": serializers.IntegerField(help_text="of those, with media"),
+        "once": serializers.IntegerField(),
+        "twice": serializers.IntegerField(),
+        "thrice": serializers.IntegerField(help_text="three labels or more"),
+        "consensus": serializers.IntegerField(help_text="decided"),
+        "positive": serializers.IntegerField(),
+    },
+)
 
 
 class DashboardProjectOutputSerializer(serializers.Serializer):
@@ -62,7 +72,9 @@ class DashboardOutputSerializer(serializers.Serializer):
     project = DashboardProjectOutputSerializer()
     annotators = DashboardAnnotatorOutputSerializer(many=True)
     progress = DashboardProgressOutputSerializer(many=True)
-    agreement_rate = serializers.FloatField(allow_null=True, help_text="share of consensus decisions that were unanimous")
+    agreement_rate = serializers.FloatField(
+        allow_null=True, help_text="share of consensus decisions that were unanimous"
+    )
     consensus_clips = serializers.IntegerField()
 
 
@@ -80,9 +92,14 @@ class ClarificationPostApi(APIView):
     class ClarificationPostInputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=5000)
 
-    @extend_schema(request=ClarificationPostInputSerializer,
-                   responses={201: inline_serializer("ClarificationPosted", {"id": serializers.IntegerField(),
-                                                                             "text": serializers.CharField()})})
+    @extend_schema(
+        request=ClarificationPostInputSerializer,
+        responses={
+            201: inline_serializer(
+                "ClarificationPosted", {"id": serializers.IntegerField(), "text": serializers.CharField()}
+            )
+        },
+    )
     def post(self, request, class_id):
         data = self.ClarificationPostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -98,16 +115,20 @@ class SendBackInputSerializer(serializers.Serializer):
 def _send_back_args(request, user_id) -> dict:
     data = SendBackInputSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    return {"annotator": get_object_or_404(get_user_model(), pk=user_id),
-            "action_class": get_object_or_404(ActionClass, pk=data.validated_data["action_class"]),
-            "admin": request.user}
+    return {
+        "annotator": get_object_or_404(get_user_model(), pk=user_id),
+        "action_class": get_object_or_404(ActionClass, pk=data.validated_data["action_class"]),
+        "admin": request.user,
+    }
 
 
 class SendBackApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=SendBackInputSerializer,
-                   responses=inline_serializer("LabelsSentBack", {"labels_sent_back": serializers.IntegerField()}))
+    @extend_schema(
+        request=SendBackInputSerializer,
+        responses=inline_serializer("LabelsSentBack", {"labels_sent_back": serializers.IntegerField()}),
+    )
     def post(self, request, user_id):
         return Response({"labels_sent_back": services.clip_labels_send_back(**_send_back_args(request, user_id))})
 
@@ -115,22 +136,35 @@ class SendBackApi(APIView):
 class SegmentSendBackApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=SendBackInputSerializer,
-                   responses=inline_serializer("AnnotationsSentBack",
-                                               {"annotations_sent_back": serializers.IntegerField()}))
+    @extend_schema(
+        request=SendBackInputSerializer,
+        responses=inline_serializer("AnnotationsSentBack", {"annotations_sent_back": serializers.IntegerField()}),
+    )
     def post(self, request, user_id):
         count = services.segment_annotations_send_back(**_send_back_args(request, user_id))
         return Response({"annotations_sent_back": count})
 
 
 class MeApi(APIView):
-    @extend_schema(responses=inline_serializer("Me", {"username": serializers.CharField(),
-                                                      "is_admin": serializers.BooleanField(),
-                                                      "accuracy": serializers.FloatField(allow_null=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "is_admin": serializers.BooleanField(),
+                "accuracy": serializers.FloatField(allow_null=True),
+            },
+        )
+    )
     def get(self, request):
         # The figure only, and only per block of pages: which clips or pages held gold is never said.
-        return Response({"username": request.user.username, "is_admin": request.user.is_staff,
-                         "accuracy": annotator_accuracy_shown(annotator=request.user)})
+        return Response(
+            {
+                "username": request.user.username,
+                "is_admin": request.user.is_staff,
+                "accuracy": annotator_accuracy_shown(annotator=request.user),
+            }
+        )
 
 
 class SegmentMeApi(APIView):

@@ -13,13 +13,20 @@ from backend.core.schema import ErrorOutputSerializer
 from backend.quality.bill import labelling_bill
 
 # "class" is a Python keyword: the serializer with a "class" field is built with type().
-BillCostOutputSerializer = type("BillCostOutputSerializer", (serializers.Serializer,), {
-    "annotator": serializers.CharField(), "class": serializers.CharField(),
-    "tool": serializers.ChoiceField(choices=["grid", "timeline"]),
-    "items": serializers.IntegerField(help_text="labels (grid) or videos answered (timeline)"),
-    "seconds": serializers.FloatField(help_text="active seconds"), "seconds_per_item": serializers.FloatField(allow_null=True),
-    "gold_accuracy": serializers.FloatField(allow_null=True), "gold_answers": serializers.IntegerField(allow_null=True),
-})
+BillCostOutputSerializer = type(
+    "BillCostOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "annotator": serializers.CharField(),
+        "class": serializers.CharField(),
+        "tool": serializers.ChoiceField(choices=["grid", "timeline"]),
+        "items": serializers.IntegerField(help_text="labels (grid) or videos answered (timeline)"),
+        "seconds": serializers.FloatField(help_text="active seconds"),
+        "seconds_per_item": serializers.FloatField(allow_null=True),
+        "gold_accuracy": serializers.FloatField(allow_null=True),
+        "gold_answers": serializers.IntegerField(allow_null=True),
+    },
+)
 
 
 class BillLabelsPerClipOutputSerializer(serializers.Serializer):
@@ -76,10 +83,12 @@ class BillApi(APIView):
 
 def _bars(table: dict) -> list[dict]:
     """Seconds per video, full vs sparse, ours vs SLAC: widths relative to the largest."""
-    items = [("SLAC: full annotation", table["slac"]["seconds_per_video_full"]),
-             ("ours: timeline tool (full)", table["ours"]["seconds_per_video_full"]),
-             ("SLAC: sparse clip verification", table["slac"]["seconds_per_video_sparse"]),
-             ("ours: grid tool (sparse)", table["ours"]["seconds_per_video_sparse"])]
+    items = [
+        ("SLAC: full annotation", table["slac"]["seconds_per_video_full"]),
+        ("ours: timeline tool (full)", table["ours"]["seconds_per_video_full"]),
+        ("SLAC: sparse clip verification", table["slac"]["seconds_per_video_sparse"]),
+        ("ours: grid tool (sparse)", table["ours"]["seconds_per_video_sparse"]),
+    ]
     top = max((v for _, v in items if v), default=1.0)
     return [{"label": label, "seconds": value, "width": 100 * (value or 0) / top} for label, value in items]
 

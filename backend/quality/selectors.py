@@ -54,8 +54,11 @@ def annotator_accuracy_shown(*, annotator) -> float | None:
     """The accuracy the annotator sees of themself: over whole blocks of SHOWN_EVERY submitted pages, rounded."""
     from backend.clips.models import Page
 
-    cutoff = shown_cutoff(list(Page.objects.filter(annotator=annotator, submitted_at__isnull=False)
-                               .values_list("submitted_at", flat=True)))
+    cutoff = shown_cutoff(
+        list(
+            Page.objects.filter(annotator=annotator, submitted_at__isnull=False).values_list("submitted_at", flat=True)
+        )
+    )
     if cutoff is None:
         return None
     return shown_figure(annotator_accuracy(annotator=annotator, submitted_until=cutoff).accuracy)
@@ -66,9 +69,13 @@ def annotator_segment_f1_shown(*, annotator) -> float | None:
     from backend.segments.models import SegmentAnnotation
     from backend.segments.selectors import DONE, annotator_segment_accuracy
 
-    cutoff = shown_cutoff(list(SegmentAnnotation.objects.filter(
-        annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, status__in=DONE, submitted_at__isnull=False)
-        .values_list("submitted_at", flat=True)))
+    cutoff = shown_cutoff(
+        list(
+            SegmentAnnotation.objects.filter(
+                annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, status__in=DONE, submitted_at__isnull=False
+            ).values_list("submitted_at", flat=True)
+        )
+    )
     if cutoff is None:
         return None
     return shown_figure(annotator_segment_accuracy(annotator=annotator, submitted_until=cutoff).f1)
@@ -92,23 +99,41 @@ def dashboard(*, project: Project) -> dict:
         per_class = []
         for cls in classes.filter(annotator_groups__members=user):
             acc = annotator_accuracy(annotator=user, action_class=cls)
-            per_class.append({"class_id": cls.pk, "class": cls.name, **asdict(acc), "accuracy": acc.accuracy,
-                              "flagged": is_flagged(accuracy=acc, project=project)})
-        annotators.append({
-            "id": user.pk, "username": user.username, **asdict(overall), "accuracy": overall.accuracy,
-            "flagged": is_flagged(accuracy=overall, project=project) or any(c["flagged"] for c in per_class),
-            "labels": agg["n"], "seconds_per_clip": seconds / agg["n"] if agg["n"] else None,
-            "clips_per_hour": agg["n"] / (seconds / 3600) if seconds else None, "per_class": per_class,
-        })
+            per_class.append(
+                {
+                    "class_id": cls.pk,
+                    "class": cls.name,
+                    **asdict(acc),
+                    "accuracy": acc.accuracy,
+                    "flagged": is_flagged(accuracy=acc, project=project),
+                }
+            )
+        annotators.append(
+            {
+                "id": user.pk,
+                "username": user.username,
+                **asdict(overall),
+                "accuracy": overall.accuracy,
+                "flagged": is_flagged(accuracy=overall, project=project) or any(c["flagged"] for c in per_class),
+                "labels": agg["n"],
+                "seconds_per_clip": seconds / agg["n"] if agg["n"] else None,
+                "clips_per_hour": agg["n"] / (seconds / 3600) if seconds else None,
+                "per_class": per_class,
+            }
+        )
     progress = []
     for cls in classes:
         # Guideline examples are shown, never asked: they are not part of the work.
-        clips = Clip.objects.filter(action_class=cls, video__project=project, gold__isnull=True,
-                                    example_roles__isnull=True)
+        clips = Clip.objects.filter(
+            action_class=cls, video__project=project, gold__isnull=True, example_roles__isnull=True
+        )
         by_count = clips.aggregate(
-            sampled=Count("pk"), ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY)),
-            once=Count("pk", filter=Q(label_count=1)), twice=Count("pk", filter=Q(label_count=2)),
-            thrice=Count("pk", filter=Q(label_count__gte=3)), decided=Count("consensus"),
+            sampled=Count("pk"),
+            ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY)),
+            once=Count("pk", filter=Q(label_count=1)),
+            twice=Count("pk", filter=Q(label_count=2)),
+            thrice=Count("pk", filter=Q(label_count__gte=3)),
+            decided=Count("consensus"),
             positive=Count("consensus", filter=Q(consensus__value=1)),
         )
         gold = Clip.objects.filter(action_class=cls, video__project=project, gold__isnull=False).count()
@@ -117,8 +142,13 @@ def dashboard(*, project: Project) -> dict:
     results = ConsensusResult.objects.filter(clip__video__project=project)
     agreed = results.aggregate(n=Count("pk"), unanimous=Count("pk", filter=Q(unanimous=True)))
     return {
-        "project": {"id": project.pk, "name": project.name, "accuracy_gate": project.accuracy_gate,
-                    "consensus_mode": project.consensus_mode, "gold_rate": project.gold_rate},
+        "project": {
+            "id": project.pk,
+            "name": project.name,
+            "accuracy_gate": project.accuracy_gate,
+            "consensus_mode": project.consensus_mode,
+            "gold_rate": project.gold_rate,
+        },
         "annotators": annotators,
         "progress": progress,
         "agreement_rate": agreed["unanimous"] / agreed["n"] if agreed["n"] else None,

@@ -15,14 +15,29 @@ from backend.segments.services import segment_final_pick
 
 @admin.register(SegmentSettings)
 class SegmentSettingsAdmin(admin.ModelAdmin):
-    list_display = ["project", "annotators_per_video", "gold_rate", "lease_minutes", "suggestions",
-                    "proposal_threshold", "proposal_nms_tiou"]
+    list_display = [
+        "project",
+        "annotators_per_video",
+        "gold_rate",
+        "lease_minutes",
+        "suggestions",
+        "proposal_threshold",
+        "proposal_nms_tiou",
+    ]
 
 
 @admin.register(SegmentVideo)
 class SegmentVideoAdmin(admin.ModelAdmin):
-    list_display = ["video", "action_class", "media_state", "annotation_count", "required_annotations", "is_open",
-                    "is_gold", "final"]
+    list_display = [
+        "video",
+        "action_class",
+        "media_state",
+        "annotation_count",
+        "required_annotations",
+        "is_open",
+        "is_gold",
+        "final",
+    ]
     list_filter = ["media_state", "is_open", "is_gold"]
     raw_id_fields = ["video", "final"]
     readonly_fields = ["sprite_meta"]
@@ -35,8 +50,19 @@ class SegmentInline(admin.TabularInline):
 
 @admin.register(SegmentAnnotation)
 class SegmentAnnotationAdmin(admin.ModelAdmin):
-    list_display = ["segment_video", "annotator", "kind", "status", "reject_reason", "seconds_spent", "active",
-                    "submitted_at", "suggestions_shown", "suggestions_accepted", "suggestions_dismissed"]
+    list_display = [
+        "segment_video",
+        "annotator",
+        "kind",
+        "status",
+        "reject_reason",
+        "seconds_spent",
+        "active",
+        "submitted_at",
+        "suggestions_shown",
+        "suggestions_accepted",
+        "suggestions_dismissed",
+    ]
     list_filter = ["kind", "status", "reject_reason", "active", "suggestions_shown"]
     raw_id_fields = ["segment_video"]
     inlines = [SegmentInline]
@@ -66,14 +92,33 @@ class SegmentProposalRunAdmin(admin.ModelAdmin):
     list_display = ["segment_video", "state", "method", "youtube_model", "web_model", "head", "threshold", "updated_at"]
     list_filter = ["state", "method"]
     raw_id_fields = ["segment_video"]
-    readonly_fields = ["state", "method", "progress", "message", "youtube_model", "web_model", "head", "sample_fps",
-                       "threshold", "nms_tiou"]
+    readonly_fields = [
+        "state",
+        "method",
+        "progress",
+        "message",
+        "youtube_model",
+        "web_model",
+        "head",
+        "sample_fps",
+        "threshold",
+        "nms_tiou",
+    ]
     exclude = ["scores"]
     inlines = [SegmentProposalInline]
 
 
 @admin.register(SegmentProposalHead)
 class SegmentProposalHeadAdmin(admin.ModelAdmin):
-    list_display = ["project", "version", "segments", "videos", "holdout_videos", "holdout_auc_head",
-                    "holdout_auc_mean", "active", "created_at"]
+    list_display = [
+        "project",
+        "version",
+        "segments",
+        "videos",
+        "holdout_videos",
+        "holdout_auc_head",
+        "holdout_auc_mean",
+        "active",
+        "created_at",
+    ]
     readonly_fields = ["parameters"]

@@ -75,8 +75,9 @@ class SegmentSuggestionOutputSerializer(serializers.Serializer):
 class SegmentSuggestionsOutputSerializer(serializers.Serializer):
     """proposals.segment_task_suggestions: the suggestions block of a task."""
 
-    state = serializers.ChoiceField(choices=["off", "pending", "no_classifier", "failed", "ready"],
-                                    help_text="pending: being computed, poll")
+    state = serializers.ChoiceField(
+        choices=["off", "pending", "no_classifier", "failed", "ready"], help_text="pending: being computed, poll"
+    )
     message = serializers.CharField(allow_blank=True)
     method = serializers.CharField(allow_blank=True, help_text="how the ready ones were scored")
     items = SegmentSuggestionOutputSerializer(many=True)
@@ -115,10 +116,19 @@ class SegmentQueueListApi(APIView):
         for queue in annotator_classes(request.user):
             project, cls = queue.project, queue.action_class
             waiting = services.segment_queue_waiting(annotator=request.user, project=project, action_class=cls)
-            open_task = services.segment_task_open(annotator=request.user, project=project, action_class=cls,
-                                                   kind=SegmentAnnotation.Kind.REGULAR)
-            out.append({"project": project.pk, "project_name": project.name, "action_class": cls.pk,
-                        "name": cls.name, "waiting": waiting, "in_progress": open_task is not None})
+            open_task = services.segment_task_open(
+                annotator=request.user, project=project, action_class=cls, kind=SegmentAnnotation.Kind.REGULAR
+            )
+            out.append(
+                {
+                    "project": project.pk,
+                    "project_name": project.name,
+                    "action_class": cls.pk,
+                    "name": cls.name,
+                    "waiting": waiting,
+                    "in_progress": open_task is not None,
+                }
+            )
         return Response(out)
 
 
@@ -128,9 +138,16 @@ class SegmentTaskNextApi(APIView):
         action_class = serializers.IntegerField()
         mode = serializers.ChoiceField(choices=["annotate", "gold"], default="annotate")
 
-    @extend_schema(request=SegmentTaskNextInputSerializer,
-                   responses={200: SegmentTaskOutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer,
-                              404: ErrorOutputSerializer, 409: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentTaskNextInputSerializer,
+        responses={
+            200: SegmentTaskOutputSerializer,
+            400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def post(self, request):
         data = self.SegmentTaskNextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -147,8 +164,11 @@ class SegmentTaskNextApi(APIView):
 
 def segment_list_field() -> serializers.ListField:
     """[[start, end], …] in seconds; the service checks the values against the video."""
-    return serializers.ListField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
-                                 max_length=services.MAX_SEGMENTS, allow_empty=True)
+    return serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        max_length=services.MAX_SEGMENTS,
+        allow_empty=True,
+    )
 
 
 class SegmentDraftApi(APIView):
@@ -165,9 +185,15 @@ class SegmentDraftApi(APIView):
         expires_at = serializers.DateTimeField(allow_null=True, help_text="end of the lease, moved by the save")
         version = serializers.IntegerField(help_text="the task's version after this save")
 
-    @extend_schema(request=SegmentDraftInputSerializer,
-                   responses={200: SegmentDraftOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
-                              409: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentDraftInputSerializer,
+        responses={
+            200: SegmentDraftOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def put(self, request, task_uid):
         data = self.SegmentDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -176,8 +202,13 @@ class SegmentDraftApi(APIView):
         if len(str(draft)) > MAX_DRAFT_BYTES:
             raise ApplicationError(f"draft too large (over {MAX_DRAFT_BYTES // 1024} KiB)")
         task = services.segment_draft_save(annotator=request.user, task_uid=task_uid, draft=draft, version=version)
-        return Response({"saved_at": task.draft_saved_at.isoformat(), "version": task.version,
-                         "expires_at": task.expires_at.isoformat() if task.expires_at else None})
+        return Response(
+            {
+                "saved_at": task.draft_saved_at.isoformat(),
+                "version": task.version,
+                "expires_at": task.expires_at.isoformat() if task.expires_at else None,
+            }
+        )
 
 
 class SuggestionDecisionsSerializer(serializers.Serializer):
@@ -193,8 +224,12 @@ class SegmentSuggestionsApi(APIView):
 
     @extend_schema(responses={200: SegmentSuggestionsOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, task_uid):
-        task = get_object_or_404(SegmentAnnotation.objects.select_related("segment_video__video__project"),
-                                 uid=task_uid, annotator=request.user, active=True)
+        task = get_object_or_404(
+            SegmentAnnotation.objects.select_related("segment_video__video__project"),
+            uid=task_uid,
+            annotator=request.user,
+            active=True,
+        )
         return Response(proposals.segment_task_suggestions(task=task))
 
 
@@ -211,9 +246,15 @@ class SegmentSubmitApi(APIView):
         version = serializers.IntegerField(required=False, min_value=0)
         submit_token = serializers.CharField(max_length=64, required=False, default="")
 
-    @extend_schema(request=SegmentSubmitInputSerializer,
-                   responses={200: SegmentSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
-                              409: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentSubmitInputSerializer,
+        responses={
+            200: SegmentSubmitOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def post(self, request, task_uid):
         data = self.SegmentSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -229,9 +270,15 @@ class SegmentRejectApi(APIView):
         version = serializers.IntegerField(required=False, min_value=0)
         submit_token = serializers.CharField(max_length=64, required=False, default="")
 
-    @extend_schema(request=SegmentRejectInputSerializer,
-                   responses={200: SegmentSubmitOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer,
-                              409: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentRejectInputSerializer,
+        responses={
+            200: SegmentSubmitOutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
     def post(self, request, task_uid):
         data = self.SegmentRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -253,8 +300,10 @@ class SegmentAccuracyOutputSerializer(serializers.Serializer):
 
 # "class" is a Python keyword: the serializers with a "class" field are built with type().
 SegmentDashboardClassAccuracyOutputSerializer = type(
-    "SegmentDashboardClassAccuracyOutputSerializer", (SegmentAccuracyOutputSerializer,),
-    {"class_id": serializers.IntegerField(), "class": serializers.CharField()})
+    "SegmentDashboardClassAccuracyOutputSerializer",
+    (SegmentAccuracyOutputSerializer,),
+    {"class_id": serializers.IntegerField(), "class": serializers.CharField()},
+)
 
 
 class SegmentDashboardAnnotatorOutputSerializer(SegmentAccuracyOutputSerializer):
@@ -266,29 +315,48 @@ class SegmentDashboardAnnotatorOutputSerializer(SegmentAccuracyOutputSerializer)
     per_class = SegmentDashboardClassAccuracyOutputSerializer(many=True)
 
 
-SegmentDashboardProgressOutputSerializer = type("SegmentDashboardProgressOutputSerializer", (serializers.Serializer,), {
-    "class_id": serializers.IntegerField(), "class": serializers.CharField(), "videos": serializers.IntegerField(),
-    "media_ready": serializers.IntegerField(), "media_failed": serializers.IntegerField(),
-    "gold": serializers.IntegerField(), "done": serializers.IntegerField(), "rejected": serializers.IntegerField(),
-    "leased": serializers.IntegerField(), "suggestions_ready": serializers.IntegerField(),
-    "suggestions_no_classifier": serializers.IntegerField(), "suggestions_failed": serializers.IntegerField(),
-    "not_queued": serializers.IntegerField(),
-})
+SegmentDashboardProgressOutputSerializer = type(
+    "SegmentDashboardProgressOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "class_id": serializers.IntegerField(),
+        "class": serializers.CharField(),
+        "videos": serializers.IntegerField(),
+        "media_ready": serializers.IntegerField(),
+        "media_failed": serializers.IntegerField(),
+        "gold": serializers.IntegerField(),
+        "done": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "leased": serializers.IntegerField(),
+        "suggestions_ready": serializers.IntegerField(),
+        "suggestions_no_classifier": serializers.IntegerField(),
+        "suggestions_failed": serializers.IntegerField(),
+        "not_queued": serializers.IntegerField(),
+    },
+)
 
 
 class SegmentDashboardAnnotationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     annotator = serializers.CharField(allow_null=True)
     rejected = serializers.CharField(allow_null=True, help_text="the reject reason, or null")
-    segments = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
-                                     help_text="[[start, end], …] seconds")
+    segments = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text="[[start, end], …] seconds"
+    )
 
 
-SegmentDashboardToPickOutputSerializer = type("SegmentDashboardToPickOutputSerializer", (serializers.Serializer,), {
-    "segment_video": serializers.IntegerField(), "video": serializers.CharField(help_text="external id"),
-    "class": serializers.CharField(), "agreement": serializers.FloatField(help_text="mean pairwise F1 @ tIoU 0.5"),
-    "final": serializers.IntegerField(allow_null=True), "annotations": SegmentDashboardAnnotationOutputSerializer(many=True),
-})
+SegmentDashboardToPickOutputSerializer = type(
+    "SegmentDashboardToPickOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "segment_video": serializers.IntegerField(),
+        "video": serializers.CharField(help_text="external id"),
+        "class": serializers.CharField(),
+        "agreement": serializers.FloatField(help_text="mean pairwise F1 @ tIoU 0.5"),
+        "final": serializers.IntegerField(allow_null=True),
+        "annotations": SegmentDashboardAnnotationOutputSerializer(many=True),
+    },
+)
 
 
 class SegmentDashboardProjectOutputSerializer(serializers.Serializer):
@@ -340,8 +408,10 @@ class SegmentEnqueueApi(APIView):
         jobs = serializers.ListField(child=serializers.IntegerField(), help_text="the media jobs queued")
         poll = serializers.CharField(help_text="where to poll each job")
 
-    @extend_schema(request=SegmentEnqueueInputSerializer,
-                   responses={202: SegmentEnqueueOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentEnqueueInputSerializer,
+        responses={202: SegmentEnqueueOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, project_id):
         data = self.SegmentEnqueueInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -349,8 +419,9 @@ class SegmentEnqueueApi(APIView):
         cls_id = data.validated_data.get("action_class")
         action_class = get_object_or_404(ActionClass, pk=cls_id) if cls_id else None
         jobs = media.segment_videos_enqueue(project=project, action_class=action_class)
-        return Response({"jobs": [j.pk for j in jobs], "poll": "/api/segment-media-jobs/<id>/"},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"jobs": [j.pk for j in jobs], "poll": "/api/segment-media-jobs/<id>/"}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class SegmentFinalPickApi(APIView):
@@ -363,8 +434,10 @@ class SegmentFinalPickApi(APIView):
         segment_video = serializers.IntegerField()
         final = serializers.IntegerField(help_text="the annotation now final")
 
-    @extend_schema(request=SegmentFinalPickInputSerializer,
-                   responses={200: SegmentFinalPickOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(
+        request=SegmentFinalPickInputSerializer,
+        responses={200: SegmentFinalPickOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, segment_video_id):
         data = self.SegmentFinalPickInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -29,7 +29,6 @@ def _fail(path: str, message: str):
     raise ImportFileError(f"{path}: {message} — nothing was imported")
 
 
-
 # --- import: write ---------------------------------------------------------------------------------------------------
 
 
@@ -48,29 +47,43 @@ def import_videos(*, videos: list[ParsedVideo], project: Project, gold: bool = F
     counts = {"videos": 0, "annotations": 0, "segments": 0, "unchanged": 0, "skipped": 0}
     required = segment_settings_get(project=project).annotators_per_video
     with transaction.atomic():
-        known = {v.external_id: v for v in Video.objects.filter(project=project,
-                                                                external_id__in=[p.video_id for p in videos])}
+        known = {
+            v.external_id: v
+            for v in Video.objects.filter(project=project, external_id__in=[p.video_id for p in videos])
+        }
         for parsed in videos:
             video = known.get(parsed.video_id)
             if video is None and gold:
                 _fail(parsed.path, f"gold segments need this video in project {project.name!r} (ingest it first)")
             if video is None and not parsed.annotations:
-                counts["skipped"] += 1  # e.g. the testing subset of ActivityNet: no labels, so no class to file it under
+                counts["skipped"] += (
+                    1  # e.g. the testing subset of ActivityNet: no labels, so no class to file it under
+                )
                 continue
             if video is None:
                 video = Video.objects.create(
-                    project=project, external_id=parsed.video_id, subset=parsed.subset, duration=parsed.duration,
-                    source_url=parsed.url, query_class=classes[parsed.annotations[0][0]])
+                    project=project,
+                    external_id=parsed.video_id,
+                    subset=parsed.subset,
+                    duration=parsed.duration,
+                    source_url=parsed.url,
+                    query_class=classes[parsed.annotations[0][0]],
+                )
                 counts["videos"] += 1
             elif video.subset != parsed.subset:
-                _fail(f"{parsed.path}.subset", f"video is in subset {video.subset!r} here, the file says "
-                                               f"{parsed.subset!r}")
+                _fail(
+                    f"{parsed.path}.subset",
+                    f"video is in subset {video.subset!r} here, the file says {parsed.subset!r}",
+                )
             segment_video = SegmentVideo.objects.filter(video=video).first()
             if segment_video is None:
                 cls = classes[parsed.annotations[0][0]] if parsed.annotations else video.query_class
                 segment_video = SegmentVideo.objects.create(
-                    video=video, action_class=cls, required_annotations=required,
-                    media_state=SegmentVideo.MediaState.NONE)
+                    video=video,
+                    action_class=cls,
+                    required_annotations=required,
+                    media_state=SegmentVideo.MediaState.NONE,
+                )
                 if gold and video.file:
                     segment_media_queue(segment_video=segment_video)
             if gold:
@@ -93,15 +106,24 @@ def _same(segment_video: SegmentVideo, parsed: ParsedVideo) -> bool:
     return mine == sorted(parsed.annotations)
 
 
-def _new_annotation(*, segment_video: SegmentVideo, parsed: ParsedVideo, classes: dict, kind: str,
-                    author=None) -> SegmentAnnotation:
+def _new_annotation(
+    *, segment_video: SegmentVideo, parsed: ParsedVideo, classes: dict, kind: str, author=None
+) -> SegmentAnnotation:
     from django.utils import timezone
 
     annotation = SegmentAnnotation.objects.create(
-        segment_video=segment_video, annotator=author, kind=kind, status=SegmentAnnotation.Status.SUBMITTED,
-        submitted_at=timezone.now())
-    Segment.objects.bulk_create([Segment(annotation=annotation, action_class=classes[label], start=start, end=end,
-                                         position=i) for i, (label, start, end) in enumerate(parsed.annotations)])
+        segment_video=segment_video,
+        annotator=author,
+        kind=kind,
+        status=SegmentAnnotation.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    Segment.objects.bulk_create(
+        [
+            Segment(annotation=annotation, action_class=classes[label], start=start, end=end, position=i)
+            for i, (label, start, end) in enumerate(parsed.annotations)
+        ]
+    )
     return annotation
 
 
@@ -110,12 +132,16 @@ def _write_final(*, parsed: ParsedVideo, segment_video: SegmentVideo, classes: d
     if segment_video.final_id is not None:
         if _same(segment_video, parsed):
             return False
-        _fail(f"{parsed.path}.annotations", "the video already has other final segments here (or was rejected); "
-                                            "pick in the dashboard instead of importing over them")
+        _fail(
+            f"{parsed.path}.annotations",
+            "the video already has other final segments here (or was rejected); "
+            "pick in the dashboard instead of importing over them",
+        )
     if not parsed.annotations:
         _fail(f"{parsed.path}.annotations", "an empty list would say nothing about this video")
-    annotation = _new_annotation(segment_video=segment_video, parsed=parsed, classes=classes,
-                                 kind=SegmentAnnotation.Kind.IMPORTED)
+    annotation = _new_annotation(
+        segment_video=segment_video, parsed=parsed, classes=classes, kind=SegmentAnnotation.Kind.IMPORTED
+    )
     SegmentVideo.objects.filter(pk=segment_video.pk).update(final=annotation, is_open=False)
     return True
 
@@ -123,8 +149,10 @@ def _write_final(*, parsed: ParsedVideo, segment_video: SegmentVideo, classes: d
 def _write_gold(*, parsed: ParsedVideo, segment_video: SegmentVideo, classes: dict, author) -> None:
     if not parsed.annotations:
         _fail(f"{parsed.path}.annotations", "a gold video needs at least one reference segment")
-    SegmentAnnotation.objects.filter(segment_video=segment_video, kind=SegmentAnnotation.Kind.GOLD,
-                                     active=True).update(active=False)
-    annotation = _new_annotation(segment_video=segment_video, parsed=parsed, classes=classes,
-                                 kind=SegmentAnnotation.Kind.GOLD, author=author)
+    SegmentAnnotation.objects.filter(segment_video=segment_video, kind=SegmentAnnotation.Kind.GOLD, active=True).update(
+        active=False
+    )
+    annotation = _new_annotation(
+        segment_video=segment_video, parsed=parsed, classes=classes, kind=SegmentAnnotation.Kind.GOLD, author=author
+    )
     SegmentVideo.objects.filter(pk=segment_video.pk).update(final=annotation, is_gold=True, is_open=False)

@@ -29,8 +29,9 @@ JOB_KIND = "segment_media"
 OPEN_JOB_STATES = (Job.State.QUEUED, Job.State.RUNNING)
 
 
-def segment_videos_enqueue(*, project: Project, action_class: ActionClass | None = None,
-                           videos: list[Video] | None = None) -> list[Job]:
+def segment_videos_enqueue(
+    *, project: Project, action_class: ActionClass | None = None, videos: list[Video] | None = None
+) -> list[Job]:
     """Send videos (by default every video of the project with a file) to segment annotation for their query class.
 
     Creates the SegmentVideo rows and queues their proxy media on commit. Idempotent: a video whose media is ready is
@@ -48,12 +49,14 @@ def segment_videos_enqueue(*, project: Project, action_class: ActionClass | None
             if not video.file:
                 continue
             segment_video, created = SegmentVideo.objects.get_or_create(
-                video=video, defaults={"action_class": video.query_class,
-                                       "required_annotations": settings.annotators_per_video})
+                video=video,
+                defaults={"action_class": video.query_class, "required_annotations": settings.annotators_per_video},
+            )
             # Pending again too: a message lost with a broker outage is re-sent (the task is idempotent, so a
             # message still on its way only finds the media ready).
             retry = segment_video.media_state in (SegmentVideo.MediaState.FAILED, SegmentVideo.MediaState.PENDING) or (
-                segment_video.media_state == SegmentVideo.MediaState.NONE and segment_video.final_id is None)
+                segment_video.media_state == SegmentVideo.MediaState.NONE and segment_video.final_id is None
+            )
             if not created and not retry:
                 continue
             jobs.append(segment_media_queue(segment_video=segment_video))
@@ -78,10 +81,13 @@ def segment_media_requeue_pending() -> int:
 
     segment_media_jobs_reconcile()
     pending = SegmentVideo.objects.filter(media_state=SegmentVideo.MediaState.PENDING).values_list("pk", "video_id")
-    open_jobs = dict(Job.objects.filter(kind=JOB_KIND, state__in=OPEN_JOB_STATES).order_by("pk")
-                     .values_list("video_id", "pk"))  # each video's latest open job: the re-run reports to it
-    return (sum(task_publish(segment_media_make_task, pk, open_jobs.get(video_id)) for pk, video_id in pending)
-            + segment_proposals_requeue_pending())
+    open_jobs = dict(
+        Job.objects.filter(kind=JOB_KIND, state__in=OPEN_JOB_STATES).order_by("pk").values_list("video_id", "pk")
+    )  # each video's latest open job: the re-run reports to it
+    return (
+        sum(task_publish(segment_media_make_task, pk, open_jobs.get(video_id)) for pk, video_id in pending)
+        + segment_proposals_requeue_pending()
+    )
 
 
 def segment_media_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) -> int:
@@ -105,11 +111,15 @@ def segment_media_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) 
     changed = finished.update(state=Job.State.DONE, stage="ready", progress=1.0, message="", updated_at=now)
     stale_after = settings.SEGMENT_MEDIA_JOB_STALE_SECONDS
     stale = jobs.filter(state=Job.State.RUNNING, updated_at__lt=now - timedelta(seconds=stale_after)).exclude(
-        video_ready)
+        video_ready
+    )
     changed += stale.update(
-        state=Job.State.FAILED, stage="stopped", updated_at=now,
+        state=Job.State.FAILED,
+        stage="stopped",
+        updated_at=now,
         message=f"No progress for {stale_after // 60} minutes: the worker running it stopped (killed or crashed). "
-                "The video is queued again when a worker starts, or when its videos are enqueued again.")
+        "The video is queued again when a worker starts, or when its videos are enqueued again.",
+    )
     return changed
 
 
@@ -132,8 +142,9 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
         with transaction.atomic():
             # Two runs at once (a re-sent message) or a run killed mid-way: the row lock lets one store, under the
             # video's one generated key, replacing what a killed run left there.
-            segment_video = SegmentVideo.objects.select_for_update(of=("self",)).select_related("video").get(
-                pk=segment_video_id)
+            segment_video = (
+                SegmentVideo.objects.select_for_update(of=("self",)).select_related("video").get(pk=segment_video_id)
+            )
             if segment_video.media_state == SegmentVideo.MediaState.READY and segment_video.proxy:
                 job_id and job_done(job_id, stage="already ready")
                 return segment_video
@@ -145,8 +156,18 @@ def segment_media_make(*, segment_video_id: int, job_id: int | None = None) -> S
             segment_video.has_audio = result.has_audio
             segment_video.first_frame_offset = result.offset
             segment_video.media_state = SegmentVideo.MediaState.READY
-            segment_video.save(update_fields=["proxy", "sprite", "sprite_meta", "media_duration", "media_fps",
-                                              "has_audio", "first_frame_offset", "media_state"])
+            segment_video.save(
+                update_fields=[
+                    "proxy",
+                    "sprite",
+                    "sprite_meta",
+                    "media_duration",
+                    "media_fps",
+                    "has_audio",
+                    "first_frame_offset",
+                    "media_state",
+                ]
+            )
             # Next: the video's S-CNN proposals (issue 6), published when this commits.
             from backend.segments.proposals import segment_proposals_queue
 

@@ -18,22 +18,29 @@ class SegmentSettings(models.Model):
 
     project = models.OneToOneField("catalog.Project", on_delete=models.CASCADE, related_name="segment_settings")
     annotators_per_video = models.PositiveSmallIntegerField(
-        default=1, help_text="independent annotations per video; with more than one, agreement is measured")
+        default=1, help_text="independent annotations per video; with more than one, agreement is measured"
+    )
     gold_rate = models.FloatField(default=0.10, help_text="chance that the next video served is a gold video")
     lease_minutes = models.PositiveSmallIntegerField(
-        default=60, help_text="a video left untouched this long goes back to the queue (each autosave renews it)")
+        default=60, help_text="a video left untouched this long goes back to the queue (each autosave renews it)"
+    )
     # S-CNN proposals (issue 6). They are computed for every video either way (so AR@AN can be measured); this switch
     # only decides whether annotators see them, so time per video can be compared with and without suggestions.
     suggestions = models.BooleanField(
-        default=True, help_text="show S-CNN proposals in the timeline as suggestions (off: annotate without them)")
+        default=True, help_text="show S-CNN proposals in the timeline as suggestions (off: annotate without them)"
+    )
     proposal_threshold = models.FloatField(
-        default=0.7, help_text="mean class probability a window needs to be proposed (issue 6: 0.7)")
+        default=0.7, help_text="mean class probability a window needs to be proposed (issue 6: 0.7)"
+    )
     proposal_head_threshold = models.FloatField(
-        default=0.5, help_text="with a learned head: the predicted tIoU a window needs (0.5, ActivityNet's hit)")
+        default=0.5, help_text="with a learned head: the predicted tIoU a window needs (0.5, ActivityNet's hit)"
+    )
     proposal_nms_tiou = models.FloatField(
-        default=0.4, help_text="temporal NMS: a window overlapping a better one by more than this tIoU goes (0.4)")
+        default=0.4, help_text="temporal NMS: a window overlapping a better one by more than this tIoU goes (0.4)"
+    )
     proposal_head_min_segments = models.PositiveIntegerField(
-        default=30, help_text="annotated segments needed before a learned proposal head is trained for the project")
+        default=30, help_text="annotated segments needed before a learned proposal head is trained for the project"
+    )
 
     class Meta:
         verbose_name_plural = "segment settings"
@@ -68,19 +75,28 @@ class SegmentVideo(models.Model):
     media_fps = models.FloatField(default=0)
     has_audio = models.BooleanField(default=False)
     first_frame_offset = models.FloatField(
-        default=0, help_text="first video frame minus container start (seconds); grid clip times subtract it")
+        default=0, help_text="first video frame minus container start (seconds); grid clip times subtract it"
+    )
     # Queue bookkeeping, kept in step by segments.services under a row lock.
     required_annotations = models.PositiveSmallIntegerField(default=1)
     annotation_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     is_open = models.BooleanField(default=True, help_text="still needs annotations")
     is_gold = models.BooleanField(default=False, help_text="has reference segments; served as a hidden check")
-    final = models.ForeignKey("SegmentAnnotation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              help_text="the annotation exported for this video")
+    final = models.ForeignKey(
+        "SegmentAnnotation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the annotation exported for this video",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["action_class", "is_open", "media_state", "is_gold"], name="segvideo_queue_idx")]
+        indexes = [
+            models.Index(fields=["action_class", "is_open", "media_state", "is_gold"], name="segvideo_queue_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.video} ({self.action_class})"
@@ -113,8 +129,9 @@ class SegmentAnnotation(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     segment_video = models.ForeignKey(SegmentVideo, on_delete=models.CASCADE, related_name="annotations")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="segment_annotations")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="segment_annotations"
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REGULAR)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.LEASED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,10 +154,12 @@ class SegmentAnnotation(models.Model):
     suggestions_shown = models.BooleanField(default=False)
     suggestions_accepted = models.PositiveSmallIntegerField(default=0, help_text="suggestions submitted as segments")
     suggestions_adjusted = models.PositiveSmallIntegerField(
-        default=0, help_text="of the accepted, those whose edges the annotator moved")
+        default=0, help_text="of the accepted, those whose edges the annotator moved"
+    )
     suggestions_dismissed = models.PositiveSmallIntegerField(default=0)
-    suggestion_decisions = models.JSONField(default=dict, blank=True,
-                                            help_text="proposal ids: accepted, adjusted, dismissed")
+    suggestion_decisions = models.JSONField(
+        default=dict, blank=True, help_text="proposal ids: accepted, adjusted, dismissed"
+    )
 
     class Meta:
         constraints = [
@@ -202,10 +221,12 @@ class SegmentProposalRun(models.Model):
     method = models.CharField(max_length=16, choices=Method.choices, blank=True)
     progress = models.FloatField(default=0)
     message = models.CharField(max_length=500, blank=True)
-    youtube_model = models.ForeignKey("mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
-    web_model = models.ForeignKey("mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    youtube_model = models.ForeignKey(
+        "mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    web_model = models.ForeignKey(
+        "mining.ClassifierModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     head = models.ForeignKey("SegmentProposalHead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sample_fps = models.FloatField(default=0)
     scores = models.BinaryField(null=True, blank=True, help_text="npz: times (s) and the class probability at each")
@@ -256,8 +277,9 @@ class SegmentProposalHead(models.Model):
     segments = models.PositiveIntegerField(help_text="annotated segments it learnt from")
     holdout_videos = models.PositiveIntegerField(default=0)
     holdout_auc_head = models.FloatField(null=True, blank=True, help_text="AR@AN AUC on held-out videos, this head")
-    holdout_auc_mean = models.FloatField(null=True, blank=True,
-                                         help_text="AR@AN AUC on the same held-out videos, mean class probability")
+    holdout_auc_mean = models.FloatField(
+        null=True, blank=True, help_text="AR@AN AUC on the same held-out videos, mean class probability"
+    )
     active = models.BooleanField(default=False, help_text="beats the mean probability on held-out videos: in use")
     created_at = models.DateTimeField(auto_now_add=True)
 

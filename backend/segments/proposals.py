@@ -60,8 +60,11 @@ def _classifier(path: str):
 def proposal_classifiers(*, segment_video: SegmentVideo) -> list[tuple[ClassifierModel, int]]:
     """The project's current frame classifiers that know the video's class, each with that class's index."""
     name = segment_video.action_class.name
-    return [(model, model.class_names.index(name)) for model in latest_classifiers()
-            if model is not None and name in model.class_names]
+    return [
+        (model, model.class_names.index(name))
+        for model in latest_classifiers()
+        if model is not None and name in model.class_names
+    ]
 
 
 # --- queueing ----------------------------------------------------------------------------------------------------
@@ -99,9 +102,9 @@ def segment_proposals_requeue_pending() -> int:
     """Publish the proposals task of every video still waiting for it (run at worker start, like media)."""
     from backend.segments.tasks import segment_proposals_make_task
 
-    pending = (SegmentProposalRun.objects.filter(state__in=[State.PENDING, State.RUNNING],
-                                                 segment_video__media_state=SegmentVideo.MediaState.READY)
-               .values_list("segment_video_id", flat=True))
+    pending = SegmentProposalRun.objects.filter(
+        state__in=[State.PENDING, State.RUNNING], segment_video__media_state=SegmentVideo.MediaState.READY
+    ).values_list("segment_video_id", flat=True)
     return sum(task_publish(segment_proposals_make_task, pk) for pk in pending)
 
 
@@ -142,14 +145,28 @@ def _num_frames(segment_video: SegmentVideo) -> int:
     return int(round(segment_video.media_duration * segment_video.media_fps))
 
 
-def rank_windows(*, segment_video: SegmentVideo, times: np.ndarray, probabilities: np.ndarray,
-                 settings_row: SegmentSettings, head: SegmentProposalHead | None) -> list[scnn.Proposal]:
+def rank_windows(
+    *,
+    segment_video: SegmentVideo,
+    times: np.ndarray,
+    probabilities: np.ndarray,
+    settings_row: SegmentSettings,
+    head: SegmentProposalHead | None,
+) -> list[scnn.Proposal]:
     """The video's proposals from its sampled scores: by the head when one is given, else by the mean probability."""
-    kwargs = {"num_frames": _num_frames(segment_video), "fps": segment_video.media_fps, "times": times,
-              "probabilities": probabilities, "nms_tiou": settings_row.proposal_nms_tiou}
+    kwargs = {
+        "num_frames": _num_frames(segment_video),
+        "fps": segment_video.media_fps,
+        "times": times,
+        "probabilities": probabilities,
+        "nms_tiou": settings_row.proposal_nms_tiou,
+    }
     if head is not None:
-        return head_compute.head_proposals(head=head_compute.ProposalHead.from_dict(head.parameters),
-                                           score_threshold=settings_row.proposal_head_threshold, **kwargs)
+        return head_compute.head_proposals(
+            head=head_compute.ProposalHead.from_dict(head.parameters),
+            score_threshold=settings_row.proposal_head_threshold,
+            **kwargs,
+        )
     return scnn.scnn_proposals(score_threshold=settings_row.proposal_threshold, **kwargs)
 
 
@@ -164,26 +181,48 @@ def segment_proposals_make(*, segment_video_id: int, force: bool = False) -> Seg
         return run  # the media task queues the proposals again once the proxy is stored
     classifiers = proposal_classifiers(segment_video=segment_video)
     if not classifiers:
-        return _store(run=run, state=State.NO_CLASSIFIER, proposals=[], method="", models={}, head=None,
-                      message="No frame classifier knows this class yet, so there are no suggestions.")
+        return _store(
+            run=run,
+            state=State.NO_CLASSIFIER,
+            proposals=[],
+            method="",
+            models={},
+            head=None,
+            message="No frame classifier knows this class yet, so there are no suggestions.",
+        )
     models = {model.kind: model for model, _ in classifiers}
     settings_row = segment_settings_get(project=segment_video.video.project)
     head = current_head(project=segment_video.video.project)
-    same_models = (run.youtube_model_id == getattr(models.get("youtube"), "pk", None)
-                   and run.web_model_id == getattr(models.get("web"), "pk", None))
+    same_models = run.youtube_model_id == getattr(models.get("youtube"), "pk", None) and run.web_model_id == getattr(
+        models.get("web"), "pk", None
+    )
     stored = run_scores(run) if same_models and not force else None
-    if (stored is not None and run.state == State.READY and run.head_id == (head.pk if head else None)
-            and run.threshold == _threshold(settings_row, head) and run.nms_tiou == settings_row.proposal_nms_tiou):
+    if (
+        stored is not None
+        and run.state == State.READY
+        and run.head_id == (head.pk if head else None)
+        and run.threshold == _threshold(settings_row, head)
+        and run.nms_tiou == settings_row.proposal_nms_tiou
+    ):
         return run  # nothing changed
     if stored is None:
         SegmentProposalRun.objects.filter(pk=run.pk).update(state=State.RUNNING, progress=0.05, message="")
         stored = _score_frames(run=run, segment_video=segment_video, classifiers=classifiers)
     times, probabilities = stored
-    proposals = rank_windows(segment_video=segment_video, times=times, probabilities=probabilities,
-                             settings_row=settings_row, head=head)
+    proposals = rank_windows(
+        segment_video=segment_video, times=times, probabilities=probabilities, settings_row=settings_row, head=head
+    )
     method = SegmentProposalRun.Method.PROPOSAL_HEAD if head else SegmentProposalRun.Method.MEAN_PROBABILITY
-    return _store(run=run, state=State.READY, proposals=proposals, method=method, models=models, head=head,
-                  scores=_npz(times=times, probabilities=probabilities), settings_row=settings_row)
+    return _store(
+        run=run,
+        state=State.READY,
+        proposals=proposals,
+        method=method,
+        models=models,
+        head=head,
+        scores=_npz(times=times, probabilities=probabilities),
+        settings_row=settings_row,
+    )
 
 
 def _threshold(settings_row: SegmentSettings, head: SegmentProposalHead | None) -> float:
@@ -200,21 +239,43 @@ def _score_frames(*, run, segment_video, classifiers) -> tuple[np.ndarray, np.nd
         SegmentProposalRun.objects.filter(pk=run.pk).update(progress=0.05 + 0.9 * fraction)
 
     with tempfile.TemporaryDirectory() as tmp:
-        return scnn.sample_class_probabilities(path=_proxy_path(segment_video, Path(tmp)), predictors=predictors,
-                                               class_index=indices.pop(), progress=progress)
+        return scnn.sample_class_probabilities(
+            path=_proxy_path(segment_video, Path(tmp)),
+            predictors=predictors,
+            class_index=indices.pop(),
+            progress=progress,
+        )
 
 
-def _store(*, run: SegmentProposalRun, state: str, proposals: list[scnn.Proposal], method: str, models: dict,
-           head: SegmentProposalHead | None, message: str = "", scores: bytes | None = None,
-           settings_row: SegmentSettings | None = None) -> SegmentProposalRun:
+def _store(
+    *,
+    run: SegmentProposalRun,
+    state: str,
+    proposals: list[scnn.Proposal],
+    method: str,
+    models: dict,
+    head: SegmentProposalHead | None,
+    message: str = "",
+    scores: bytes | None = None,
+    settings_row: SegmentSettings | None = None,
+) -> SegmentProposalRun:
     """Replace the video's proposals and record the run, under the run's row lock (two deliveries store once)."""
     with transaction.atomic():
         run = SegmentProposalRun.objects.select_for_update().get(pk=run.pk)
         SegmentProposal.objects.filter(segment_video_id=run.segment_video_id).delete()
-        SegmentProposal.objects.bulk_create([
-            SegmentProposal(run=run, segment_video_id=run.segment_video_id, start=round(p.start_s, 3),
-                            end=round(p.end_s, 3), score=p.score, rank=rank)
-            for rank, p in enumerate(proposals, start=1)])
+        SegmentProposal.objects.bulk_create(
+            [
+                SegmentProposal(
+                    run=run,
+                    segment_video_id=run.segment_video_id,
+                    start=round(p.start_s, 3),
+                    end=round(p.end_s, 3),
+                    score=p.score,
+                    rank=rank,
+                )
+                for rank, p in enumerate(proposals, start=1)
+            ]
+        )
         run.state, run.method, run.message, run.progress = state, method, message, 1.0
         run.youtube_model, run.web_model, run.head = models.get("youtube"), models.get("web"), head
         run.scores = scores
@@ -227,22 +288,32 @@ def _store(*, run: SegmentProposalRun, state: str, proposals: list[scnn.Proposal
 
 
 def segment_proposals_failed(*, segment_video_id: int, message: str) -> None:
-    SegmentProposalRun.objects.filter(segment_video_id=segment_video_id).update(state=State.FAILED,
-                                                                                message=message[:500])
+    SegmentProposalRun.objects.filter(segment_video_id=segment_video_id).update(
+        state=State.FAILED, message=message[:500]
+    )
 
 
 # --- the learned head --------------------------------------------------------------------------------------------
 
 
-def annotated_videos(*, project: Project, subset: str | None = None
-                     ) -> list[tuple[SegmentVideo, SegmentProposalRun, list[tuple[float, float]]]]:
+def annotated_videos(
+    *, project: Project, subset: str | None = None
+) -> list[tuple[SegmentVideo, SegmentProposalRun, list[tuple[float, float]]]]:
     """Videos of the project (of a subset) with final (submitted) segments and stored scores from the current
     classifiers."""
     youtube, web = latest_classifiers()
-    videos = (SegmentVideo.objects.filter(video__project=project, final__status=SegmentAnnotation.Status.SUBMITTED,
-                                          final__active=True, proposal_run__scores__isnull=False,
-                                          proposal_run__youtube_model=youtube, proposal_run__web_model=web)
-              .select_related("proposal_run", "final").order_by("pk"))
+    videos = (
+        SegmentVideo.objects.filter(
+            video__project=project,
+            final__status=SegmentAnnotation.Status.SUBMITTED,
+            final__active=True,
+            proposal_run__scores__isnull=False,
+            proposal_run__youtube_model=youtube,
+            proposal_run__web_model=web,
+        )
+        .select_related("proposal_run", "final")
+        .order_by("pk")
+    )
     if subset:
         videos = videos.filter(video__subset=subset)
     return [(v, v.proposal_run, list(v.final.segments.values_list("start", "end"))) for v in videos]
@@ -250,8 +321,13 @@ def annotated_videos(*, project: Project, subset: str | None = None
 
 def _video_scores(video: SegmentVideo, run: SegmentProposalRun, segments) -> head_compute.VideoScores:
     times, probabilities = run_scores(run)
-    return head_compute.VideoScores(num_frames=_num_frames(video), fps=video.media_fps, times=times,
-                                    probabilities=probabilities, segments=np.asarray(segments, dtype=float))
+    return head_compute.VideoScores(
+        num_frames=_num_frames(video),
+        fps=video.media_fps,
+        times=times,
+        probabilities=probabilities,
+        segments=np.asarray(segments, dtype=float),
+    )
 
 
 def proposal_head_train(*, project: Project, subset: str | None = None) -> SegmentProposalHead | None:
@@ -273,22 +349,59 @@ def proposal_head_train(*, project: Project, subset: str | None = None) -> Segme
     auc_head = auc_mean = None
     if len(held) >= MIN_HOLDOUT_VIDEOS and train:
         trial = head_compute.train_proposal_head([vs for _, vs in train])
-        auc_head = _auc(held, settings_row, lambda v, vs: head_compute.head_proposals(
-            head=trial, num_frames=vs.num_frames, fps=vs.fps, times=vs.times, probabilities=vs.probabilities,
-            score_threshold=settings_row.proposal_head_threshold, nms_tiou=settings_row.proposal_nms_tiou))
-        auc_mean = _auc(held, settings_row, lambda v, vs: scnn.scnn_proposals(
-            num_frames=vs.num_frames, fps=vs.fps, times=vs.times, probabilities=vs.probabilities,
-            score_threshold=settings_row.proposal_threshold, nms_tiou=settings_row.proposal_nms_tiou))
+        auc_head = _auc(
+            held,
+            settings_row,
+            lambda v, vs: head_compute.head_proposals(
+                head=trial,
+                num_frames=vs.num_frames,
+                fps=vs.fps,
+                times=vs.times,
+                probabilities=vs.probabilities,
+                score_threshold=settings_row.proposal_head_threshold,
+                nms_tiou=settings_row.proposal_nms_tiou,
+            ),
+        )
+        auc_mean = _auc(
+            held,
+            settings_row,
+            lambda v, vs: scnn.scnn_proposals(
+                num_frames=vs.num_frames,
+                fps=vs.fps,
+                times=vs.times,
+                probabilities=vs.probabilities,
+                score_threshold=settings_row.proposal_threshold,
+                nms_tiou=settings_row.proposal_nms_tiou,
+            ),
+        )
     head = head_compute.train_proposal_head([vs for _, vs in scored])
     with transaction.atomic():
-        version = (SegmentProposalHead.objects.filter(project=project).order_by("-version")
-                   .values_list("version", flat=True).first() or 0) + 1
+        version = (
+            SegmentProposalHead.objects.filter(project=project)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+            or 0
+        ) + 1
         record = SegmentProposalHead.objects.create(
-            project=project, version=version, parameters=head.as_dict(), videos=len(scored), segments=segments,
-            holdout_videos=len(held) if auc_head is not None else 0, holdout_auc_head=auc_head,
-            holdout_auc_mean=auc_mean, active=auc_head is not None and auc_head > auc_mean)
-    log.info("proposal head v%d of %s: held-out AUC %s (head) vs %s (mean probability), %s", version, project,
-             auc_head, auc_mean, "active" if record.active else "not used")
+            project=project,
+            version=version,
+            parameters=head.as_dict(),
+            videos=len(scored),
+            segments=segments,
+            holdout_videos=len(held) if auc_head is not None else 0,
+            holdout_auc_head=auc_head,
+            holdout_auc_mean=auc_mean,
+            active=auc_head is not None and auc_head > auc_mean,
+        )
+    log.info(
+        "proposal head v%d of %s: held-out AUC %s (head) vs %s (mean probability), %s",
+        version,
+        project,
+        auc_head,
+        auc_mean,
+        "active" if record.active else "not used",
+    )
     return record
 
 
@@ -298,10 +411,12 @@ def annotated_segment_count(*, project: Project) -> int:
 
     from backend.segments.models import Segment
 
-    return Segment.objects.filter(annotation__segment_video__video__project=project,
-                                  annotation__segment_video__final=F("annotation"),
-                                  annotation__status=SegmentAnnotation.Status.SUBMITTED,
-                                  annotation__active=True).count()
+    return Segment.objects.filter(
+        annotation__segment_video__video__project=project,
+        annotation__segment_video__final=F("annotation"),
+        annotation__status=SegmentAnnotation.Status.SUBMITTED,
+        annotation__active=True,
+    ).count()
 
 
 def proposal_head_due(*, project: Project) -> bool:
@@ -325,8 +440,9 @@ def proposal_head_queue_if_due(*, project: Project) -> bool:
 
 
 def _auc(held, settings_row, propose) -> float:
-    return head_compute.proposals_auc(segments=[vs.segments for _, vs in held],
-                                      proposals=[propose(v, vs) for v, vs in held])
+    return head_compute.proposals_auc(
+        segments=[vs.segments for _, vs in held], proposals=[propose(v, vs) for v, vs in held]
+    )
 
 
 # --- what an annotator's task shows -------------------------------------------------------------------------------
@@ -348,8 +464,10 @@ def segment_task_suggestions(*, task: SegmentAnnotation) -> dict:
     if run.state != State.READY:
         message = run.message if run.state == State.NO_CLASSIFIER else "Suggestions could not be computed."
         return {"state": run.state, "message": message, "method": "", "items": []}
-    items = [{"id": p.pk, "start": p.start, "end": p.end, "score": round(p.score, 3), "rank": p.rank}
-             for p in video.proposals.order_by("rank")[:MAX_SUGGESTIONS]]
+    items = [
+        {"id": p.pk, "start": p.start, "end": p.end, "score": round(p.score, 3), "rank": p.rank}
+        for p in video.proposals.order_by("rank")[:MAX_SUGGESTIONS]
+    ]
     if items and not task.suggestions_shown and task.status == SegmentAnnotation.Status.LEASED:
         SegmentAnnotation.objects.filter(pk=task.pk).update(suggestions_shown=True)
         task.suggestions_shown = True

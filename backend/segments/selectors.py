@@ -27,19 +27,25 @@ def clip_marks(*, segment_video: SegmentVideo) -> list[dict]:
     Only consensus values: a gold clip's answer never reaches an annotator.
     """
     offset = segment_video.first_frame_offset  # clip times count from the container start (workers/proxy.py)
-    rows = (ConsensusResult.objects.filter(clip__video_id=segment_video.video_id)
-            .order_by("clip__start").values_list("clip__start", "clip__end", "value"))
-    return [{"start": round(max(0.0, s - offset), 3), "end": round(max(0.0, e - offset), 3), "value": v}
-            for s, e, v in rows]
+    rows = (
+        ConsensusResult.objects.filter(clip__video_id=segment_video.video_id)
+        .order_by("clip__start")
+        .values_list("clip__start", "clip__end", "value")
+    )
+    return [
+        {"start": round(max(0.0, s - offset), 3), "end": round(max(0.0, e - offset), 3), "value": v} for s, e, v in rows
+    ]
 
 
 def segment_lists(annotation_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
     from backend.segments.models import Segment
 
     out: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for ann, start, end in (Segment.objects.filter(annotation_id__in=annotation_ids)
-                            .order_by("annotation_id", "position", "start", "pk")
-                            .values_list("annotation_id", "start", "end")):
+    for ann, start, end in (
+        Segment.objects.filter(annotation_id__in=annotation_ids)
+        .order_by("annotation_id", "position", "start", "pk")
+        .values_list("annotation_id", "start", "end")
+    ):
         out[ann].append((start, end))
     return out
 
@@ -52,8 +58,9 @@ def agreement(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] 
 
 
 def _done_regular(segment_video: SegmentVideo):
-    return (SegmentAnnotation.objects.filter(segment_video=segment_video, kind=SegmentAnnotation.Kind.REGULAR,
-                                             active=True, status__in=DONE).order_by("submitted_at", "pk"))
+    return SegmentAnnotation.objects.filter(
+        segment_video=segment_video, kind=SegmentAnnotation.Kind.REGULAR, active=True, status__in=DONE
+    ).order_by("submitted_at", "pk")
 
 
 def default_final(*, segment_video: SegmentVideo) -> SegmentAnnotation | None:
@@ -83,12 +90,18 @@ class SegmentAccuracy:
     mean_tiou: float | None  # over all matched pairs
 
 
-def annotator_segment_accuracy(*, annotator, project: Project | None = None, action_class: ActionClass | None = None,
-                               submitted_until=None) -> SegmentAccuracy:
+def annotator_segment_accuracy(
+    *, annotator, project: Project | None = None, action_class: ActionClass | None = None, submitted_until=None
+) -> SegmentAccuracy:
     """Per gold video, match the annotator's segments to the gold ones (a rejection counts as no segments), then
     average precision, recall and F1 over the videos (matching.py defines the empty cases so none divides by zero)."""
-    mine = SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, active=True,
-                                            status__in=DONE, segment_video__is_gold=True)
+    mine = SegmentAnnotation.objects.filter(
+        annotator=annotator,
+        kind=SegmentAnnotation.Kind.REGULAR,
+        active=True,
+        status__in=DONE,
+        segment_video__is_gold=True,
+    )
     if project is not None:
         mine = mine.filter(segment_video__video__project=project)
     if action_class is not None:
@@ -99,13 +112,16 @@ def annotator_segment_accuracy(*, annotator, project: Project | None = None, act
     if not mine:
         return SegmentAccuracy(0, None, None, None, None)
     lists = segment_lists([m[0] for m in mine] + [m[2] for m in mine if m[2]])
-    results = [match_segments(annotator=lists.get(pk, []), gold=lists.get(gold_id, []))
-               for pk, _, gold_id in mine]
+    results = [match_segments(annotator=lists.get(pk, []), gold=lists.get(gold_id, [])) for pk, _, gold_id in mine]
     ious = [pair[2] for r in results for pair in r.pairs]
     n = len(results)
     return SegmentAccuracy(
-        gold_videos=n, precision=sum(r.precision for r in results) / n, recall=sum(r.recall for r in results) / n,
-        f1=sum(r.f1 for r in results) / n, mean_tiou=sum(ious) / len(ious) if ious else None)
+        gold_videos=n,
+        precision=sum(r.precision for r in results) / n,
+        recall=sum(r.recall for r in results) / n,
+        f1=sum(r.f1 for r in results) / n,
+        mean_tiou=sum(ious) / len(ious) if ious else None,
+    )
 
 
 def is_flagged(*, accuracy: SegmentAccuracy, project: Project) -> bool:
@@ -114,8 +130,14 @@ def is_flagged(*, accuracy: SegmentAccuracy, project: Project) -> bool:
 
 
 def _accuracy_dict(acc: SegmentAccuracy, project: Project) -> dict:
-    return {"gold_videos": acc.gold_videos, "precision": acc.precision, "recall": acc.recall, "f1": acc.f1,
-            "mean_tiou": acc.mean_tiou, "flagged": is_flagged(accuracy=acc, project=project)}
+    return {
+        "gold_videos": acc.gold_videos,
+        "precision": acc.precision,
+        "recall": acc.recall,
+        "f1": acc.f1,
+        "mean_tiou": acc.mean_tiou,
+        "flagged": is_flagged(accuracy=acc, project=project),
+    }
 
 
 # --- agreement between annotators and the dashboard ----------------------------------------------------------------
@@ -126,23 +148,41 @@ def video_agreements(*, project: Project, limit: int | None = None) -> list[dict
 
     Lowest agreement first: those are the ones an admin should look at before picking.
     """
-    videos = (SegmentVideo.objects.filter(video__project=project)
-              .annotate(n=Count("annotations", filter=Q(annotations__kind="regular", annotations__active=True,
-                                                         annotations__status__in=DONE)))
-              .filter(n__gte=2).select_related("video", "action_class"))
+    videos = (
+        SegmentVideo.objects.filter(video__project=project)
+        .annotate(
+            n=Count(
+                "annotations",
+                filter=Q(annotations__kind="regular", annotations__active=True, annotations__status__in=DONE),
+            )
+        )
+        .filter(n__gte=2)
+        .select_related("video", "action_class")
+    )
     out = []
     for video in videos:
         done = list(_done_regular(video).select_related("annotator"))
         lists = segment_lists([a.pk for a in done])
         answers = [None if a.status == SegmentAnnotation.Status.REJECTED else lists.get(a.pk, []) for a in done]
         pairs = [agreement(x, y) for x, y in combinations(answers, 2)]
-        out.append({
-            "segment_video": video.pk, "video": video.video.external_id, "class": video.action_class.name,
-            "agreement": sum(pairs) / len(pairs), "final": video.final_id,
-            "annotations": [{"id": a.pk, "annotator": a.annotator.username if a.annotator else None,
-                             "rejected": a.reject_reason or None, "segments": [list(s) for s in lists.get(a.pk, [])]}
-                            for a in done],
-        })
+        out.append(
+            {
+                "segment_video": video.pk,
+                "video": video.video.external_id,
+                "class": video.action_class.name,
+                "agreement": sum(pairs) / len(pairs),
+                "final": video.final_id,
+                "annotations": [
+                    {
+                        "id": a.pk,
+                        "annotator": a.annotator.username if a.annotator else None,
+                        "rejected": a.reject_reason or None,
+                        "segments": [list(s) for s in lists.get(a.pk, [])],
+                    }
+                    for a in done
+                ],
+            }
+        )
     out.sort(key=lambda v: (v["agreement"], v["video"]))
     return out[:limit] if limit else out
 
@@ -154,44 +194,77 @@ def segment_dashboard(*, project: Project) -> dict:
     classes = ActionClass.objects.filter(annotator_groups__project=project).distinct().order_by("name")
     annotators = []
     for user in users:
-        work = SegmentAnnotation.objects.filter(annotator=user, kind=SegmentAnnotation.Kind.REGULAR, active=True,
-                                                status__in=DONE, segment_video__video__project=project)
-        agg = work.aggregate(n=Count("pk"), rejected=Count("pk", filter=Q(status="rejected")),
-                             seconds=Sum("seconds_spent"))
-        per_class = [{"class_id": cls.pk, "class": cls.name,
-                      **_accuracy_dict(annotator_segment_accuracy(annotator=user, project=project, action_class=cls),
-                                       project)}
-                     for cls in classes.filter(annotator_groups__members=user)]
+        work = SegmentAnnotation.objects.filter(
+            annotator=user,
+            kind=SegmentAnnotation.Kind.REGULAR,
+            active=True,
+            status__in=DONE,
+            segment_video__video__project=project,
+        )
+        agg = work.aggregate(
+            n=Count("pk"), rejected=Count("pk", filter=Q(status="rejected")), seconds=Sum("seconds_spent")
+        )
+        per_class = [
+            {
+                "class_id": cls.pk,
+                "class": cls.name,
+                **_accuracy_dict(
+                    annotator_segment_accuracy(annotator=user, project=project, action_class=cls), project
+                ),
+            }
+            for cls in classes.filter(annotator_groups__members=user)
+        ]
         overall = _accuracy_dict(annotator_segment_accuracy(annotator=user, project=project), project)
         overall["flagged"] = overall["flagged"] or any(c["flagged"] for c in per_class)
-        annotators.append({"id": user.pk, "username": user.username, **overall, "videos": agg["n"],
-                           "rejected": agg["rejected"],
-                           "seconds_per_video": (agg["seconds"] or 0.0) / agg["n"] if agg["n"] else None,
-                           "per_class": per_class})
+        annotators.append(
+            {
+                "id": user.pk,
+                "username": user.username,
+                **overall,
+                "videos": agg["n"],
+                "rejected": agg["rejected"],
+                "seconds_per_video": (agg["seconds"] or 0.0) / agg["n"] if agg["n"] else None,
+                "per_class": per_class,
+            }
+        )
     progress = []
     for cls in classes:
         videos = SegmentVideo.objects.filter(action_class=cls, video__project=project)
         counts = videos.aggregate(
-            videos=Count("pk"), media_ready=Count("pk", filter=Q(media_state="ready")),
-            media_failed=Count("pk", filter=Q(media_state="failed")), gold=Count("pk", filter=Q(is_gold=True)),
+            videos=Count("pk"),
+            media_ready=Count("pk", filter=Q(media_state="ready")),
+            media_failed=Count("pk", filter=Q(media_state="failed")),
+            gold=Count("pk", filter=Q(is_gold=True)),
             done=Count("pk", filter=Q(final__isnull=False, final__status="submitted", is_gold=False)),
-            rejected=Count("pk", filter=Q(final__status="rejected")), leased=Sum("lease_count"),
+            rejected=Count("pk", filter=Q(final__status="rejected")),
+            leased=Sum("lease_count"),
             suggestions_ready=Count("pk", filter=Q(proposal_run__state="ready")),
             suggestions_no_classifier=Count("pk", filter=Q(proposal_run__state="no_classifier")),
-            suggestions_failed=Count("pk", filter=Q(proposal_run__state="failed")))
+            suggestions_failed=Count("pk", filter=Q(proposal_run__state="failed")),
+        )
         not_queued = project.videos.filter(query_class=cls, segment_video__isnull=True).exclude(file="").count()
-        progress.append({"class_id": cls.pk, "class": cls.name, **counts, "leased": counts["leased"] or 0,
-                         "not_queued": not_queued})
+        progress.append(
+            {"class_id": cls.pk, "class": cls.name, **counts, "leased": counts["leased"] or 0, "not_queued": not_queued}
+        )
     agreements = video_agreements(project=project)
     return {
-        "project": {"id": project.pk, "accuracy_gate": project.accuracy_gate,
-                    "min_gold_for_gate": project.min_gold_for_gate},
-        "settings": {"annotators_per_video": settings.annotators_per_video, "gold_rate": settings.gold_rate,
-                     "lease_minutes": settings.lease_minutes, "suggestions": settings.suggestions},
+        "project": {
+            "id": project.pk,
+            "accuracy_gate": project.accuracy_gate,
+            "min_gold_for_gate": project.min_gold_for_gate,
+        },
+        "settings": {
+            "annotators_per_video": settings.annotators_per_video,
+            "gold_rate": settings.gold_rate,
+            "lease_minutes": settings.lease_minutes,
+            "suggestions": settings.suggestions,
+        },
         "annotators": annotators,
         "progress": progress,
-        "agreement": {"videos": len(agreements),
-                      "mean_f1": sum(a["agreement"] for a in agreements) / len(agreements) if agreements else None},
+        "agreement": {
+            "videos": len(agreements),
+            "mean_f1": sum(a["agreement"] for a in agreements) / len(agreements) if agreements else None,
+        },
         "to_pick": agreements[:20],
     }
 
@@ -218,14 +291,18 @@ def suggestion_time(*, project: Project | None = None) -> dict[str, dict]:
     """
     from statistics import median
 
-    done = SegmentAnnotation.objects.filter(kind=SegmentAnnotation.Kind.REGULAR, active=True,
-                                            status=SegmentAnnotation.Status.SUBMITTED)
+    done = SegmentAnnotation.objects.filter(
+        kind=SegmentAnnotation.Kind.REGULAR, active=True, status=SegmentAnnotation.Status.SUBMITTED
+    )
     if project is not None:
         done = done.filter(segment_video__video__project=project)
     out = {}
     for key, shown in (("with", True), ("without", False)):
-        rows = list(done.filter(suggestions_shown=shown).values_list(
-            "seconds_spent", "suggestions_accepted", "suggestions_adjusted", "suggestions_dismissed"))
+        rows = list(
+            done.filter(suggestions_shown=shown).values_list(
+                "seconds_spent", "suggestions_accepted", "suggestions_adjusted", "suggestions_dismissed"
+            )
+        )
         n = len(rows)
         out[key] = {
             "annotations": n,

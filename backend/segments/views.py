@@ -18,7 +18,13 @@ def timeline(request, project_id: int, class_id: int):
         raise PermissionDenied("gold mode is for admins")
     if not gold_mode and not annotator_can_label(user=request.user, project=project, action_class=action_class):
         raise PermissionDenied("you are not in an annotator group for this class")
-    return render(request, "timeline.html", {
-        "project": project, "action_class": action_class, "gold_mode": gold_mode,
-        "reject_reasons": SegmentAnnotation.RejectReason.choices,
-    })
+    return render(
+        request,
+        "timeline.html",
+        {
+            "project": project,
+            "action_class": action_class,
+            "gold_mode": gold_mode,
+            "reject_reasons": SegmentAnnotation.RejectReason.choices,
+        },
+    )

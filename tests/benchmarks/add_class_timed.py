@@ -28,9 +28,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-GUIDELINE = ("A person throws three or more clubs and catches them again in a continuous pattern. It starts when the "
-             "first club leaves a hand and ends when the last club is caught. Not this action: spinning a single "
-             "club, passing clubs between two people without throwing, or holding clubs still.")
+GUIDELINE = (
+    "A person throws three or more clubs and catches them again in a continuous pattern. It starts when the "
+    "first club leaves a hand and ends when the last club is caught. Not this action: spinning a single "
+    "club, passing clubs between two people without throwing, or holding clubs still."
+)
 
 
 def main() -> None:
@@ -61,13 +63,15 @@ def main() -> None:
     name = f"Juggling clubs {int(time.time()) % 100000}"
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         files = []
-        for i, (photo, motion) in enumerate([("astronaut", "pan"), ("chelsea", "zoom"), ("coffee", "pan"),
-                                             ("camera", "zoom")][: args.videos]):
+        for i, (photo, motion) in enumerate(
+            [("astronaut", "pan"), ("chelsea", "zoom"), ("coffee", "pan"), ("camera", "zoom")][: args.videos]
+        ):
             path = Path(tmp) / f"juggling_{i}.mp4"
             make_motion_video(image=getattr(data, photo)(), out=path, seconds=args.seconds, motion=motion)
             files.append(str(path))
-        browser = pw.chromium.launch(executable_path=chromium_path(),
-                                     args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        browser = pw.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(600_000)
         log_in(page, args.url, "admin", "actionloom-admin")
@@ -84,7 +88,9 @@ def main() -> None:
         page.wait_for_selector(".step.current[data-step=videos]")
         time.sleep(args.read)
         page.set_input_files("#files", files)
-        page.wait_for_function(f"document.querySelectorAll('.uploads li.stored, .uploads li.refused').length === {len(files)}")
+        page.wait_for_function(
+            f"document.querySelectorAll('.uploads li.stored, .uploads li.refused').length === {len(files)}"
+        )
         page.click("#videos-done")
         page.wait_for_selector(".step.current[data-step=mining]")
         page.wait_for_function("document.getElementById('mining-done').textContent === 'Continue'")

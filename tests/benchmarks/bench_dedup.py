@@ -148,9 +148,13 @@ def main() -> None:
     def row(label: str, cell) -> str:
         return f"| {label} | " + " | ".join(cell(name) for name in columns) + " |"
 
-    full_run = "" if args.classes == args.total_classes else (
-        f"{args.classes} of {args.total_classes} classes measured and the totals extrapolated"
-        " (every class is the same size, so time scales linearly); "
+    full_run = (
+        ""
+        if args.classes == args.total_classes
+        else (
+            f"{args.classes} of {args.total_classes} classes measured and the totals extrapolated"
+            " (every class is the same size, so time scales linearly); "
+        )
     )
     body = "\n".join(
         [

@@ -104,12 +104,16 @@ def main() -> None:
     args = parser.parse_args()
     reference_videos = min(args.reference_videos or args.videos, args.videos)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}"
+    )
     (ground_truth, predictions), generate_seconds = timed(generate, n_videos=args.videos, seed=args.seed)
     n_predictions = args.videos * PREDICTIONS_PER_VIDEO
-    print(f"data: {args.videos} videos, {args.videos * GT_PER_VIDEO} ground-truth segments, {N_CLASSES} classes, "
-          f"{n_predictions} predictions (generated in {generate_seconds:.1f} s, not timed below)")
+    print(
+        f"data: {args.videos} videos, {args.videos * GT_PER_VIDEO} ground-truth segments, {N_CLASSES} classes, "
+        f"{n_predictions} predictions (generated in {generate_seconds:.1f} s, not timed below)"
+    )
 
     fast, fast_seconds = timed(detection_map, ground_truth=ground_truth, predictions=predictions)
     print(f"{'vectorised detection_map, full data:':<46}{fast_seconds:8.2f} s   average mAP {fast.average_map:.6f}")
@@ -135,10 +139,14 @@ def main() -> None:
         print(f"speed-up (loop / vectorised), same data: {slow_seconds / fast_seconds:.1f}x")
     else:
         extrapolated = slow_seconds * args.videos / reference_videos
-        print(f"loop time EXTRAPOLATED to {args.videos} videos (x{args.videos / reference_videos:g}, linear): "
-              f"{extrapolated:.1f} s")
-        print(f"speed-up on the measured part: {slow_seconds / part_seconds:.1f}x; "
-              f"against the extrapolated full loop: {extrapolated / fast_seconds:.1f}x (extrapolated)")
+        print(
+            f"loop time EXTRAPOLATED to {args.videos} videos (x{args.videos / reference_videos:g}, linear): "
+            f"{extrapolated:.1f} s"
+        )
+        print(
+            f"speed-up on the measured part: {slow_seconds / part_seconds:.1f}x; "
+            f"against the extrapolated full loop: {extrapolated / fast_seconds:.1f}x (extrapolated)"
+        )
 
 
 if __name__ == "__main__":

@@ -105,8 +105,12 @@ def write_segments_json(path: Path, *, videos: int, segments: int, seed: int) ->
                 start = round(rng.uniform(0, duration - 5), 2)
                 annotations.append({"label": label, "segment": [start, round(rng.uniform(start + 1, duration), 2)]})
         subset = "testing" if i >= labelled else ("validation" if rng.random() < 0.14 else "training")
-        database[youtube_id] = {"subset": subset, "duration": f"{duration:.2f}",
-                                "url": f"https://www.youtube.com/watch?v={youtube_id}", "annotations": annotations}
+        database[youtube_id] = {
+            "subset": subset,
+            "duration": f"{duration:.2f}",
+            "url": f"https://www.youtube.com/watch?v={youtube_id}",
+            "annotations": annotations,
+        }
     path.write_text(json.dumps({"database": database}))
     return videos, sum(len(e["annotations"]) for e in database.values())
 
@@ -162,8 +166,10 @@ def manage(*args: str, env: dict) -> Run:
 def bare_copy(dsn: str, csv_path: Path) -> float:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_bare_copy")
-        cur.execute('CREATE TABLE bench_bare_copy (classname text, youtube_id text, subset text, start float8, '
-                    '"end" float8, label smallint)')
+        cur.execute(
+            "CREATE TABLE bench_bare_copy (classname text, youtube_id text, subset text, start float8, "
+            '"end" float8, label smallint)'
+        )
         conn.commit()
         started = time.perf_counter()
         with csv_path.open() as fh:
@@ -198,7 +204,7 @@ def write_section(path: Path, body: str, title: str = SECTION_TITLE) -> None:
     text = path.read_text() if path.exists() else "# Scale and load benchmarks (issue 5)\n"
     if title in text:
         before, rest = text.split(title, 1)
-        after = rest[rest.find("\n## "):] if "\n## " in rest else ""
+        after = rest[rest.find("\n## ") :] if "\n## " in rest else ""
         text = before + body.rstrip("\n") + "\n" + after
     else:
         text = text.rstrip("\n") + "\n\n" + body
@@ -249,15 +255,20 @@ def main() -> None:
     export_path = args.workdir / "hacs_clips_export.csv"
     exported = manage("export_clips", "--format", "hacs-csv", "-o", str(export_path), "--project", "HACS", env=env)
     identical = sha256(export_path) == sha256(csv_path)
-    steady = exported.rss_samples_mb[len(exported.rss_samples_mb) // 4:] or [exported.peak_rss_mb]
+    steady = exported.rss_samples_mb[len(exported.rss_samples_mb) // 4 :] or [exported.peak_rss_mb]
 
     segments = None
     if (ROOT / "backend" / "segments" / "management" / "commands" / "import_segments.py").exists():
         seg_path = args.workdir / "hacs_segments.json"
-        seg_videos, seg_count = write_segments_json(seg_path, videos=args.segment_videos, segments=args.segments,
-                                                    seed=args.seed)
-        manage("shell", "-c", "from backend.catalog.models import Project; "
-                              "Project.objects.create(name='HACS Segments')", env=env)
+        seg_videos, seg_count = write_segments_json(
+            seg_path, videos=args.segment_videos, segments=args.segments, seed=args.seed
+        )
+        manage(
+            "shell",
+            "-c",
+            "from backend.catalog.models import Project; Project.objects.create(name='HACS Segments')",
+            env=env,
+        )
         run = manage("import_segments", str(seg_path), "--project", "HACS Segments", env=env)
         segments = (seg_videos, seg_count, run)
         print(run.stdout.strip())
@@ -267,13 +278,20 @@ def main() -> None:
 
     copy_rate = rows / copy_seconds
     lines = [
-        SECTION_TITLE, "",
-        f"Command (from the repository root, {time.strftime('%Y-%m-%d')}):", "", "```", command, "```", "",
+        SECTION_TITLE,
+        "",
+        f"Command (from the repository root, {time.strftime('%Y-%m-%d')}):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
         f"File: {rows:,} rows, {args.videos:,} videos, 200 classes, {csv_path.stat().st_size / 2**20:.0f} MiB "
         f"(HACS Clips layout, generated with seed {args.seed}). Database: PostgreSQL "
         f"{_server_version(dsn)} on this machine (shared_buffers {_setting(dsn, 'shared_buffers')}), "
         f"a database of the benchmark's own. Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        "other jobs shared the machine during the run.", "",
+        "other jobs shared the machine during the run.",
+        "",
         "| step | rows | seconds | rows/s | ratio to bare COPY | peak RSS |",
         "|---|---|---|---|---|---|",
         f"| bare `COPY` into a plain table (median of {len(copies) - 1} before the import; "
@@ -288,9 +306,11 @@ def main() -> None:
     ]
     if segments:
         seg_videos, seg_count, run = segments
-        lines.append(f"| `import_segments` (segments app, ActivityNet JSON) | {seg_videos:,} videos, {seg_count:,} "
-                     f"segments | {run.seconds:.1f} | {rate(seg_count, run.seconds)} segments/s | — "
-                     f"| {run.peak_rss_mb:.0f} MB |")
+        lines.append(
+            f"| `import_segments` (segments app, ActivityNet JSON) | {seg_videos:,} videos, {seg_count:,} "
+            f"segments | {run.seconds:.1f} | {rate(seg_count, run.seconds)} segments/s | — "
+            f"| {run.peak_rss_mb:.0f} MB |"
+        )
     lines += [
         "",
         f"Import stages (the command's own log): {stages.group(1) if stages else 'not logged'}.",

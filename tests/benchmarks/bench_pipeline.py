@@ -46,8 +46,12 @@ def main() -> None:
     parser.add_argument("--size", default="640x360", help="frame size of the generated video, WxH")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", ACTIONLOOM_MEDIA_ROOT=str(tmp / "media"),
-                      ACTIONLOOM_MINING_CACHE_DIR=str(tmp / "cache"), DJANGO_SETTINGS_MODULE="backend.config.settings")
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        ACTIONLOOM_MEDIA_ROOT=str(tmp / "media"),
+        ACTIONLOOM_MINING_CACHE_DIR=str(tmp / "cache"),
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+    )
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
     import django
 
@@ -69,7 +73,10 @@ def main() -> None:
     size = tuple(int(v) for v in args.size.split("x"))
     video_path = make_video(tmp / "video.mp4", args.minutes, size)
     cls = ActionClass.objects.get(name="Long jump")
-    with mock.patch("backend.mining.tasks.mine_stage_task.delay"), mock.patch("backend.clips.tasks.clip_media_cut_task.delay"):
+    with (
+        mock.patch("backend.mining.tasks.mine_stage_task.delay"),
+        mock.patch("backend.clips.tasks.clip_media_cut_task.delay"),
+    ):
         video = video_ingest(project=project, path=video_path, action_class=cls)
         while stage_run(video_id=video.pk) not in (Stage.DONE, Stage.REMOVED):  # warm-up: loads the models
             pass
@@ -99,8 +106,10 @@ def main() -> None:
             pipeline.append(time.perf_counter() - start)
     minutes = video.duration / 60
     best_p, best_d = min(pipeline), min(decode)
-    print(f"video: {video.duration:.0f} s, {args.size}, 25 fps; {video.clips.count()} clips sampled "
-          f"({VideoMining.objects.get(video=video).strategy})")
+    print(
+        f"video: {video.duration:.0f} s, {args.size}, 25 fps; {video.clips.count()} clips sampled "
+        f"({VideoMining.objects.get(video=video).strategy})"
+    )
     print("stage          best s")
     for stage, times in stages.items():
         print(f"  {stage:<12} {min(times):7.2f}")

@@ -106,8 +106,17 @@ def make_videos(tmp: Path, *, count: int, seed: int, subset: str) -> list[dict]:
                 parts.append(part)
             video_id = f"{subset[:5]}-{class_name.split()[0].lower()}-{i}"
             path = concat_videos(parts, tmp / f"{video_id}.mp4")
-            videos.append({"id": video_id, "class": class_name, "subset": subset, "path": path,
-                           "duration": float(sum(p[3] for p in plan)), "segments": ground_truth(plan), "plan": plan})
+            videos.append(
+                {
+                    "id": video_id,
+                    "class": class_name,
+                    "subset": subset,
+                    "path": path,
+                    "duration": float(sum(p[3] for p in plan)),
+                    "segments": ground_truth(plan),
+                    "plan": plan,
+                }
+            )
     return videos
 
 
@@ -120,8 +129,10 @@ def web_image_folder(tmp: Path, seed: int) -> Path:
     rng = np.random.default_rng(seed)
     positive = {name: {p for p, _, shows in shots if shows} for name, _, shots in DEMO}
     every = {p for _, _, shots in DEMO for p, _, _ in shots}
-    folders = {**{name: sorted(photos) for name, photos in positive.items()},
-               "background": sorted(every - set().union(*positive.values()))}
+    folders = {
+        **{name: sorted(photos) for name, photos in positive.items()},
+        "background": sorted(every - set().union(*positive.values())),
+    }
     root = tmp / "web"
     for folder, photos in folders.items():
         (root / folder).mkdir(parents=True)
@@ -132,7 +143,9 @@ def web_image_folder(tmp: Path, seed: int) -> Path:
             for k in range(CROPS_PER_PHOTO):
                 ch, cw = int(h * rng.uniform(0.45, 0.95)), int(w * rng.uniform(0.45, 0.95))
                 top, left = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
-                io.imsave(root / folder / f"{photo}{k}.png", image[top:top + ch, left:left + cw], check_contrast=False)
+                io.imsave(
+                    root / folder / f"{photo}{k}.png", image[top : top + ch, left : left + cw], check_contrast=False
+                )
     return root, folders
 
 
@@ -144,10 +157,14 @@ def inline_tasks():
     from backend.segments import media, proposals
 
     return [
-        mock.patch("backend.segments.tasks.segment_media_make_task.delay",
-                   lambda pk, job_id=None: media.segment_media_make(segment_video_id=pk, job_id=job_id)),
-        mock.patch("backend.segments.tasks.segment_proposals_make_task.delay",
-                   lambda pk, force=False: proposals.segment_proposals_make(segment_video_id=pk, force=force)),
+        mock.patch(
+            "backend.segments.tasks.segment_media_make_task.delay",
+            lambda pk, job_id=None: media.segment_media_make(segment_video_id=pk, job_id=job_id),
+        ),
+        mock.patch(
+            "backend.segments.tasks.segment_proposals_make_task.delay",
+            lambda pk, force=False: proposals.segment_proposals_make(segment_video_id=pk, force=force),
+        ),
         mock.patch("backend.clips.tasks.clip_media_cut_task.delay", lambda *a, **k: None),
     ]
 
@@ -158,23 +175,47 @@ def ingest(project, videos: list[dict], prefix: str = "") -> None:
     from backend.segments.media import segment_videos_enqueue
 
     for v in videos:
-        video_ingest(project=project, path=v["path"], action_class=ActionClass.objects.get(name=v["class"]),
-                     subset=v["subset"], external_id=prefix + v["id"])
+        video_ingest(
+            project=project,
+            path=v["path"],
+            action_class=ActionClass.objects.get(name=v["class"]),
+            subset=v["subset"],
+            external_id=prefix + v["id"],
+        )
     segment_videos_enqueue(project=project)  # proxy and sprite, then the proposals (on commit, inline here)
 
 
 def activitynet(videos: list[dict], prefix: str = "") -> dict:
-    return {"version": "ActionLoom bench", "database": {prefix + v["id"]: {
-        "subset": v["subset"], "duration": v["duration"], "url": "",
-        "annotations": [{"label": v["class"], "segment": list(s)} for s in v["segments"]]} for v in videos}}
+    return {
+        "version": "ActionLoom bench",
+        "database": {
+            prefix + v["id"]: {
+                "subset": v["subset"],
+                "duration": v["duration"],
+                "url": "",
+                "annotations": [{"label": v["class"], "segment": list(s)} for s in v["segments"]],
+            }
+            for v in videos
+        },
+    }
 
 
 def evaluate(project, subset: str) -> tuple[dict, str]:
     from django.core.management import call_command
 
     out, path = StringIO(), Path(tempfile.mkstemp(suffix=".json")[1])
-    call_command("evaluate_segments", "--proposals", "--project", project.name, "--subset", subset,
-                 "--json", str(path), stdout=out, stderr=StringIO())
+    call_command(
+        "evaluate_segments",
+        "--proposals",
+        "--project",
+        project.name,
+        "--subset",
+        subset,
+        "--json",
+        str(path),
+        stdout=out,
+        stderr=StringIO(),
+    )
     return json.loads(path.read_text()), out.getvalue()
 
 
@@ -195,12 +236,19 @@ def without_threshold(project, subset: str, videos: list[dict], head) -> dict[st
         results = {}
         for sv in SegmentVideo.objects.filter(video__project=project, video__subset=subset).select_related("video"):
             times, probs = run_scores(sv.proposal_run)
-            kwargs = {"num_frames": int(round(sv.media_duration * sv.media_fps)), "fps": sv.media_fps, "times": times,
-                      "probabilities": probs, "score_threshold": 0.0}
-            found = (proposal_head.head_proposals(head=model, **kwargs) if model
-                     else proposals_scnn.scnn_proposals(**kwargs))
-            results[sv.video.external_id] = [{"label": "", "segment": [p.start_s, p.end_s], "score": p.score}
-                                             for p in found]
+            kwargs = {
+                "num_frames": int(round(sv.media_duration * sv.media_fps)),
+                "fps": sv.media_fps,
+                "times": times,
+                "probabilities": probs,
+                "score_threshold": 0.0,
+            }
+            found = (
+                proposal_head.head_proposals(head=model, **kwargs) if model else proposals_scnn.scnn_proposals(**kwargs)
+            )
+            results[sv.video.external_id] = [
+                {"label": "", "segment": [p.start_s, p.end_s], "score": p.score} for p in found
+            ]
         report = evaluate_files(ground_truth=truth, predictions={"results": results}, proposals=True, subset=subset)
         out[name] = {**report, "per_video": sum(map(len, results.values())) / max(1, len(results))}
     return out
@@ -227,8 +275,18 @@ def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = free_port()
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "backend.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", "2", "--timeout", "60", "--log-level", "warning"]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "backend.config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
@@ -258,9 +316,12 @@ class Script:
     def seek(self, t: float) -> None:
         """Scrub to t (a click in the zoomed timeline for a person; exact here)."""
         self.P += 1
-        self.page.evaluate("""t => new Promise(done => { const v = document.getElementById('player');
+        self.page.evaluate(
+            """t => new Promise(done => { const v = document.getElementById('player');
             v.addEventListener('seeked', () => requestAnimationFrame(() => done()), { once: true });
-            v.currentTime = (Math.floor(t * 25 + 1e-3) + 0.5) / 25; })""", t)
+            v.currentTime = (Math.floor(t * 25 + 1e-3) + 0.5) / 25; })""",
+            t,
+        )
 
     def mark(self, start: float, end: float) -> None:
         self.M += 1
@@ -285,8 +346,9 @@ def annotate(page, url: str, user, project, action_class, truth: dict, with_sugg
     page.goto(f"{url}/timeline/{project.pk}/{action_class.pk}/")
     results = []
     while True:
-        page.wait_for_function("document.getElementById('player').readyState >= 2 "
-                               "|| !document.getElementById('empty').hidden")
+        page.wait_for_function(
+            "document.getElementById('player').readyState >= 2 || !document.getElementById('empty').hidden"
+        )
         if not page.is_hidden("#empty"):
             return results
         # which video the queue gave (the script reads the database; a person would just look)
@@ -330,8 +392,14 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     project = Project.objects.create(name="Timing")
     SegmentSettings.objects.create(project=project, annotators_per_video=2, gold_rate=0.0)
     if head is not None and head.active:  # the main project's head, learnt on its training videos only
-        SegmentProposalHead.objects.create(project=project, version=1, parameters=head.parameters, videos=head.videos,
-                                           segments=head.segments, active=True)
+        SegmentProposalHead.objects.create(
+            project=project,
+            version=1,
+            parameters=head.parameters,
+            videos=head.videos,
+            segments=head.segments,
+            active=True,
+        )
     users = {}
     for name in ("scripted-with", "scripted-without"):
         users[name] = get_user_model().objects.create_user(username=name, password=PASSWORD)
@@ -346,8 +414,9 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     out = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(),
-                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            browser = pw.chromium.launch(
+                executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+            )
             for name, with_suggestions in (("scripted-with", True), ("scripted-without", False)):
                 SegmentSettings.objects.filter(project=project).update(suggestions=with_suggestions)
                 page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
@@ -359,9 +428,14 @@ def browser_timing(args, env: dict, videos: list[dict], head) -> dict:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    seconds = {name: list(SegmentAnnotation.objects.filter(annotator=users[name], status="submitted")
-                          .values_list("seconds_spent", "suggestions_accepted", "suggestions_adjusted",
-                                       "suggestions_dismissed")) for name in users}
+    seconds = {
+        name: list(
+            SegmentAnnotation.objects.filter(annotator=users[name], status="submitted").values_list(
+                "seconds_spent", "suggestions_accepted", "suggestions_adjusted", "suggestions_dismissed"
+            )
+        )
+        for name in users
+    }
     from django.core.management import call_command
 
     text = StringIO()
@@ -377,18 +451,24 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=10, help="training videos per class")
     parser.add_argument("--validation", type=int, default=6, help="validation videos per class")
     parser.add_argument("--browser", type=int, default=0, help="time a scripted annotator on this many videos")
-    parser.add_argument("--epochs", type=int, default=30, help="classifier epochs (8 leaves the demo photos at "
-                                                                    "0.85–0.9, 30 at 0.99)")
+    parser.add_argument(
+        "--epochs", type=int, default=30, help="classifier epochs (8 leaves the demo photos at 0.85–0.9, 30 at 0.99)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", type=Path, default=None, help="write the results as Markdown here")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-proposals-"))
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "ACTIONLOOM_MEDIA_ROOT": str(tmp / "media"),
-           "ACTIONLOOM_BROKER_DIR": str(tmp / "broker"), "DJANGO_SETTINGS_MODULE": "backend.config.settings",
-           # Playwright's sync API runs an event loop in this thread; the script's ORM calls stay synchronous.
-           "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "ACTIONLOOM_MEDIA_ROOT": str(tmp / "media"),
+        "ACTIONLOOM_BROKER_DIR": str(tmp / "broker"),
+        "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+        # Playwright's sync API runs an event loop in this thread; the script's ORM calls stay synchronous.
+        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    }
     os.environ.update(env)
     import django
 
@@ -433,8 +513,11 @@ def main() -> None:
     loose = {"mean": without_threshold(project, "validation", validation, None)["mean"]}
     head = proposal_head_train(project=project, subset="training")
     if head is not None:
-        print(f"head v{head.version}: held-out AUC {head.holdout_auc_head} vs {head.holdout_auc_mean}, "
-              f"{'in use' if head.active else 'not used'}", flush=True)
+        print(
+            f"head v{head.version}: held-out AUC {head.holdout_auc_head} vs {head.holdout_auc_mean}, "
+            f"{'in use' if head.active else 'not used'}",
+            flush=True,
+        )
     for pk in SegmentVideo.objects.filter(video__project=project).values_list("pk", flat=True):
         segment_proposals_make(segment_video_id=pk)
     head_result, head_text = evaluate(project, "validation")
@@ -446,10 +529,25 @@ def main() -> None:
     for p in patches:
         p.stop()
     total_seconds = time.monotonic() - started
-    report = render(args=args, web=web, folders=folders, train=train, validation=validation, mean=mean_result,
-                    mean_text=mean_text, mean_train=mean_train, mean_counts=mean_counts, head=head,
-                    head_result=head_result, head_text=head_text, head_counts=head_counts, timing=timing, loose=loose,
-                    pipeline_seconds=pipeline_seconds, total_seconds=total_seconds)
+    report = render(
+        args=args,
+        web=web,
+        folders=folders,
+        train=train,
+        validation=validation,
+        mean=mean_result,
+        mean_text=mean_text,
+        mean_train=mean_train,
+        mean_counts=mean_counts,
+        head=head,
+        head_result=head_result,
+        head_text=head_text,
+        head_counts=head_counts,
+        timing=timing,
+        loose=loose,
+        pipeline_seconds=pipeline_seconds,
+        total_seconds=total_seconds,
+    )
     print(report)
     if args.write:
         args.write.write_text(report, encoding="utf-8")
@@ -460,8 +558,26 @@ def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.1f}"
 
 
-def render(*, args, web, folders, train, validation, mean, mean_text, mean_train, mean_counts, head, head_result,
-           head_text, head_counts, timing, loose, pipeline_seconds, total_seconds) -> str:
+def render(
+    *,
+    args,
+    web,
+    folders,
+    train,
+    validation,
+    mean,
+    mean_text,
+    mean_train,
+    mean_counts,
+    head,
+    head_result,
+    head_text,
+    head_counts,
+    timing,
+    loose,
+    pipeline_seconds,
+    total_seconds,
+) -> str:
     import platform
 
     minutes = sum(v["duration"] for v in train + validation) / 60
@@ -474,8 +590,14 @@ def render(*, args, web, folders, train, validation, mean, mean_text, mean_train
         "",
         "## Findings",
         "",
-        *findings(mean=mean, head=head, head_result=head_result, mean_counts=mean_counts, head_counts=head_counts,
-                  timing=timing),
+        *findings(
+            mean=mean,
+            head=head,
+            head_result=head_result,
+            mean_counts=mean_counts,
+            head_counts=head_counts,
+            timing=timing,
+        ),
         "",
         "## Ground truth, and what this measures",
         "",
@@ -509,12 +631,17 @@ def render(*, args, web, folders, train, validation, mean, mean_text, mean_train
     rows = [("mean class probability ≥ 0.7, NMS 0.4 (S-CNN windows)", mean, mean_counts)]
     if head is not None and head.active:
         rows.append(("learned head, predicted tIoU ≥ 0.5, NMS 0.4", head_result, head_counts))
-    rows += [(f"*for comparison:* {label}, no threshold, NMS 0.4", loose[key], loose[key])
-             for key, label in (("mean", "mean class probability"), ("head", "learned head")) if key in loose]
+    rows += [
+        (f"*for comparison:* {label}, no threshold, NMS 0.4", loose[key], loose[key])
+        for key, label in (("mean", "mean class probability"), ("head", "learned head"))
+        if key in loose
+    ]
     for name, result, counts in rows:
         ar = result["ar_at"]
-        lines.append(f"| {name} | {counts['per_video']:.1f} | {_pct(ar['1'])} | {_pct(ar['5'])} | {_pct(ar['10'])} "
-                     f"| {_pct(ar['100'])} | {_pct(result['recall_at_100']['0.50'])} | {result['auc']:.1f} |")
+        lines.append(
+            f"| {name} | {counts['per_video']:.1f} | {_pct(ar['1'])} | {_pct(ar['5'])} | {_pct(ar['10'])} "
+            f"| {_pct(ar['100'])} | {_pct(result['recall_at_100']['0.50'])} | {result['auc']:.1f} |"
+        )
     lines += [
         "",
         f"AR in %, tIoU 0.50:0.05:0.95, the ActivityNet proposal code's budget rule; AUC as its script prints. On the "
@@ -529,9 +656,21 @@ def render(*, args, web, folders, train, validation, mean, mean_text, mean_train
             f"mean probability, so it is {'in use' if head.active else 'not used'}.",
             "",
         ]
-    lines += ["`evaluate_segments --proposals --subset validation`, mean probability (its seconds table is empty: the "
-              "ground truth was imported, nobody annotated here):", "", "```", mean_text.rstrip(),
-              "```", "", "… and with the head:", "", "```", head_text.rstrip(), "```", ""]
+    lines += [
+        "`evaluate_segments --proposals --subset validation`, mean probability (its seconds table is empty: the "
+        "ground truth was imported, nobody annotated here):",
+        "",
+        "```",
+        mean_text.rstrip(),
+        "```",
+        "",
+        "… and with the head:",
+        "",
+        "```",
+        head_text.rstrip(),
+        "```",
+        "",
+    ]
     if timing:
         lines += render_timing(timing)
     return "\n".join(lines) + "\n"
@@ -543,47 +682,59 @@ def _per_video(timing: dict, name: str, key: str) -> float:
 
 
 def findings(*, mean, head, head_result, mean_counts, head_counts, timing) -> list[str]:
-    out = [f"- **Mean class probability fragments.** A 16-frame window (0.64 s) holding one confidently classified "
-           f"sample scores as high as the whole action, and NMS at tIoU 0.4 keeps such slivers beside (and ahead "
-           f"of) the window that spans the action, whose tIoU with them is low: {mean_counts['per_video']:.1f} "
-           f"proposals per video, AR@1 {_pct(mean['ar_at']['1'])} %, AUC {mean['auc']:.1f}. The tool shows a sliver "
-           "together with the better-ranked suggestion it lies in (suggestions.js), but the ranking itself is poor."]
+    out = [
+        f"- **Mean class probability fragments.** A 16-frame window (0.64 s) holding one confidently classified "
+        f"sample scores as high as the whole action, and NMS at tIoU 0.4 keeps such slivers beside (and ahead "
+        f"of) the window that spans the action, whose tIoU with them is low: {mean_counts['per_video']:.1f} "
+        f"proposals per video, AR@1 {_pct(mean['ar_at']['1'])} %, AUC {mean['auc']:.1f}. The tool shows a sliver "
+        "together with the better-ranked suggestion it lies in (suggestions.js), but the ranking itself is poor."
+    ]
     if head is not None and head.active:
-        out.append(f"- **The learned head fixes the ranking**: trained on the training videos' segments only, it "
-                   f"raises the validation AUC from {mean['auc']:.1f} to {head_result['auc']:.1f} and AR@5 from "
-                   f"{_pct(mean['ar_at']['5'])} to {_pct(head_result['ar_at']['5'])} %, with "
-                   f"{head_counts['per_video']:.1f} suggestions per video instead of {mean_counts['per_video']:.1f}.")
+        out.append(
+            f"- **The learned head fixes the ranking**: trained on the training videos' segments only, it "
+            f"raises the validation AUC from {mean['auc']:.1f} to {head_result['auc']:.1f} and AR@5 from "
+            f"{_pct(mean['ar_at']['5'])} to {_pct(head_result['ar_at']['5'])} %, with "
+            f"{head_counts['per_video']:.1f} suggestions per video instead of {mean_counts['per_video']:.1f}."
+        )
     reached = f"{_pct(mean['recall_at_100']['0.50'])} % of the instances at tIoU 0.5"
     if head is not None and head.active:
         reached += f" (the head: {_pct(head_result['recall_at_100']['0.50'])} %)"
-    out.append("- **Instances the classifier is unsure of are the hard ones**: the astronaut photo is positive for "
-               "both demo classes and its frames get about 0.3–0.7 for each, below the mean-probability threshold of "
-               f"0.7; the thresholded mean probability reaches {reached}.")
+    out.append(
+        "- **Instances the classifier is unsure of are the hard ones**: the astronaut photo is positive for "
+        "both demo classes and its frames get about 0.3–0.7 for each, below the mean-probability threshold of "
+        f"0.7; the thresholded mean probability reaches {reached}."
+    )
     if timing:
-        out.append(f"- **A scripted annotator needed more keys with suggestions, not fewer** "
-                   f"({_per_video(timing, 'scripted-with', 'K'):.1f} vs {_per_video(timing, 'scripted-without', 'K'):.1f}"
-                   f" keys, {_per_video(timing, 'scripted-with', 'P'):.1f} vs "
-                   f"{_per_video(timing, 'scripted-without', 'P'):.1f} seeks per video): every accepted suggestion "
-                   "needed both edges moved, because S-CNN's windows lie on a grid of L/4 frames and a frame-exact "
-                   "boundary is rarely on it. What suggestions save a person — finding the instances without watching "
-                   "the whole video — a script that knows the answer cannot show; a timed study with people can "
-                   "(`evaluate_segments --proposals` reports seconds per video with and without, from real work).")
+        out.append(
+            f"- **A scripted annotator needed more keys with suggestions, not fewer** "
+            f"({_per_video(timing, 'scripted-with', 'K'):.1f} vs {_per_video(timing, 'scripted-without', 'K'):.1f}"
+            f" keys, {_per_video(timing, 'scripted-with', 'P'):.1f} vs "
+            f"{_per_video(timing, 'scripted-without', 'P'):.1f} seeks per video): every accepted suggestion "
+            "needed both edges moved, because S-CNN's windows lie on a grid of L/4 frames and a frame-exact "
+            "boundary is rarely on it. What suggestions save a person — finding the instances without watching "
+            "the whole video — a script that knows the answer cannot show; a timed study with people can "
+            "(`evaluate_segments --proposals` reports seconds per video with and without, from real work)."
+        )
     return out
 
 
 def render_timing(timing: dict) -> list[str]:
-    lines = ["## A scripted annotator with and without suggestions (not a person)", "",
-             f"{timing['videos']} validation videos of {timing['class']}, copied into a project of their own, "
-             "annotated in Chromium by two scripted annotators that know the ground truth: *with* steps through the "
-             "suggestions (Tab), accepts one that overlaps an instance by tIoU ≥ 0.5 and moves its edges to the "
-             "instance's frames (seek + S / E), dismisses the others (X), then marks what is missing (Z); *without* "
-             "marks every instance (seek + Z, seek + Z). Seconds are the tool's active seconds of a script (waiting "
-             "for seeks, not thinking); the actions and a Keystroke-Level-Model estimate of a person's time "
-             f"(K {KLM['K']} s per key, P {KLM['P']} s per seek with the mouse, M {KLM['M']} s per decision) "
-             "are beside.", "",
-             "| annotator | videos | keys / video | seeks / video | decisions / video | KLM estimate s / video "
-             "| script's active s / video | accepted | adjusted | dismissed |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## A scripted annotator with and without suggestions (not a person)",
+        "",
+        f"{timing['videos']} validation videos of {timing['class']}, copied into a project of their own, "
+        "annotated in Chromium by two scripted annotators that know the ground truth: *with* steps through the "
+        "suggestions (Tab), accepts one that overlaps an instance by tIoU ≥ 0.5 and moves its edges to the "
+        "instance's frames (seek + S / E), dismisses the others (X), then marks what is missing (Z); *without* "
+        "marks every instance (seek + Z, seek + Z). Seconds are the tool's active seconds of a script (waiting "
+        "for seeks, not thinking); the actions and a Keystroke-Level-Model estimate of a person's time "
+        f"(K {KLM['K']} s per key, P {KLM['P']} s per seek with the mouse, M {KLM['M']} s per decision) "
+        "are beside.",
+        "",
+        "| annotator | videos | keys / video | seeks / video | decisions / video | KLM estimate s / video "
+        "| script's active s / video | accepted | adjusted | dismissed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, runs in timing["runs"].items():
         stored = timing["stored"][name]
         n = len(runs)
@@ -593,11 +744,20 @@ def render_timing(timing: dict) -> list[str]:
         def mean(key, runs=runs, n=n):
             return sum(r[key] for r in runs) / n
 
-        lines.append(f"| {name} | {n} | {mean('K'):.1f} | {mean('P'):.1f} | {mean('M'):.1f} | {mean('klm'):.1f} "
-                     f"| {sum(s[0] for s in stored) / len(stored):.1f} | {sum(s[1] for s in stored)} "
-                     f"| {sum(s[2] for s in stored)} | {sum(s[3] for s in stored)} |")
-    lines += ["", "`evaluate_segments --proposals --project Timing` (its seconds table is the script's):", "", "```",
-              timing["command"].rstrip(), "```", ""]
+        lines.append(
+            f"| {name} | {n} | {mean('K'):.1f} | {mean('P'):.1f} | {mean('M'):.1f} | {mean('klm'):.1f} "
+            f"| {sum(s[0] for s in stored) / len(stored):.1f} | {sum(s[1] for s in stored)} "
+            f"| {sum(s[2] for s in stored)} | {sum(s[3] for s in stored)} |"
+        )
+    lines += [
+        "",
+        "`evaluate_segments --proposals --project Timing` (its seconds table is the script's):",
+        "",
+        "```",
+        timing["command"].rstrip(),
+        "```",
+        "",
+    ]
     return lines
 
 

@@ -55,13 +55,22 @@ def open_class(class_name: str, annotators: int, gold_share: float):
         group.members.set(users)
         group.classes.set([cls])
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("DELETE FROM clips_consensusresult r USING clips_clip c WHERE r.clip_id = c.id "
-                        "AND c.action_class_id = %s", [cls.pk])
-            cur.execute("UPDATE clips_clip SET is_open = true, media_state = 'ready', label_count = 0, "
-                        "lease_count = 0, required_labels = 3, media = 'clips/' || uid || '.mp4', "
-                        "poster = 'clips/' || uid || '.jpg' WHERE action_class_id = %s", [cls.pk])
-            cur.execute("INSERT INTO quality_goldanswer (clip_id, value, created_at) SELECT id, 1, now() "
-                        "FROM clips_clip WHERE action_class_id = %s AND random() < %s", [cls.pk, gold_share])
+            cur.execute(
+                "DELETE FROM clips_consensusresult r USING clips_clip c WHERE r.clip_id = c.id "
+                "AND c.action_class_id = %s",
+                [cls.pk],
+            )
+            cur.execute(
+                "UPDATE clips_clip SET is_open = true, media_state = 'ready', label_count = 0, "
+                "lease_count = 0, required_labels = 3, media = 'clips/' || uid || '.mp4', "
+                "poster = 'clips/' || uid || '.jpg' WHERE action_class_id = %s",
+                [cls.pk],
+            )
+            cur.execute(
+                "INSERT INTO quality_goldanswer (clip_id, value, created_at) SELECT id, 1, now() "
+                "FROM clips_clip WHERE action_class_id = %s AND random() < %s",
+                [cls.pk, gold_share],
+            )
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
     return project, cls, users
@@ -75,38 +84,51 @@ def add_history(project, opened, annotators: int = 30) -> None:
     from django.db import connection, transaction
 
     with connection.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM clips_label l JOIN auth_user u ON u.id = l.annotator_id "
-                    "WHERE u.username = 'hist00')")
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM clips_label l JOIN auth_user u ON u.id = l.annotator_id "
+            "WHERE u.username = 'hist00')"
+        )
         if cur.fetchone()[0]:
             return
     users = [get_user_model().objects.get_or_create(username=f"hist{i:02d}")[0].pk for i in range(annotators)]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
-        cur.execute("CREATE TEMP TABLE h ON COMMIT DROP AS SELECT c.id AS clip_id, c.action_class_id, "
-                    "(row_number() OVER (PARTITION BY c.action_class_id ORDER BY c.video_id, c.start) - 1) AS r "
-                    "FROM clips_clip c JOIN catalog_video v ON v.id = c.video_id "
-                    "WHERE v.project_id = %s AND c.method = 'imported' AND c.action_class_id <> %s",
-                    [project.pk, opened.pk])
-        cur.execute("CREATE TEMP TABLE hp ON COMMIT DROP AS SELECT k, p, action_class_id, "
-                    "nextval(pg_get_serial_sequence('clips_page', 'id')) AS page_id, "
-                    "(%s::bigint[])[1 + (p * 3 + k) %% %s] AS annotator_id, "
-                    "now() - interval '30 days' + (p * 3 + k) * interval '1 second' AS at "
-                    "FROM (SELECT DISTINCT action_class_id, r / 60 AS p FROM h) pages, generate_series(0, 2) k",
-                    [users, len(users)])
+        cur.execute(
+            "CREATE TEMP TABLE h ON COMMIT DROP AS SELECT c.id AS clip_id, c.action_class_id, "
+            "(row_number() OVER (PARTITION BY c.action_class_id ORDER BY c.video_id, c.start) - 1) AS r "
+            "FROM clips_clip c JOIN catalog_video v ON v.id = c.video_id "
+            "WHERE v.project_id = %s AND c.method = 'imported' AND c.action_class_id <> %s",
+            [project.pk, opened.pk],
+        )
+        cur.execute(
+            "CREATE TEMP TABLE hp ON COMMIT DROP AS SELECT k, p, action_class_id, "
+            "nextval(pg_get_serial_sequence('clips_page', 'id')) AS page_id, "
+            "(%s::bigint[])[1 + (p * 3 + k) %% %s] AS annotator_id, "
+            "now() - interval '30 days' + (p * 3 + k) * interval '1 second' AS at "
+            "FROM (SELECT DISTINCT action_class_id, r / 60 AS p FROM h) pages, generate_series(0, 2) k",
+            [users, len(users)],
+        )
         cur.execute("CREATE INDEX ON hp (action_class_id, p, k)")
-        cur.execute("INSERT INTO clips_page (id, uid, annotator_id, project_id, action_class_id, created_at, "
-                    "expires_at, submitted_at, seconds_spent) SELECT page_id, gen_random_uuid(), annotator_id, %s, "
-                    "action_class_id, at, at + interval '30 minutes', at + interval '1 minute', 60 FROM hp "
-                    "ORDER BY page_id", [project.pk])
-        cur.execute("INSERT INTO clips_pageitem (uid, page_id, clip_id, position) SELECT gen_random_uuid(), "
-                    "hp.page_id, h.clip_id, h.r % 60 FROM h JOIN hp ON hp.action_class_id = h.action_class_id "
-                    "AND hp.p = h.r / 60 ORDER BY hp.page_id, h.r")
-        cur.execute("INSERT INTO clips_label (clip_id, annotator_id, page_id, value, seconds_spent, created_at, "
-                    "active) SELECT h.clip_id, hp.annotator_id, hp.page_id, r.value, 1, "
-                    "hp.at + interval '1 minute', true FROM h JOIN hp ON hp.action_class_id = h.action_class_id "
-                    "AND hp.p = h.r / 60 JOIN clips_consensusresult r ON r.clip_id = h.clip_id "
-                    "ORDER BY hp.page_id, h.r")
+        cur.execute(
+            "INSERT INTO clips_page (id, uid, annotator_id, project_id, action_class_id, created_at, "
+            "expires_at, submitted_at, seconds_spent) SELECT page_id, gen_random_uuid(), annotator_id, %s, "
+            "action_class_id, at, at + interval '30 minutes', at + interval '1 minute', 60 FROM hp "
+            "ORDER BY page_id",
+            [project.pk],
+        )
+        cur.execute(
+            "INSERT INTO clips_pageitem (uid, page_id, clip_id, position) SELECT gen_random_uuid(), "
+            "hp.page_id, h.clip_id, h.r % 60 FROM h JOIN hp ON hp.action_class_id = h.action_class_id "
+            "AND hp.p = h.r / 60 ORDER BY hp.page_id, h.r"
+        )
+        cur.execute(
+            "INSERT INTO clips_label (clip_id, annotator_id, page_id, value, seconds_spent, created_at, "
+            "active) SELECT h.clip_id, hp.annotator_id, hp.page_id, r.value, 1, "
+            "hp.at + interval '1 minute', true FROM h JOIN hp ON hp.action_class_id = h.action_class_id "
+            "AND hp.p = h.r / 60 JOIN clips_consensusresult r ON r.clip_id = h.clip_id "
+            "ORDER BY hp.page_id, h.r"
+        )
         cur.execute("UPDATE clips_clip c SET label_count = 3 FROM h WHERE c.id = h.clip_id")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE clips_clip")
@@ -155,8 +177,10 @@ def describe(sql: str) -> str:
     return head
 
 
-KEY = re.compile(r"(Index|Seq Scan|LockRows|Limit|Sort|Nested Loop|Hash|Bitmap|Execution Time|Update on|Insert on|"
-                 r"Delete on|Anti Join|Semi Join)")
+KEY = re.compile(
+    r"(Index|Seq Scan|LockRows|Limit|Sort|Nested Loop|Hash|Bitmap|Execution Time|Update on|Insert on|"
+    r"Delete on|Anti Join|Semi Join)"
+)
 
 
 def main() -> None:
@@ -166,8 +190,12 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=10)
     parser.add_argument("--warmup-cycles", type=int, default=60, help="page+submit cycles before measuring")
     parser.add_argument("--timed-cycles", type=int, default=30)
-    parser.add_argument("--no-history", dest="history", action="store_false",
-                        help="skip writing 3 labels (and their pages) for every imported clip first")
+    parser.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="skip writing 3 labels (and their pages) for every imported clip first",
+    )
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     command = " ".join([".venv/bin/python", *sys.argv])
@@ -198,8 +226,9 @@ def main() -> None:
     next_sql = capture(next_page)
     page = page_holder["page"]
     labels = {str(uid): 1 for uid in page.items.values_list("uid", flat=True)}
-    submit_sql = capture(lambda: services.page_submit(annotator=user, page_uid=page.uid, labels=labels,
-                                                      seconds_spent=30))
+    submit_sql = capture(
+        lambda: services.page_submit(annotator=user, page_uid=page.uid, labels=labels, seconds_spent=30)
+    )
     plans = []
     for name, statements in (("next page", next_sql), ("submit", submit_sql)):
         for sql in statements:
@@ -207,24 +236,39 @@ def main() -> None:
                 continue
             plans.append((name, sql, explain(sql)))
 
-    counts = {"clips": Clip.objects.count(), "open clips of the class": Clip.objects.filter(
-        action_class=cls, is_open=True).count(), "gold clips of the class": Clip.objects.filter(
-        action_class=cls, gold__isnull=False).count(), "labels": Label.objects.count(), "pages": Page.objects.count()}
+    counts = {
+        "clips": Clip.objects.count(),
+        "open clips of the class": Clip.objects.filter(action_class=cls, is_open=True).count(),
+        "gold clips of the class": Clip.objects.filter(action_class=cls, gold__isnull=False).count(),
+        "labels": Label.objects.count(),
+        "pages": Page.objects.count(),
+    }
     violations = queue_invariant_violations(project=project, action_class=cls)
     next_ms = [t[0] * 1000 for t in timings]
     submit_ms = [t[1] * 1000 for t in timings]
 
-    lines = [SECTION_TITLE, "", f"Command (from the repository root, {time.strftime('%Y-%m-%d')}, after the import "
-             "benchmark):", "", "```", command, "```", "",
-             "State: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f"; class {cls.name!r} opened for "
-             f"{len(users)} annotators (pages of {project.page_size}, {project.gold_rate:.0%} gold), "
-             f"{args.warmup_cycles} page+submit cycles done before measuring. Queue invariants after the run: "
-             f"{'none violated' if not violations else '; '.join(violations)} (checked for the class).", "",
-             f"In-process timings over {args.timed_cycles} cycles (services, no HTTP): next page median "
-             f"{statistics.median(next_ms):.0f} ms (max {max(next_ms):.0f}), submit median "
-             f"{statistics.median(submit_ms):.0f} ms (max {max(submit_ms):.0f}).", "",
-             "Every statement of one next page and one submit, with the key lines of its plan "
-             "(`EXPLAIN (ANALYZE, BUFFERS)`, run again in a rolled-back transaction):", ""]
+    lines = [
+        SECTION_TITLE,
+        "",
+        f"Command (from the repository root, {time.strftime('%Y-%m-%d')}, after the import benchmark):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "State: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f"; class {cls.name!r} opened for "
+        f"{len(users)} annotators (pages of {project.page_size}, {project.gold_rate:.0%} gold), "
+        f"{args.warmup_cycles} page+submit cycles done before measuring. Queue invariants after the run: "
+        f"{'none violated' if not violations else '; '.join(violations)} (checked for the class).",
+        "",
+        f"In-process timings over {args.timed_cycles} cycles (services, no HTTP): next page median "
+        f"{statistics.median(next_ms):.0f} ms (max {max(next_ms):.0f}), submit median "
+        f"{statistics.median(submit_ms):.0f} ms (max {max(submit_ms):.0f}).",
+        "",
+        "Every statement of one next page and one submit, with the key lines of its plan "
+        "(`EXPLAIN (ANALYZE, BUFFERS)`, run again in a rolled-back transaction):",
+        "",
+    ]
     for name, sql, plan in plans:
         # An INSERT run again repeats its unique keys: it is shown as not explained (its plan is a plain insert).
         key = [line.rstrip() for line in plan.splitlines() if KEY.search(line) or line.startswith("(not explained")]

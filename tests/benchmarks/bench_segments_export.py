@@ -54,25 +54,49 @@ def populate(videos: int) -> None:
 
     root = ActionClass.objects.create(node_id=0, name="Root")
     classes = ActionClass.objects.bulk_create(
-        [ActionClass(node_id=i, name=f"Action {i:03d}", parent=root, is_leaf=True) for i in range(1, 201)])
+        [ActionClass(node_id=i, name=f"Action {i:03d}", parent=root, is_leaf=True) for i in range(1, 201)]
+    )
     project = Project.objects.create(name="bench")
     now = timezone.now()
     chunk = 5000
     with transaction.atomic():
         for first in range(0, videos, chunk):
             n = min(chunk, videos - first)
-            vids = Video.objects.bulk_create([
-                Video(project=project, external_id=f"v{first + i:011d}", query_class=classes[(first + i) % 200],
-                      subset=("training", "validation")[(first + i) % 2], duration=120.0 + (first + i) % 97,
-                      source_url=f"https://www.youtube.com/watch?v=v{first + i:010d}") for i in range(n)])
-            svs = SegmentVideo.objects.bulk_create([
-                SegmentVideo(video=v, action_class=v.query_class, media_state="none", is_open=False) for v in vids])
-            anns = SegmentAnnotation.objects.bulk_create([
-                SegmentAnnotation(segment_video=sv, kind="imported", status="submitted", submitted_at=now)
-                for sv in svs])
-            Segment.objects.bulk_create([
-                Segment(annotation=a, action_class=sv.action_class, start=10.0 * k + 1.25, end=10.0 * k + 7.5 + k,
-                        position=k) for a, sv in zip(anns, svs, strict=True) for k in range(3)])
+            vids = Video.objects.bulk_create(
+                [
+                    Video(
+                        project=project,
+                        external_id=f"v{first + i:011d}",
+                        query_class=classes[(first + i) % 200],
+                        subset=("training", "validation")[(first + i) % 2],
+                        duration=120.0 + (first + i) % 97,
+                        source_url=f"https://www.youtube.com/watch?v=v{first + i:010d}",
+                    )
+                    for i in range(n)
+                ]
+            )
+            svs = SegmentVideo.objects.bulk_create(
+                [SegmentVideo(video=v, action_class=v.query_class, media_state="none", is_open=False) for v in vids]
+            )
+            anns = SegmentAnnotation.objects.bulk_create(
+                [
+                    SegmentAnnotation(segment_video=sv, kind="imported", status="submitted", submitted_at=now)
+                    for sv in svs
+                ]
+            )
+            Segment.objects.bulk_create(
+                [
+                    Segment(
+                        annotation=a,
+                        action_class=sv.action_class,
+                        start=10.0 * k + 1.25,
+                        end=10.0 * k + 7.5 + k,
+                        position=k,
+                    )
+                    for a, sv in zip(anns, svs, strict=True)
+                    for k in range(3)
+                ]
+            )
             for sv, a in zip(svs, anns, strict=True):
                 sv.final = a
             SegmentVideo.objects.bulk_update(svs, ["final"])
@@ -133,24 +157,28 @@ def main() -> None:
         assert second.read_text() == first, "round trip changed the file"
         vendor = connection.vendor
     lines = [
-        SECTION_TITLE, "",
+        SECTION_TITLE,
+        "",
         f"{args.videos:,} videos × 3 segments ({3 * args.videos:,} segments), {vendor}, Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs. Populating the database (bulk) took "
-        f"{populate_s:.1f} s.", "",
-        "| step | wall time | notes |", "|---|---:|---|",
+        f"{populate_s:.1f} s.",
+        "",
+        "| step | wall time | notes |",
+        "|---|---:|---|",
         f"| `export_segments` (stream to file) | {export_s:.1f} s | {size / 2**20:.1f} MiB written; Python peak "
         f"{export_peak / 2**20:.1f} MiB (tracemalloc) |",
         f"| read by `workers.evaluation` | — | {len(table.video_ids):,} videos, {len(table.segments):,} segments |",
         f"| `import_segments`: parse + check | {parse_s:.1f} s | json.load and path checks of every element |",
         f"| `import_segments`: all | {import_s:.1f} s | one transaction; {counts['videos']:,} videos created |",
-        "| export again | — | byte-identical to the first export (round trip) |", "",
+        "| export again | — | byte-identical to the first export (round trip) |",
+        "",
     ]
     text = "\n".join(lines)
     print(text)
     if args.write:
         existing = args.write.read_text() if args.write.exists() else "# Segment benchmarks\n\n"
         if SECTION_TITLE in existing:
-            existing = existing[:existing.index(SECTION_TITLE)].rstrip() + "\n\n"
+            existing = existing[: existing.index(SECTION_TITLE)].rstrip() + "\n\n"
         args.write.write_text(existing + text)
 
 

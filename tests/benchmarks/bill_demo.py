@@ -58,8 +58,10 @@ def label_grid(page, url: str, project_id: int, class_id: int, truth: dict, args
         if not page.query_selector(".tile"):
             return pages
         items = payloads[-1].json()["items"]
-        clips = {str(i.uid): i.clip for i in PageItem.objects.filter(uid__in=[x["item"] for x in items])
-                 .select_related("clip__video")}
+        clips = {
+            str(i.uid): i.clip
+            for i in PageItem.objects.filter(uid__in=[x["item"] for x in items]).select_related("clip__video")
+        }
         time.sleep(args.look * len(items))
         for n, item in enumerate(items):
             shows = truth[clips[item["item"]].video.external_id]
@@ -79,8 +81,10 @@ def segment_videos(page, url: str, project_id: int, class_id: int, truth: dict, 
     page.goto(f"{url}/timeline/{project_id}/{class_id}/")
     done = 0
     while True:
-        page.wait_for_function("!document.getElementById('submit').disabled || "
-                               "document.body.innerText.includes('waiting for you')", timeout=30_000)
+        page.wait_for_function(
+            "!document.getElementById('submit').disabled || document.body.innerText.includes('waiting for you')",
+            timeout=30_000,
+        )
         if page.is_disabled("#submit"):
             return done
         task = SegmentAnnotation.objects.filter(status="leased", annotator__username=args.current_user).latest("pk")
@@ -108,8 +112,12 @@ def main() -> None:
     parser.add_argument("--look", type=float, default=0.5, help="seconds of looking per clip on a page")
     parser.add_argument("--click", type=float, default=0.6, help="seconds to reach and click a clip")
     parser.add_argument("--error", type=float, default=0.06, help="chance that a scripted answer is wrong")
-    parser.add_argument("--segment-look", type=float, default=None,
-                        help="seconds of watching per video (default: its duration, i.e. watched once at 1x)")
+    parser.add_argument(
+        "--segment-look",
+        type=float,
+        default=None,
+        help="seconds of watching per video (default: its duration, i.e. watched once at 1x)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
     args = parser.parse_args()
@@ -129,8 +137,9 @@ def main() -> None:
     rng = random.Random(args.seed)
     started = time.monotonic()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(),
-                                     args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        browser = pw.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+        )
         for username, password in ANNOTATORS:
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             page = context.new_page()
@@ -138,7 +147,9 @@ def main() -> None:
             args.current_user = username
             for cls in classes:
                 pages = label_grid(page, args.url, project.pk, cls.pk, truth, args, rng)
-                videos = segment_videos(page, args.url, project.pk, cls.pk, truth, args) if username == "annotator1" else 0
+                videos = (
+                    segment_videos(page, args.url, project.pk, cls.pk, truth, args) if username == "annotator1" else 0
+                )
                 print(f"{username} · {cls.name}: {pages} grid pages, {videos} timeline videos", flush=True)
             context.close()
         browser.close()
@@ -190,13 +201,19 @@ def markdown(bill: dict, args, wall: float) -> str:
     ]
     for row in bill["labels_per_final_clip"]:
         lines.append(f"| {row['mode']} | {row['clips']} | {row['labels']} | {row['labels_per_clip']:.2f} |")
-    lines += ["", "## Per annotator, class and tool", "",
-              "| annotator | class | tool | items | active s | s per item | golden accuracy |",
-              "|---|---|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Per annotator, class and tool",
+        "",
+        "| annotator | class | tool | items | active s | s per item | golden accuracy |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for row in bill["costs"]:
         acc = "–" if row["gold_accuracy"] is None else f"{row['gold_accuracy']:.0%} of {row['gold_answers']}"
-        lines.append(f"| {row['annotator']} | {row['class']} | {row['tool']} | {row['items']} | "
-                     f"{row['seconds']:.1f} | {_f(row['seconds_per_item'], 2)} | {acc} |")
+        lines.append(
+            f"| {row['annotator']} | {row['class']} | {row['tool']} | {row['items']} | "
+            f"{row['seconds']:.1f} | {_f(row['seconds_per_item'], 2)} | {acc} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -62,15 +62,17 @@ def prepare(*, classes: int, clips_per_class: int, annotators: int, gold_share: 
     with transaction.atomic(), connection.cursor() as cur:
         old = Project.objects.filter(name="Load").first()
         if old:  # SQL, not the ORM's collector: a previous run leaves ~100K clips and their labels
-            for sql in ("DELETE FROM clips_label l USING clips_page p WHERE l.page_id = p.id AND p.project_id = %s",
-                        "DELETE FROM clips_pageitem i USING clips_page p WHERE i.page_id = p.id AND p.project_id = %s",
-                        "DELETE FROM clips_page WHERE project_id = %s",
-                        "DELETE FROM clips_consensusresult r USING clips_clip c, catalog_video v "
-                        "WHERE r.clip_id = c.id AND c.video_id = v.id AND v.project_id = %s",
-                        "DELETE FROM quality_goldanswer g USING clips_clip c, catalog_video v "
-                        "WHERE g.clip_id = c.id AND c.video_id = v.id AND v.project_id = %s",
-                        "DELETE FROM clips_clip c USING catalog_video v WHERE c.video_id = v.id AND v.project_id = %s",
-                        "DELETE FROM catalog_video WHERE project_id = %s"):
+            for sql in (
+                "DELETE FROM clips_label l USING clips_page p WHERE l.page_id = p.id AND p.project_id = %s",
+                "DELETE FROM clips_pageitem i USING clips_page p WHERE i.page_id = p.id AND p.project_id = %s",
+                "DELETE FROM clips_page WHERE project_id = %s",
+                "DELETE FROM clips_consensusresult r USING clips_clip c, catalog_video v "
+                "WHERE r.clip_id = c.id AND c.video_id = v.id AND v.project_id = %s",
+                "DELETE FROM quality_goldanswer g USING clips_clip c, catalog_video v "
+                "WHERE g.clip_id = c.id AND c.video_id = v.id AND v.project_id = %s",
+                "DELETE FROM clips_clip c USING catalog_video v WHERE c.video_id = v.id AND v.project_id = %s",
+                "DELETE FROM catalog_video WHERE project_id = %s",
+            ):
                 cur.execute(sql, [old.pk])
             old.delete()
         project = Project.objects.create(name="Load", page_size=page_size, gold_rate=0.10)
@@ -81,18 +83,24 @@ def prepare(*, classes: int, clips_per_class: int, annotators: int, gold_share: 
                 "INSERT INTO catalog_video (uid, project_id, external_id, source_url, file, original_name, subset, "
                 "duration, fps, width, height, size_bytes, start_time, status, created_at, query_class_id) "
                 "SELECT gen_random_uuid(), %s, 'load-' || %s || '-' || n, '', '', '', 'training', 40, 25, 320, 240, "
-                "0, 0, 'ready', now(), %s FROM generate_series(1, %s) n", [project.pk, cls.pk, cls.pk,
-                                                                           videos_per_class])
+                "0, 0, 'ready', now(), %s FROM generate_series(1, %s) n",
+                [project.pk, cls.pk, cls.pk, videos_per_class],
+            )
         cur.execute(
-            "INSERT INTO clips_clip (uid, video_id, action_class_id, start, \"end\", method, scores, media, poster, "
+            'INSERT INTO clips_clip (uid, video_id, action_class_id, start, "end", method, scores, media, poster, '
             "media_state, required_labels, label_count, lease_count, is_open, created_at) "
             "SELECT u, id, query_class_id, 2 * k, 2 * k + 2, 'random', '{}', 'clips/' || u || '.mp4', "
             "'clips/' || u || '.jpg', 'ready', 3, 0, 0, true, now() FROM (SELECT gen_random_uuid() AS u, v.id, "
             "v.query_class_id, k FROM catalog_video v, generate_series(0, 9) k WHERE v.project_id = %s) s "
-            "ORDER BY id, k", [project.pk])
-        cur.execute("INSERT INTO quality_goldanswer (clip_id, value, created_at) SELECT c.id, "
-                    "CASE WHEN random() < 0.5 THEN 1 ELSE -1 END, now() FROM clips_clip c JOIN catalog_video v "
-                    "ON v.id = c.video_id WHERE v.project_id = %s AND random() < %s", [project.pk, gold_share])
+            "ORDER BY id, k",
+            [project.pk],
+        )
+        cur.execute(
+            "INSERT INTO quality_goldanswer (clip_id, value, created_at) SELECT c.id, "
+            "CASE WHEN random() < 0.5 THEN 1 ELSE -1 END, now() FROM clips_clip c JOIN catalog_video v "
+            "ON v.id = c.video_id WHERE v.project_id = %s AND random() < %s",
+            [project.pk, gold_share],
+        )
         users = get_user_model()
         names = [f"load{i:03d}" for i in range(annotators)]
         existing = set(users.objects.filter(username__in=names).values_list("username", flat=True))
@@ -101,7 +109,7 @@ def prepare(*, classes: int, clips_per_class: int, annotators: int, gold_share: 
         users.objects.filter(username__in=names).update(password=make_password(PASSWORD))
         by_class = {}
         for k, cls in enumerate(chosen):
-            members = names[k::len(chosen)]
+            members = names[k :: len(chosen)]
             group = AnnotatorGroup.objects.create(project=project, name=f"load {cls.name}")
             group.members.set(users.objects.filter(username__in=members))
             group.classes.set([cls])
@@ -121,8 +129,20 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "backend.config.wsgi:application", "--bind", f"{HOST}:{port}",
-           "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning"]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "backend.config.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -181,8 +201,18 @@ class Start:
             self.go.set()
 
 
-async def annotator(username: str, project: int, action_class: int, base: str, start: Start, stats: Stats,
-                    *, label_seconds: float, max_cycles: int, seed: int) -> None:
+async def annotator(
+    username: str,
+    project: int,
+    action_class: int,
+    base: str,
+    start: Start,
+    stats: Stats,
+    *,
+    label_seconds: float,
+    max_cycles: int,
+    seed: int,
+) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1)) as client:
 
@@ -199,8 +229,16 @@ async def annotator(username: str, project: int, action_class: int, base: str, s
 
         try:
             await client.get("/accounts/login/")
-            login = await call("login", "POST", "/accounts/login/", data={
-                "username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies.get("csrftoken")})
+            login = await call(
+                "login",
+                "POST",
+                "/accounts/login/",
+                data={
+                    "username": username,
+                    "password": PASSWORD,
+                    "csrfmiddlewaretoken": client.cookies.get("csrftoken"),
+                },
+            )
         finally:
             start.ready()
         if login is None or login.status_code != 302:
@@ -211,8 +249,9 @@ async def annotator(username: str, project: int, action_class: int, base: str, s
         for _ in range(max_cycles):
             if time.perf_counter() >= start.deadline:
                 return
-            page = await call("next page", "POST", "/api/pages/next/",
-                              json={"project": project, "action_class": action_class})
+            page = await call(
+                "next page", "POST", "/api/pages/next/", json={"project": project, "action_class": action_class}
+            )
             if page is not None and page.status_code == 200:
                 body = page.json()
                 # HACS/SLAC grid: every clip starts positive; the annotator clicks the wrong ones (~30% here).
@@ -220,8 +259,9 @@ async def annotator(username: str, project: int, action_class: int, base: str, s
                 await asyncio.sleep(rng.uniform(0, 2 * label_seconds))
                 if time.perf_counter() >= start.deadline:
                     return  # the page stays leased: its lease runs out, as an abandoned page's does
-                done = await call("submit", "POST", f"/api/pages/{body['page']}/submit/",
-                                  json={"labels": labels, "seconds_spent": 30})
+                done = await call(
+                    "submit", "POST", f"/api/pages/{body['page']}/submit/", json={"labels": labels, "seconds_spent": 30}
+                )
                 if done is not None and done.status_code == 200:
                     result = done.json()
                     if not result["already_submitted"]:
@@ -249,20 +289,33 @@ def check_database(project, stats: Stats) -> tuple[list[str], dict]:
     from backend.clips.selectors import queue_invariant_violations
 
     problems = []
-    stored = {str(uid): n for uid, n in Label.objects.filter(page__uid__in=list(stats.submitted))
-              .values_list("page__uid").annotate(n=Count("pk")).values_list("page__uid", "n")}
-    items = {str(uid): n for uid, n in PageItem.objects.filter(page__uid__in=list(stats.submitted))
-             .values_list("page__uid").annotate(n=Count("pk")).values_list("page__uid", "n")}
+    stored = {
+        str(uid): n
+        for uid, n in Label.objects.filter(page__uid__in=list(stats.submitted))
+        .values_list("page__uid")
+        .annotate(n=Count("pk"))
+        .values_list("page__uid", "n")
+    }
+    items = {
+        str(uid): n
+        for uid, n in PageItem.objects.filter(page__uid__in=list(stats.submitted))
+        .values_list("page__uid")
+        .annotate(n=Count("pk"))
+        .values_list("page__uid", "n")
+    }
     for uid, (n_items, n_stored, n_dropped) in stats.submitted.items():
         if stored.get(uid, 0) != n_stored:
-            problems.append(f"page {uid}: the response said {n_stored} labels stored, the database has "
-                            f"{stored.get(uid, 0)}")
+            problems.append(
+                f"page {uid}: the response said {n_stored} labels stored, the database has {stored.get(uid, 0)}"
+            )
         if items.get(uid) != n_items or n_stored + n_dropped != n_items:
             problems.append(f"page {uid}: {n_items} items, {n_stored} stored + {n_dropped} dropped")
     open_pages = Page.objects.filter(project=project, submitted_at__isnull=True, released_at__isnull=True)
-    facts = {"labels": Label.objects.filter(page__project=project).count(),
-             "pages submitted": Page.objects.filter(project=project, submitted_at__isnull=False).count(),
-             "pages still leased at the end": open_pages.count()}
+    facts = {
+        "labels": Label.objects.filter(page__project=project).count(),
+        "pages submitted": Page.objects.filter(project=project, submitted_at__isnull=False).count(),
+        "pages still leased at the end": open_pages.count(),
+    }
     problems += [f"while leased: {v}" for v in queue_invariant_violations(project=project)]
     open_pages.update(expires_at=timezone.now() - timedelta(minutes=1))  # the annotators have gone
     while services.pages_release_expired():
@@ -281,8 +334,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--annotators", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60, help="how long the annotators work")
-    parser.add_argument("--label-seconds", type=float, default=1.0,
-                        help="mean time an annotator spends on a page between getting and submitting it")
+    parser.add_argument(
+        "--label-seconds",
+        type=float,
+        default=1.0,
+        help="mean time an annotator spends on a page between getting and submitting it",
+    )
     parser.add_argument("--max-cycles", type=int, default=10_000, help="pages per annotator at most")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--classes", type=int, default=10)
@@ -293,10 +350,14 @@ def main() -> None:
     command = " ".join([".venv/bin/python", *sys.argv])
     dsn = f"postgres://postgres@{HOST}:5432/{args.database}"
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse the dev key without DEBUG
-    env = {**os.environ, "DATABASE_URL": dsn, "CELERY_BROKER_URL": f"redis://{HOST}:6379/0",
-           "CACHE_URL": f"redis://{HOST}:6379/1", "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",
-                                           "DJANGO_SETTINGS_MODULE")})
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "CELERY_BROKER_URL": f"redis://{HOST}:6379/0",
+        "CACHE_URL": f"redis://{HOST}:6379/1",
+        "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+    }
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE")})
     import django
 
     django.setup()
@@ -305,8 +366,13 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    project, by_class = prepare(classes=args.classes, clips_per_class=args.clips_per_class,
-                                annotators=args.annotators, gold_share=0.05, page_size=60)
+    project, by_class = prepare(
+        classes=args.classes,
+        clips_per_class=args.clips_per_class,
+        annotators=args.annotators,
+        gold_share=0.05,
+        page_size=60,
+    )
     print(f"prepared project Load in {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM clips_clip")
@@ -321,9 +387,21 @@ def main() -> None:
 
         async def run() -> float:
             start = Start(sum(len(names) for names in by_class.values()), args.seconds)
-            tasks = [annotator(name, project.pk, cls, base, start, stats, label_seconds=args.label_seconds,
-                               max_cycles=args.max_cycles, seed=k * 1000 + i)
-                     for k, (cls, names) in enumerate(by_class.items()) for i, name in enumerate(names)]
+            tasks = [
+                annotator(
+                    name,
+                    project.pk,
+                    cls,
+                    base,
+                    start,
+                    stats,
+                    label_seconds=args.label_seconds,
+                    max_cycles=args.max_cycles,
+                    seed=k * 1000 + i,
+                )
+                for k, (cls, names) in enumerate(by_class.items())
+                for i, name in enumerate(names)
+            ]
             # Bounded: log-ins (100 PBKDF2 checks) get 5 minutes, the work its seconds and 60 s to finish.
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=300 + args.seconds + 60)
             return time.perf_counter() - (start.deadline - args.seconds)
@@ -340,34 +418,49 @@ def main() -> None:
     for name in ("next page", "submit", "ping", "login"):
         lat = [x * 1000 for x in stats.latencies.get(name, [])]
         errors = sum(n for (k, _), n in stats.errors.items() if k == name)
-        rows.append((name, len(lat), percentile(lat, 50), percentile(lat, 95), percentile(lat, 99),
-                     max(lat, default=0), errors))
+        rows.append(
+            (name, len(lat), percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), max(lat, default=0), errors)
+        )
     p99 = {r[0]: r[4] for r in rows}
     title = f"{SECTION_TITLE}, {args.label_seconds:g} s per page"
     lines = [
-        title, "", f"Command (from the repository root, {time.strftime('%Y-%m-%d')}):", "", "```", command,
-        "```", "",
+        title,
+        "",
+        f"Command (from the repository root, {time.strftime('%Y-%m-%d')}):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
         f"{args.annotators} annotators ({len(by_class)} classes × {args.annotators // len(by_class)}, pages of 60 "
         f"with 10% gold, {args.label_seconds:g} s mean labelling time per page) for {args.seconds:g} s against "
         f"gunicorn ({args.workers} sync workers) on {HOST}, PostgreSQL (database `{args.database}`: {all_clips:,} "
         f"clips in all, {args.classes * args.clips_per_class:,} of them open in the load's classes) and Redis "
         f"(broker and cache). Client: httpx {httpx.__version__} (asyncio), on the same 2-CPU machine, which other "
-        "jobs shared. Latency is the client's, request sent to response read.", "",
-        "| request | count | p50 ms | p95 ms | p99 ms | max ms | errors |", "|---|---|---|---|---|---|---|",
-        *[f"| {n} | {c:,} | {a:.0f} | {b:.0f} | {d:.0f} | {m:.0f} | {e} |" for n, c, a, b, d, m, e in rows], "",
+        "jobs shared. Latency is the client's, request sent to response read.",
+        "",
+        "| request | count | p50 ms | p95 ms | p99 ms | max ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {n} | {c:,} | {a:.0f} | {b:.0f} | {d:.0f} | {m:.0f} | {e} |" for n, c, a, b, d, m, e in rows],
+        "",
         f"p99 / p99 of the trivial endpoint (`GET /api/ping/`): next page **{p99['next page'] / p99['ping']:.1f}×**, "
-        f"submit **{p99['submit'] / p99['ping']:.1f}×** (goal ≤ 3×).", "",
+        f"submit **{p99['submit'] / p99['ping']:.1f}×** (goal ≤ 3×).",
+        "",
         f"Throughput: {len(stats.submitted):,} pages submitted in the {args.seconds:g} s "
         f"({len(stats.submitted) / args.seconds:.1f} pages/s, "
         f"{sum(s for _, s, _ in stats.submitted.values()) / args.seconds:,.0f} labels/s; the last clients finished "
         f"{wall - args.seconds:.0f} s later). Status codes: "
-        + ", ".join(f"{n} {code}: {c:,}" for (n, code), c in sorted(stats.statuses.items())) + ". Errors: "
-        + (", ".join(f"{n} {e}: {c}" for (n, e), c in sorted(stats.errors.items())) or "none") + ".", "",
+        + ", ".join(f"{n} {code}: {c:,}" for (n, code), c in sorted(stats.statuses.items()))
+        + ". Errors: "
+        + (", ".join(f"{n} {e}: {c}" for (n, e), c in sorted(stats.errors.items())) or "none")
+        + ".",
+        "",
         "Database after the run: " + ", ".join(f"{v:,} {k}" for k, v in facts.items()) + ". Checks (each "
         "submitted label stored exactly once, as the responses said; no clip with two active labels from one "
         "annotator or more than it requires; counters, consensus and leases in step — with the last pages still "
         "leased, and again once they expired and were given back): "
-        + ("**all hold**." if not problems else "**violated**: " + "; ".join(problems[:20])), "",
+        + ("**all hold**." if not problems else "**violated**: " + "; ".join(problems[:20])),
+        "",
     ]
     body = "\n".join(lines)
     print(body)

@@ -23,9 +23,16 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--autoplay-policy=no-user-gesture-required"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
         )
         yield browser
         browser.close()
@@ -61,8 +68,12 @@ def open_as(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
-        page.on("console", lambda message: errors.append(f"{username}: {message.text}")
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: errors.append(f"{username}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None,
+        )
         page.set_default_timeout(15_000)
         wait_without_eval(page)
         page.goto(f"{live_server.url}/accounts/login/")

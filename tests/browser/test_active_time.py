@@ -29,10 +29,13 @@ def work(page, seconds: int, key: str | None = None) -> None:
 
 def set_hidden(page, hidden: bool) -> None:
     """What the browser does when the tab is switched away from and back to."""
-    page.evaluate("""hidden => {
+    page.evaluate(
+        """hidden => {
         Object.defineProperty(document, 'hidden', { value: hidden, configurable: true });
         Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true });
-        document.dispatchEvent(new Event('visibilitychange')); }""", hidden)
+        document.dispatchEvent(new Event('visibilitychange')); }""",
+        hidden,
+    )
 
 
 def test_grid_stops_counting_30_s_after_the_last_input(browser, live_server, project, action_class, make_clips, shot):

@@ -11,8 +11,15 @@ from tests.integration.conftest import worker  # noqa: F401  (a real worker proc
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_admin_adds_a_class_from_nothing_to_its_first_page(open_as, shot, live_server, worker, project,  # noqa: F811
-                                                              demo_video, tmp_path):
+def test_an_admin_adds_a_class_from_nothing_to_its_first_page(
+    open_as,
+    shot,
+    live_server,
+    worker,  # noqa: F811 (the fixture imported above)
+    project,
+    demo_video,
+    tmp_path,
+):
     from backend.catalog.models import ActionClass
 
     area = ActionClass.objects.create(node_id=90_001, name="Games and hobbies", is_leaf=False)
@@ -41,8 +48,11 @@ def test_an_admin_adds_a_class_from_nothing_to_its_first_page(open_as, shot, liv
     page.fill("#definition", "juggle")
     page.click("#guideline-save")
     page.wait_for_selector("#error:has-text('at least a sentence')")
-    page.fill("#definition", "The clubs leave the hands and are caught again at least twice. Starts when the first "
-                             "club leaves a hand, ends at the last catch. Not: spinning a club without throwing it.")
+    page.fill(
+        "#definition",
+        "The clubs leave the hands and are caught again at least twice. Starts when the first "
+        "club leaves a hand, ends at the last catch. Not: spinning a club without throwing it.",
+    )
     page.click("#guideline-save")
     page.wait_for_selector(".step.current[data-step=videos]")
     # 3 · videos: a real one is stored, a renamed text file is refused and listed

@@ -35,8 +35,9 @@ def test_gold_mode_stores_the_admins_answers(open_as, shot, setup, live_server, 
     assert sorted(GoldAnswer.objects.values_list("value", flat=True)) == [-1, 1, 1]
 
 
-def test_a_clarification_is_acknowledged_before_the_next_page_and_send_back_reopens(open_as, shot, setup,
-                                                                                   live_server, project, action_class):
+def test_a_clarification_is_acknowledged_before_the_next_page_and_send_back_reopens(
+    open_as, shot, setup, live_server, project, action_class
+):
     annotator = setup
     page = open_grid = open_as("annotator1", "pass-1")
     open_grid.click("text=Start labelling")

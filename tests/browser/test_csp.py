@@ -10,8 +10,9 @@ from backend.catalog.models import Video
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_upload_bill_and_dashboard_work_under_the_content_security_policy(open_as, shot, live_server, project,
-                                                                          action_class, admin_user, demo_video):
+def test_upload_bill_and_dashboard_work_under_the_content_security_policy(
+    open_as, shot, live_server, project, action_class, admin_user, demo_video
+):
     page = open_as("boss", "pw")
     policy = page.goto(f"{live_server.url}/upload/").headers["content-security-policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy

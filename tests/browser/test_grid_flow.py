@@ -54,8 +54,9 @@ def states_with_negative(*positions: int) -> list[str]:
     return ["neg" if i in positions else "pos" for i in range(6)]
 
 
-def test_three_annotators_then_admin_sees_consensus_accuracy_and_export(open_as, shot, grid_project, live_server,
-                                                                          action_class):
+def test_three_annotators_then_admin_sees_consensus_accuracy_and_export(
+    open_as, shot, grid_project, live_server, action_class
+):
     clips = grid_project
     # annotator 1 flips the first clip by clicking it
     page = open_grid(open_as("annotator1", "pass-1"))

@@ -27,14 +27,19 @@ def suggestion_project(project, action_class, tmp_path, monkeypatch):
     media_inline(monkeypatch)
     names = ["Some other action", action_class.name, "background"]
     for kind in ("youtube", "web"):
-        ClassifierModel.objects.create(kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.9,
-                                       class_names=names)
+        ClassifierModel.objects.create(
+            kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.9, class_names=names
+        )
     monkeypatch.setattr(proposals, "_classifier", lambda path: BrightnessClassifier(class_index=1, num_classes=3))
     SegmentSettings.objects.create(project=project, gold_rate=0.0)
     annotator = UserFactory(username="annotator1", password="pass-1")
     GroupFactory(project=project, members=[annotator], classes=[action_class])
-    video = video_ingest(project=project, path=make_span_video(tmp_path / "three.ts", seconds=13, spans=ACTIONS),
-                         action_class=action_class, external_id="three-actions")
+    video = video_ingest(
+        project=project,
+        path=make_span_video(tmp_path / "three.ts", seconds=13, spans=ACTIONS),
+        action_class=action_class,
+        external_id="three-actions",
+    )
     segment_videos_enqueue(project=project)  # media, then proposals, in-process on commit
     segment_video = SegmentVideo.objects.get(video=video)
     assert segment_video.proposal_run.state == "ready"
@@ -60,18 +65,30 @@ def settle(page):
 def shown(stored, segments=(), dismissed=()) -> list[tuple[float, float]]:
     """The tool's rule (suggestions.js): a suggestion is shown unless decided, half inside one of the segments, or
     half inside a better-ranked suggestion (it goes with that one). ``stored``: (start, end, score) best first."""
+
     def inside(p, q) -> bool:
         return min(p[1], q[1]) - max(p[0], q[0]) >= 0.5 * (p[1] - p[0])
 
     spans = [(s, e) for s, e, _ in stored]
-    return [p for rank, p in enumerate(spans) if p not in dismissed and not any(inside(p, q) for q in segments)
-            and not any(inside(p, q) for q in spans[:rank])]
+    return [
+        p
+        for rank, p in enumerate(spans)
+        if p not in dismissed
+        and not any(inside(p, q) for q in segments)
+        and not any(inside(p, q) for q in spans[:rank])
+    ]
 
 
-def test_annotator_accepts_dismisses_and_adjusts_suggestions_and_only_segments_are_stored(open_as, shot,  # noqa: F811
-                                                                                          suggestion_project):
-    stored = list(SegmentProposal.objects.filter(segment_video=suggestion_project).order_by("rank")
-                  .values_list("start", "end", "score"))
+def test_annotator_accepts_dismisses_and_adjusts_suggestions_and_only_segments_are_stored(
+    open_as,  # noqa: F811 (the fixture imported above)
+    shot,
+    suggestion_project,
+):
+    stored = list(
+        SegmentProposal.objects.filter(segment_video=suggestion_project)
+        .order_by("rank")
+        .values_list("start", "end", "score")
+    )
     # the best proposal of each action is the window that covers it exactly (64 frames on the grid)
     for action in ACTIONS:
         assert any((s, e) == action for s, e, _ in stored), stored
@@ -82,7 +99,8 @@ def test_annotator_accepts_dismisses_and_adjusts_suggestions_and_only_segments_a
     page.wait_for_selector("#suggestion-bar:not([hidden])")
     assert len(stored) > len(ACTIONS) and shown(stored) == ACTIONS
     assert [float(n.get_attribute("data-start")) for n in page.query_selector_all("#overview .suggestion")] == [
-        a for a, _ in ACTIONS]
+        a for a, _ in ACTIONS
+    ]
     first_score = next(score for s, e, score in stored if (s, e) == ACTIONS[0])
     assert page.inner_text("#zoom .suggestion[data-start='1.280'][data-end='3.840'] .score") == f"{first_score:.2f}"
     assert segments_listed(page) == []
@@ -173,14 +191,24 @@ def test_annotator_accepts_dismisses_and_adjusts_suggestions_and_only_segments_a
     assert annotation.seconds_spent > 0
 
 
-def test_without_a_classifier_the_tool_says_so_and_shows_no_suggestions(open_as, shot, project,  # noqa: F811
-                                                                         action_class, tmp_path, monkeypatch):
+def test_without_a_classifier_the_tool_says_so_and_shows_no_suggestions(
+    open_as,  # noqa: F811 (the fixture imported above)
+    shot,
+    project,
+    action_class,
+    tmp_path,
+    monkeypatch,
+):
     media_inline(monkeypatch)
     SegmentSettings.objects.create(project=project, gold_rate=0.0)
     annotator = UserFactory(username="annotator1", password="pass-1")
     GroupFactory(project=project, members=[annotator], classes=[action_class])
-    video_ingest(project=project, path=make_span_video(tmp_path / "one.ts", seconds=6, spans=[(1.0, 3.0)]),
-                 action_class=action_class, external_id="no-classifier")
+    video_ingest(
+        project=project,
+        path=make_span_video(tmp_path / "one.ts", seconds=6, spans=[(1.0, 3.0)]),
+        action_class=action_class,
+        external_id="no-classifier",
+    )
     segment_videos_enqueue(project=project)
     page = open_timeline(open_as("annotator1", "pass-1"))
     page.wait_for_selector("#suggestion-bar[data-state='no_classifier']:not([hidden])")

@@ -42,8 +42,10 @@ def shown_page(page) -> Page:
 
 def wait_for_next_page(page, before: Page) -> Page:
     uids = [str(uid) for uid in before.items.values_list("uid", flat=True)]
-    page.wait_for_function("uids => { const tile = document.querySelector('.tile'); "
-                           "return tile && !uids.includes(tile.dataset.item); }", arg=uids)
+    page.wait_for_function(
+        "uids => { const tile = document.querySelector('.tile'); return tile && !uids.includes(tile.dataset.item); }",
+        arg=uids,
+    )
     return shown_page(page)
 
 
@@ -72,8 +74,9 @@ def assert_only_first_stored(first: Page, second: Page) -> None:
 # --- (a) double Enter, double click -------------------------------------------------------------------------------
 
 
-def test_grid_double_enter_stores_one_page_and_never_the_next(open_as, shot, grid_queue, live_server, project,
-                                                              action_class):
+def test_grid_double_enter_stores_one_page_and_never_the_next(
+    open_as, shot, grid_queue, live_server, project, action_class
+):
     page = open_grid(open_as("annotator1", "pass-1"), live_server, project, action_class)
     sent = submits_of(page)
     first = shown_page(page)
@@ -147,8 +150,9 @@ def real_floor(settings):
     settings.SUBMIT_FLOOR_VIDEO_FRACTION = 0.25
 
 
-def test_grid_enter_right_after_the_page_shows_stores_nothing_and_says_to_wait(open_as, shot, grid_queue, real_floor,
-                                                                              live_server, project, action_class):
+def test_grid_enter_right_after_the_page_shows_stores_nothing_and_says_to_wait(
+    open_as, shot, grid_queue, real_floor, live_server, project, action_class
+):
     page = open_grid(open_as("annotator1", "pass-1"), live_server, project, action_class)
     sent = submits_of(page)
     first = shown_page(page)
@@ -168,8 +172,9 @@ def test_grid_enter_right_after_the_page_shows_stores_nothing_and_says_to_wait(o
     assert first.submitted_at is not None and Label.objects.filter(page=first).count() == first.items.count()
 
 
-def test_grid_says_what_the_server_refused_as_too_early(open_as, shot, grid_queue, real_floor, live_server, project,
-                                                       action_class):
+def test_grid_says_what_the_server_refused_as_too_early(
+    open_as, shot, grid_queue, real_floor, live_server, project, action_class
+):
     """A client that thinks it may submit (here: told the floor is 0) gets the server's 409 too_early: the page
     stays, with its labels, and the message says how long to wait."""
     page = open_as("annotator1", "pass-1")
@@ -199,8 +204,9 @@ def test_grid_says_what_the_server_refused_as_too_early(open_as, shot, grid_queu
 # --- (c) two tabs on one grid queue -------------------------------------------------------------------------------
 
 
-def test_grid_two_tabs_the_second_submit_gets_the_conflict_message(open_as, shot, grid_queue, live_server, project,
-                                                                   action_class):
+def test_grid_two_tabs_the_second_submit_gets_the_conflict_message(
+    open_as, shot, grid_queue, live_server, project, action_class
+):
     tab_a = open_grid(open_as("annotator1", "pass-1"), live_server, project, action_class)
     tab_b = tab_a.context.new_page()
     wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits
@@ -234,8 +240,9 @@ def test_grid_two_tabs_the_second_submit_gets_the_conflict_message(open_as, shot
 # --- (e) a retried submit ------------------------------------------------------------------------------------------
 
 
-def test_grid_retry_of_a_stored_submit_says_already_saved(open_as, shot, grid_queue, live_server, project,
-                                                         action_class):
+def test_grid_retry_of_a_stored_submit_says_already_saved(
+    open_as, shot, grid_queue, live_server, project, action_class
+):
     page = open_grid(open_as("annotator1", "pass-1"), live_server, project, action_class)
     sent = submits_of(page)
     first = shown_page(page)
@@ -309,8 +316,12 @@ def test_timeline_double_ctrl_enter_submits_one_video(open_as, shot, timeline_pr
     assert second.status == SegmentAnnotation.Status.SUBMITTED and second.segments.count() == 1
 
 
-def test_timeline_enter_on_a_video_just_shown_is_refused_with_the_reason(open_as, shot, timeline_project,  # noqa: F811
-                                                                        real_floor):
+def test_timeline_enter_on_a_video_just_shown_is_refused_with_the_reason(
+    open_as,
+    shot,
+    timeline_project,  # noqa: F811
+    real_floor,
+):
     page = open_timeline(open_as("annotator1", "pass-1"))
     sent = submits_of(page)
     mark_segment(page, 2.0, 4.0)
@@ -322,8 +333,7 @@ def test_timeline_enter_on_a_video_just_shown_is_refused_with_the_reason(open_as
     assert not SegmentAnnotation.objects.filter(status=SegmentAnnotation.Status.SUBMITTED).exists()
 
 
-def test_timeline_two_tabs_the_stale_tab_stops_saving_and_the_live_tab_submits(open_as, shot,
-                                                                              timeline_project):  # noqa: F811
+def test_timeline_two_tabs_the_stale_tab_stops_saving_and_the_live_tab_submits(open_as, shot, timeline_project):  # noqa: F811
     tab_a = open_timeline(open_as("annotator1", "pass-1"))
     tab_b = tab_a.context.new_page()
     wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits
@@ -368,8 +378,7 @@ def test_timeline_two_tabs_the_stale_tab_stops_saving_and_the_live_tab_submits(o
     assert not errors, errors
 
 
-def test_timeline_submit_of_a_video_another_tab_submitted_says_so_and_goes_on(open_as, shot,
-                                                                             timeline_project):  # noqa: F811
+def test_timeline_submit_of_a_video_another_tab_submitted_says_so_and_goes_on(open_as, shot, timeline_project):  # noqa: F811
     tab_a = open_timeline(open_as("annotator1", "pass-1"))
     tab_b = tab_a.context.new_page()
     wait_without_eval(tab_b)  # the pages' CSP refuses Playwright's eval-based waits

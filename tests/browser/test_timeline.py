@@ -44,13 +44,24 @@ def timeline_project(project, action_class, tmp_path, monkeypatch):
     """Two 12-s videos of numbered frames (with audio, container start ≈ 1.46 s) ready for segment annotation."""
     media_inline(monkeypatch)
     SegmentSettings.objects.create(project=project, gold_rate=0.0)
-    Guideline.objects.update_or_create(action_class=action_class, defaults={
-        "definition": "The person lifts the cup to the mouth and drinks; putting the cup down ends the action."})
+    Guideline.objects.update_or_create(
+        action_class=action_class,
+        defaults={
+            "definition": "The person lifts the cup to the mouth and drinks; putting the cup down ends the action."
+        },
+    )
     annotator = UserFactory(username="annotator1", password="pass-1")
     GroupFactory(project=project, members=[annotator], classes=[action_class])
     UserFactory(username="admin", password="pass-admin", is_staff=True, is_superuser=True)
-    videos = [video_ingest(project=project, path=make_index_video(tmp_path / f"v{i}.ts", seconds=12),
-                           action_class=action_class, external_id=f"numbered{i}") for i in (1, 2)]
+    videos = [
+        video_ingest(
+            project=project,
+            path=make_index_video(tmp_path / f"v{i}.ts", seconds=12),
+            action_class=action_class,
+            external_id=f"numbered{i}",
+        )
+        for i in (1, 2)
+    ]
     # the grid tool already decided two clips of the first video (marks for the admin's gold mode only)
     for clip, value in zip(videos[0].clips.order_by("start")[:2], (1, -1), strict=True):
         ConsensusResult.objects.create(clip=clip, value=value, mode="fixed", n_labels=3, unanimous=True)
@@ -68,10 +79,13 @@ def open_timeline(page):
 
 def seek(page, t: float) -> None:
     """What a user does by scrubbing: set the player's time and wait until the browser has seeked."""
-    page.evaluate("""t => new Promise(done => {
+    page.evaluate(
+        """t => new Promise(done => {
         const v = document.getElementById('player');
         v.addEventListener('seeked', () => requestAnimationFrame(() => done()), { once: true });
-        v.currentTime = t; })""", t)
+        v.currentTime = t; })""",
+        t,
+    )
 
 
 def frame_on_screen(page, t: float) -> int:
@@ -92,8 +106,10 @@ def frame_on_screen(page, t: float) -> int:
 
 
 def segments_listed(page) -> list[tuple[float, float]]:
-    return [(float(r.get_attribute("data-start")), float(r.get_attribute("data-end")))
-            for r in page.query_selector_all("#segment-list tbody tr")]
+    return [
+        (float(r.get_attribute("data-start")), float(r.get_attribute("data-end")))
+        for r in page.query_selector_all("#segment-list tbody tr")
+    ]
 
 
 def x_of(page, box: str, t: float) -> float:
@@ -103,8 +119,7 @@ def x_of(page, box: str, t: float) -> float:
     return rect["x"] + (t - start) / (end - start) * rect["width"]
 
 
-def test_annotator_marks_drags_reloads_deletes_undoes_submits_and_rejects(open_as, shot, timeline_project,
-                                                                           tmp_path):
+def test_annotator_marks_drags_reloads_deletes_undoes_submits_and_rejects(open_as, shot, timeline_project, tmp_path):
     page = open_timeline(open_as("annotator1", "pass-1"))
     # seeking lands on the requested frame (the proxy has a keyframe every 0.48 s and starts at the first frame)
     for k in (0, 7, 63, 150, 299):
@@ -162,7 +177,9 @@ def test_annotator_marks_drags_reloads_deletes_undoes_submits_and_rejects(open_a
     page.keyboard.press("Escape")
     page.wait_for_selector("#help-dialog", state="hidden")
     # a key pressed while the just-closed dialog still holds focus (Chromium moves it out a moment later) is the tool's
-    page.eval_on_selector("#help-dialog button", "b => b.dispatchEvent(new KeyboardEvent('keydown', {key: 'z', bubbles: true}))")
+    page.eval_on_selector(
+        "#help-dialog button", "b => b.dispatchEvent(new KeyboardEvent('keydown', {key: 'z', bubbles: true}))"
+    )
     page.wait_for_selector("#zoom .segment.open")
     page.keyboard.press("Escape")  # cancels the open segment
     page.wait_for_selector("#zoom .segment.open", state="detached")
@@ -185,16 +202,18 @@ def test_annotator_marks_drags_reloads_deletes_undoes_submits_and_rejects(open_a
     assert list(database) == ["numbered1"]
     segments = [a["segment"] for a in database["numbered1"]["annotations"]]
     expected = [[2.0, 5.0], [6.0, 8.0]]
-    assert len(segments) == 2 and all(abs(a - b) <= ONE_FRAME for s, e in zip(segments, expected, strict=True)
-                                      for a, b in zip(s, e, strict=True))
+    assert len(segments) == 2 and all(
+        abs(a - b) <= ONE_FRAME for s, e in zip(segments, expected, strict=True) for a, b in zip(s, e, strict=True)
+    )
     rejected = json.loads((tmp_path / "segments.json.rejected.json").read_text())["rejected"]
     assert rejected["numbered2"]["reason"] == "too_dark" and rejected["numbered2"]["note"] == "night, nothing visible"
     submitted = SegmentAnnotation.objects.get(segment_video__video__external_id="numbered1")
     assert submitted.seconds_spent > 0
 
 
-def test_admin_makes_a_gold_video_and_sees_segment_accuracy_on_the_dashboard(open_as, shot, timeline_project,
-                                                                             project, action_class):
+def test_admin_makes_a_gold_video_and_sees_segment_accuracy_on_the_dashboard(
+    open_as, shot, timeline_project, project, action_class
+):
     # the admin marks reference segments in gold mode (the same tool)
     admin = open_as("admin", "pass-admin")
     admin.goto(admin.url.rstrip("/") + f"/timeline/{project.pk}/{action_class.pk}/?mode=gold")
@@ -283,11 +302,18 @@ def test_keyboard_alone_steps_frames_jumps_sets_edges_redoes_plays_and_zooms(ope
     assert page.input_value("#rate") == "0.5"
     assert page.evaluate("document.getElementById('player').playbackRate") == 0.5
     page.keyboard.press(" ")
-    page.wait_for_function("!document.getElementById('player').paused && document.getElementById('player').currentTime > 1.2")
+    page.wait_for_function(
+        "!document.getElementById('player').paused && document.getElementById('player').currentTime > 1.2"
+    )
     page.keyboard.press(" ")
     page.wait_for_function("document.getElementById('player').paused")
+
     # + and - zoom the zoomed timeline (10 s wide at first)
-    width = lambda: float(page.get_attribute("#zoom", "data-view-end")) - float(page.get_attribute("#zoom", "data-view-start"))  # noqa: E731
+    def width() -> float:
+        return float(page.get_attribute("#zoom", "data-view-end")) - float(
+            page.get_attribute("#zoom", "data-view-start")
+        )
+
     assert width() == pytest.approx(10.0)
     page.keyboard.press("+")
     assert width() == pytest.approx(5.0)

@@ -48,8 +48,12 @@ def people(project, action_class):
     annotator = UserFactory(username="annotator1", password="pass-1")
     GroupFactory(project=project, members=[annotator], classes=[action_class])
     UserFactory(username="admin", password="pass-admin", is_staff=True, is_superuser=True)
-    Guideline.objects.update_or_create(action_class=action_class, defaults={
-        "definition": "The cup reaches the mouth: from the first frame the cup rises to the last frame it touches."})
+    Guideline.objects.update_or_create(
+        action_class=action_class,
+        defaults={
+            "definition": "The cup reaches the mouth: from the first frame the cup rises to the last frame it touches."
+        },
+    )
     return annotator
 
 
@@ -57,8 +61,12 @@ def people(project, action_class):
 def proxy_video(project, action_class, tmp_path, monkeypatch, people):
     """A 12-s MPEG-TS video of numbered frames (container start ≈ 1.46 s) sent to segment annotation: it has a proxy."""
     media_inline(monkeypatch)
-    video = video_ingest(project=project, path=make_index_video(tmp_path / "numbered.ts", seconds=12),
-                         action_class=action_class, external_id="numbered1")
+    video = video_ingest(
+        project=project,
+        path=make_index_video(tmp_path / "numbered.ts", seconds=12),
+        action_class=action_class,
+        external_id="numbered1",
+    )
     segment_videos_enqueue(project=project)
     assert SegmentVideo.objects.get(video=video).media_state == "ready"
     video.refresh_from_db()
@@ -107,8 +115,9 @@ def save(page) -> None:
     page.wait_for_selector("#saved[data-state='saved']")
 
 
-def test_annotator_trims_a_clip_by_keyboard_and_the_frames_stored_are_the_frames_shown(open_as, shot, proxy_video,
-                                                                                     live_server):
+def test_annotator_trims_a_clip_by_keyboard_and_the_frames_stored_are_the_frames_shown(
+    open_as, shot, proxy_video, live_server
+):
     clip = clip_at(proxy_video, 100, 149)
     page = open_trim(open_as("annotator1", "pass-1"), f"{live_server.url}/trim/{clip.uid}/")
     # it opens on the clip's first frame, the clip's frames selected; the screen shows what the clock says
@@ -172,7 +181,9 @@ def test_annotator_trims_a_clip_by_keyboard_and_the_frames_stored_are_the_frames
     page.mouse.move(handle["x"] + handle["width"] / 2, y)
     page.mouse.down()
     for step in range(1, 5):
-        page.mouse.move(handle["x"] + handle["width"] / 2 + (x_boundary - handle["x"] - handle["width"] / 2) * step / 4, y)
+        page.mouse.move(
+            handle["x"] + handle["width"] / 2 + (x_boundary - handle["x"] - handle["width"] / 2) * step / 4, y
+        )
     page.mouse.up()
     assert selection(page) == (103, 148)
     assert clock_frame(page) == 148 == shown(page)
@@ -220,7 +231,8 @@ def offset_source(project, action_class, tmp_path, people):
 
 
 def test_admin_trims_on_a_source_file_whose_first_frame_plays_late_and_goes_to_the_next_clip(
-        open_as, shot, offset_source, live_server):
+    open_as, shot, offset_source, live_server
+):
     clip, other = clip_at(offset_source, 40, 89), clip_at(offset_source, 120, 169)
     for c in (clip, other):
         ConsensusResult.objects.create(clip=c, value=1, mode="fixed", n_labels=3, unanimous=True)
@@ -243,7 +255,11 @@ def test_admin_trims_on_a_source_file_whose_first_frame_plays_late_and_goes_to_t
     save(page)
     curation = Curation.objects.get(clip=clip)
     assert (curation.first_frame, curation.last_frame, curation.dominant_people, curation.camera_moving) == (
-        47, 76, 3, False)
+        47,
+        76,
+        3,
+        False,
+    )
     press(page, "{")
     assert shown(page) == 47
     shot(page, "trim-source-file")
@@ -276,18 +292,25 @@ def test_admin_starts_from_a_segment_on_the_curation_page(open_as, shot, proxy_v
     save(page)
     curation = Curation.objects.get(clip=clip)
     assert (curation.first_frame, curation.last_frame, curation.dominant_people, curation.camera_moving) == (
-        54, 62, 1, True)
+        54,
+        62,
+        1,
+        True,
+    )
     # back on the curation page, the segment's clip shows as trimmed
     page.goto(f"{live_server.url}/curation/{project.pk}/")
     assert page.inner_text(f"#segments tr[data-segment='{segment.pk}'] .badge") == "trimmed"
 
 
-def test_admin_filters_the_curation_list_and_opens_a_clip(open_as, shot, proxy_video, project, action_class,
-                                                          live_server):
+def test_admin_filters_the_curation_list_and_opens_a_clip(
+    open_as, shot, proxy_video, project, action_class, live_server
+):
     other_class = ActionClassFactory(name="Long jump")
     rows = [  # (class, first frame, trimmed, human-centric, split)
-        (action_class, 0, True, 0.92, "train"), (action_class, 50, False, 0.35, "train"),
-        (action_class, 100, True, 0.71, "test"), (action_class, 150, False, None, ""),
+        (action_class, 0, True, 0.92, "train"),
+        (action_class, 50, False, 0.35, "train"),
+        (action_class, 100, True, 0.71, "test"),
+        (action_class, 150, False, None, ""),
         (other_class, 200, True, 0.88, "val"),
     ]
     clips = []
@@ -295,10 +318,15 @@ def test_admin_filters_the_curation_list_and_opens_a_clip(open_as, shot, proxy_v
         clip = clip_at(proxy_video, first, first + 49)
         Clip.objects.filter(pk=clip.pk).update(action_class=cls)
         ConsensusResult.objects.create(clip=clip, value=1, mode="fixed", n_labels=3, unanimous=True)
-        Curation.objects.create(clip=clip, first_frame=first + 5 if trimmed else None,
-                                last_frame=first + 40 if trimmed else None, human_centric=score,
-                                human_centric_state="ready" if score is not None else "none", split=split,
-                                dominant_people=1 if trimmed else None)
+        Curation.objects.create(
+            clip=clip,
+            first_frame=first + 5 if trimmed else None,
+            last_frame=first + 40 if trimmed else None,
+            human_centric=score,
+            human_centric_state="ready" if score is not None else "none",
+            split=split,
+            dominant_people=1 if trimmed else None,
+        )
         clips.append(clip)
     page = open_as("admin", "pass-admin")
     page.goto(f"{live_server.url}/dashboard/{project.pk}/")

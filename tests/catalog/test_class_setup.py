@@ -35,12 +35,19 @@ def area(db):
 
 
 def start(project, group, admin_user, parent=None, name="Juggling clubs", minutes_ago=10):
-    return class_setup_start(project=project, name=name, parent=parent, group=group, created_by=admin_user,
-                             started_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return class_setup_start(
+        project=project,
+        name=name,
+        parent=parent,
+        group=group,
+        created_by=admin_user,
+        started_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
 
 
 def test_the_new_class_is_a_leaf_under_its_parent_with_a_guideline_and_the_groups_queue(
-        project, group, admin_user, area, annotators):
+    project, group, admin_user, area, annotators
+):
     setup = start(project, group, admin_user, parent=area)
     cls = setup.action_class
     assert (cls.parent, cls.is_leaf, cls.node_id >= FIRST_OWN_NODE_ID) == (area, True, True)
@@ -50,13 +57,15 @@ def test_the_new_class_is_a_leaf_under_its_parent_with_a_guideline_and_the_group
     assert list(setup.step_done_at) == ["class"]
 
 
-@pytest.mark.parametrize("name, parent_kind, message", [
-    ("  ", None, "give the class a name"),
-    ("juggling CLUBS", None, "exists already"),
-    ("Spinning plates", "leaf", "is an action class, not a group of classes"),
-])
-def test_a_class_that_cannot_be_made_is_refused_with_the_reason(project, group, admin_user, name, parent_kind,
-                                                                 message):
+@pytest.mark.parametrize(
+    "name, parent_kind, message",
+    [
+        ("  ", None, "give the class a name"),
+        ("juggling CLUBS", None, "exists already"),
+        ("Spinning plates", "leaf", "is an action class, not a group of classes"),
+    ],
+)
+def test_a_class_that_cannot_be_made_is_refused_with_the_reason(project, group, admin_user, name, parent_kind, message):
     start(project, group, admin_user)  # "Juggling clubs" exists from here on
     parent = ActionClassFactory(name="Long jump", is_leaf=True) if parent_kind == "leaf" else None
     before = ActionClass.objects.count()
@@ -112,12 +121,15 @@ def test_examples_cycle_and_must_be_clips_of_the_class(project, group, admin_use
 def test_minutes_are_counted_from_opening_the_flow_step_by_step(project, group, admin_user):
     setup = start(project, group, admin_user, minutes_ago=30)
     t0 = setup.started_at
-    setup.step_done_at = {s: (t0 + timedelta(minutes=m)).isoformat()
-                          for s, m in [("class", 1), ("guideline", 4), ("videos", 10), ("mining", 22),
-                                       ("examples", 25)]}
+    setup.step_done_at = {
+        s: (t0 + timedelta(minutes=m)).isoformat()
+        for s, m in [("class", 1), ("guideline", 4), ("videos", 10), ("mining", 22), ("examples", 25)]
+    }
     setup.finished_at = t0 + timedelta(minutes=25.5)
     assert class_setup_minutes(setup=setup) == {
-        "steps": {"class": 1.0, "guideline": 3.0, "videos": 6.0, "mining": 12.0, "examples": 3.0}, "total": 25.5}
+        "steps": {"class": 1.0, "guideline": 3.0, "videos": 6.0, "mining": 12.0, "examples": 3.0},
+        "total": 25.5,
+    }
 
 
 def test_a_step_done_again_keeps_its_first_time(project, group, admin_user):
@@ -132,22 +144,28 @@ def test_a_step_done_again_keeps_its_first_time(project, group, admin_user):
 
 def test_the_api_walks_the_flow_and_answers_400_with_the_reason(client, admin_user, project, group):
     client.force_login(admin_user)
-    res = client.post(f"/api/projects/{project.pk}/class-setups/",
-                      {"name": "Juggling clubs", "group": group.pk, "started_at": timezone.now().isoformat()},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/projects/{project.pk}/class-setups/",
+        {"name": "Juggling clubs", "group": group.pk, "started_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )
     assert res.status_code == 201, res.json()
     body = res.json()
     assert body["steps_done"] == ["class"] and body["progress"]["videos"] == 0 and body["clips"] == []
     setup_id = body["id"]
-    res = client.put(f"/api/class-setups/{setup_id}/guideline/", {"definition": "juggle"},
-                     content_type="application/json")
+    res = client.put(
+        f"/api/class-setups/{setup_id}/guideline/", {"definition": "juggle"}, content_type="application/json"
+    )
     assert res.status_code == 400 and "at least a sentence" in res.json()["detail"]
     res = client.post(f"/api/class-setups/{setup_id}/steps/", {"step": "videos"}, content_type="application/json")
     assert res.status_code == 400 and res.json()["detail"] == "upload at least one video first"
     setup = ClassSetup.objects.get(pk=setup_id)
     clip = ClipFactory(video=VideoFactory(project=project, query_class=setup.action_class))
-    res = client.post(f"/api/class-setups/{setup_id}/examples/", {"clip": str(clip.uid), "kind": "positive"},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/class-setups/{setup_id}/examples/",
+        {"clip": str(clip.uid), "kind": "positive"},
+        content_type="application/json",
+    )
     assert [c["example"] for c in res.json()["clips"]] == ["positive"]
     assert res.json()["grid_url"] == f"/grid/{project.pk}/{setup.action_class.pk}/"
 

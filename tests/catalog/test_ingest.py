@@ -46,13 +46,31 @@ def _bad_files(tmp_path: Path, demo_video: Path) -> dict[str, Path]:
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(demo_video.read_bytes()[:4000])
     image = tmp_path / "photo.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", "-f",
-                    "image2", "-c:v", "png", str(image)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=red:s=64x64",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2",
+            "-c:v",
+            "png",
+            str(image),
+        ],
+        check=True,
+    )
     return {"not a video": text, "empty": empty, "corrupt": corrupt, "image": image}
 
 
-def test_bad_files_are_refused_with_a_reason_and_nothing_is_stored(tmp_path, demo_video, project, action_class,
-                                                                   settings):
+def test_bad_files_are_refused_with_a_reason_and_nothing_is_stored(
+    tmp_path, demo_video, project, action_class, settings
+):
     for kind, path in _bad_files(tmp_path, demo_video).items():
         with pytest.raises(IngestError) as exc:
             video_ingest(project=project, path=path, action_class=action_class)
@@ -97,7 +115,10 @@ def test_upload_api_refuses_a_renamed_text_file(client, admin_user, project, act
 def test_upload_form_ingests_a_real_video(client, admin_user, project, action_class, demo_video):
     client.force_login(admin_user)
     with demo_video.open("rb") as fh:
-        res = client.post("/upload/", {"project": project.pk, "action_class": action_class.pk, "subset": "training",
-                                       "files": fh}, follow=True)
+        res = client.post(
+            "/upload/",
+            {"project": project.pk, "action_class": action_class.pk, "subset": "training", "files": fh},
+            follow=True,
+        )
     assert "Ingested astronaut.mp4" in res.content.decode()
     assert Video.objects.get().original_name == "astronaut.mp4"

@@ -21,9 +21,15 @@ def s3(settings, monkeypatch):
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="actionloom-test")
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {"BACKEND": "storages.backends.s3.S3Storage",
-                        "OPTIONS": {"bucket_name": "actionloom-test", "querystring_auth": True,
-                                    "querystring_expire": 600, "file_overwrite": False}},
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "actionloom-test",
+                    "querystring_auth": True,
+                    "querystring_expire": 600,
+                    "file_overwrite": False,
+                },
+            },
         }
         yield boto3.client("s3", region_name="us-east-1")
 

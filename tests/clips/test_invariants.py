@@ -52,8 +52,9 @@ def test_concurrent_pages_and_submits_keep_the_queue_invariants(project, action_
 
     # when: they all lease and submit at once, a few dozen cycles in all
     barrier, results, errors = threading.Barrier(len(users)), [], []
-    threads = [threading.Thread(target=work, args=(u, project, action_class, 5, barrier, results, errors))
-               for u in users]
+    threads = [
+        threading.Thread(target=work, args=(u, project, action_class, 5, barrier, results, errors)) for u in users
+    ]
     for t in threads:
         t.start()
     for t in threads:

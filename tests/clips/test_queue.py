@@ -163,8 +163,9 @@ def test_gold_answers_count_for_accuracy_not_consensus(annotators, project, acti
     assert Label.objects.filter(clip__in=regular).count() == 2
 
 
-def test_clarifications_must_be_acknowledged_before_the_next_page(annotators, project, action_class, make_clips,
-                                                                  admin_user):
+def test_clarifications_must_be_acknowledged_before_the_next_page(
+    annotators, project, action_class, make_clips, admin_user
+):
     make_clips(videos=1, per_video=1)
     note = Clarification.objects.create(action_class=action_class, text="Sipping counts.", author=admin_user)
     with pytest.raises(services.QueueError) as exc:
@@ -181,8 +182,9 @@ def test_an_outsider_gets_no_page(project, action_class, make_clips, annotators)
     assert exc.value.code == "forbidden"
 
 
-def test_send_back_reopens_the_clips_and_removes_their_consensus(annotators, project, action_class, make_clips,
-                                                                 admin_user):
+def test_send_back_reopens_the_clips_and_removes_their_consensus(
+    annotators, project, action_class, make_clips, admin_user
+):
     clips = make_clips(videos=1, per_video=2)
     for user in annotators[:3]:
         next_and_submit(user, project, action_class)

@@ -24,9 +24,33 @@ def encode(frames: np.ndarray, out: Path, *, fps: int = FPS, container: str = "m
     """Encode N×H×W×3 uint8 RGB frames (even H and W) with libx264 at ``fps``."""
     height, width = frames.shape[1:3]
     quality = ["-qp", "0", "-pix_fmt", "yuv444p"] if lossless else ["-crf", "18", "-pix_fmt", "yuv420p"]
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
-                    f"{width}x{height}", "-r", str(fps), "-i", "pipe:", "-c:v", "libx264", *quality, "-f", container,
-                    str(out)], input=np.ascontiguousarray(frames).tobytes(), check=True, capture_output=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            str(fps),
+            "-i",
+            "pipe:",
+            "-c:v",
+            "libx264",
+            *quality,
+            "-f",
+            container,
+            str(out),
+        ],
+        input=np.ascontiguousarray(frames).tobytes(),
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
@@ -38,8 +62,12 @@ def still_video(photo: np.ndarray, out: Path, *, seconds: float = 2.0) -> Path:
 
 
 def numbered_video(out: Path, *, frames: int = 30, container: str = "mp4") -> Path:
-    return encode(np.stack([np.full((48, 64, 3), LEVEL * k, np.uint8) for k in range(frames)]), out,
-                  container=container, lossless=True)
+    return encode(
+        np.stack([np.full((48, 64, 3), LEVEL * k, np.uint8) for k in range(frames)]),
+        out,
+        container=container,
+        lossless=True,
+    )
 
 
 def stored_video(path: Path, **fields) -> Video:
@@ -75,11 +103,14 @@ def photo_videos(tmp_path_factory) -> dict[str, Path]:
     from skimage.transform import resize
 
     height, width = body.shape[0] // 2 * 2, body.shape[1] // 2 * 2
-    scaled = (resize(face, (height, round(face.shape[1] * height / face.shape[0])), preserve_range=True)
-              .round().astype(np.uint8))
+    scaled = (
+        resize(face, (height, round(face.shape[1] * height / face.shape[0])), preserve_range=True)
+        .round()
+        .astype(np.uint8)
+    )
     face_frame = np.zeros((height, width, 3), np.uint8)
     left = (width - scaled.shape[1]) // 2
-    face_frame[:, left: left + scaled.shape[1]] = scaled
+    face_frame[:, left : left + scaled.shape[1]] = scaled
     body_frame = body[:height, :width]
     frames = np.concatenate([np.repeat(face_frame[None], FPS, 0), np.repeat(body_frame[None], FPS, 0)])
     out["face_then_body"] = encode(frames, folder / "face_then_body.mp4")

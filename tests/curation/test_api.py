@@ -22,11 +22,22 @@ def world():
     v1 = VideoFactory(project=project, query_class=plank, external_id="aaaaaaaaaaa", fps=25)
     v2 = VideoFactory(project=project, query_class=pushup, external_id="bbbbbbbbbbb", fps=30)
     clips = {
-        "high": positive_clip(video=v1, start=0, end=2, human_centric=0.9, human_centric_state="ready",
-                              first_frame=10, last_frame=49, split="train", dominant_people=1, camera_moving=False),
+        "high": positive_clip(
+            video=v1,
+            start=0,
+            end=2,
+            human_centric=0.9,
+            human_centric_state="ready",
+            first_frame=10,
+            last_frame=49,
+            split="train",
+            dominant_people=1,
+            camera_moving=False,
+        ),
         "mid": positive_clip(video=v1, start=2, end=4, human_centric=0.5, human_centric_state="ready", split="test"),
-        "low": positive_clip(video=v2, start=0, end=2, human_centric=0.1, human_centric_state="ready",
-                             first_frame=3, last_frame=20),
+        "low": positive_clip(
+            video=v2, start=0, end=2, human_centric=0.1, human_centric_state="ready", first_frame=3, last_frame=20
+        ),
         "pending": positive_clip(video=v2, start=2, end=4, human_centric_state="pending"),
         "bare": positive_clip(video=v2, start=4, end=6),  # no curation row yet
     }
@@ -62,14 +73,34 @@ def test_the_list_shows_curatable_clips_with_their_curation(world):
     assert (high["start"], high["end"], high["method"], high["decided_by"]) == (0.0, 2.0, "random", "consensus")
     assert high["media_url"].startswith("http://testserver/")
     assert high["curation"] == {
-        "first_frame": 10, "last_frame": 49, "trimmed": True, "start_time": 0.4, "end_time": 2.0,
-        "dominant_people": 1, "camera_moving": False, "split": "train", "human_centric": 0.9,
-        "human_centric_state": "ready", "curated_by": None, "updated_at": high["curation"]["updated_at"]}
+        "first_frame": 10,
+        "last_frame": 49,
+        "trimmed": True,
+        "start_time": 0.4,
+        "end_time": 2.0,
+        "dominant_people": 1,
+        "camera_moving": False,
+        "split": "train",
+        "human_centric": 0.9,
+        "human_centric_state": "ready",
+        "curated_by": None,
+        "updated_at": high["curation"]["updated_at"],
+    }
     bare = next(row for row in body["results"] if row["id"] == c["bare"].pk)
     assert bare["curation"] == {
-        "first_frame": None, "last_frame": None, "trimmed": False, "start_time": None, "end_time": None,
-        "dominant_people": None, "camera_moving": None, "split": "", "human_centric": None,
-        "human_centric_state": "none", "curated_by": None, "updated_at": None}
+        "first_frame": None,
+        "last_frame": None,
+        "trimmed": False,
+        "start_time": None,
+        "end_time": None,
+        "dominant_people": None,
+        "camera_moving": None,
+        "split": "",
+        "human_centric": None,
+        "human_centric_state": "none",
+        "curated_by": None,
+        "updated_at": None,
+    }
     segment = next(row for row in body["results"] if row["id"] == c["segment"].pk)
     assert (segment["method"], segment["decided_by"]) == ("segment", "segment")
 
@@ -105,8 +136,17 @@ def test_pages(world):
     assert names == sorted(names)  # ordered by class, then video and start
 
 
-@pytest.mark.parametrize("query", ["?min_human_centric=2", "?split=holdout", "?trimmed=maybe", "?page_size=1000",
-                                   "?min_human_centric=0.8&max_human_centric=0.2", "?page=0"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?min_human_centric=2",
+        "?split=holdout",
+        "?trimmed=maybe",
+        "?page_size=1000",
+        "?min_human_centric=0.8&max_human_centric=0.2",
+        "?page=0",
+    ],
+)
 def test_bad_filters_are_400(world, query):
     assert world["admin"].get(url(world, query)).status_code == 400
 
@@ -133,7 +173,8 @@ def test_queuing_the_score_answers_202_with_a_job_to_poll(world, django_capture_
     body = res.json()
     assert body["clips"] == 3 and body["poll"] == f"/api/curation-jobs/{body['job']}/" and len(callbacks) == 1
     assert set(Curation.objects.filter(human_centric_state="pending").values_list("clip_id", flat=True)) == {
-        world["clips"][n].pk for n in ("pending", "bare", "segment")}
+        world["clips"][n].pk for n in ("pending", "bare", "segment")
+    }
     poll = admin.get(body["poll"]).json()
     assert (poll["id"], poll["kind"], poll["state"], poll["progress"]) == (body["job"], "human_centric", "queued", 0.0)
     # and with all, every curatable clip of the class again

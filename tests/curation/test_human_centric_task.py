@@ -34,14 +34,17 @@ def project():
 
 
 @pytest.mark.slow
-def test_a_full_body_clip_scores_high_and_a_face_close_up_low(project, photo_videos,
-                                                              django_capture_on_commit_callbacks):
+def test_a_full_body_clip_scores_high_and_a_face_close_up_low(
+    project, photo_videos, django_capture_on_commit_callbacks
+):
     # given two curatable clips: 2 s of a real full-body photo, 2 s of a real face close-up
     action_class = ActionClassFactory(name="pushup")
-    body = positive_clip(video=stored_video(photo_videos["body"], project=project, query_class=action_class),
-                         start=0.0, end=2.0)
-    face = positive_clip(video=stored_video(photo_videos["face"], project=project, query_class=action_class),
-                         start=0.0, end=2.0)
+    body = positive_clip(
+        video=stored_video(photo_videos["body"], project=project, query_class=action_class), start=0.0, end=2.0
+    )
+    face = positive_clip(
+        video=stored_video(photo_videos["face"], project=project, query_class=action_class), start=0.0, end=2.0
+    )
     # when the admin queues scoring and the worker runs the task
     with django_capture_on_commit_callbacks() as callbacks:
         job, count = services.human_centric_enqueue(project=project)
@@ -114,7 +117,8 @@ def test_the_command_queues_what_is_not_scored_and_all_with_all(project, django_
         call_command("score_human_centric", "--project", str(project.pk), "--class", "gym_plank")
     assert len(callbacks) == 1
     assert set(Curation.objects.filter(human_centric_state=PENDING).values_list("clip_id", flat=True)) == (
-        set(video.clips.exclude(pk__in=[scored.pk, rejected.pk]).values_list("pk", flat=True)))
+        set(video.clips.exclude(pk__in=[scored.pk, rejected.pk]).values_list("pk", flat=True))
+    )
     call_command("score_human_centric", "--project", project.name, "--all")
     # then --all queues the scored clip too, never the rejected one
     assert Curation.objects.filter(human_centric_state=PENDING).count() == 3

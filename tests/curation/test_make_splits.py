@@ -36,16 +36,20 @@ def shared_videos(project, classes, *, videos=12, per_video=2, trimmed=0, prefix
 
 def stored_splits(project) -> dict[str, dict[str, list[Curation]]]:
     out: dict[str, dict[str, list[Curation]]] = defaultdict(lambda: defaultdict(list))
-    for c in Curation.objects.filter(clip__video__project=project).exclude(split="").select_related(
-            "clip__action_class", "clip__video"):
+    for c in (
+        Curation.objects.filter(clip__video__project=project)
+        .exclude(split="")
+        .select_related("clip__action_class", "clip__video")
+    ):
         out[c.clip.action_class.name][c.split].append(c)
     return out
 
 
 def video_splits(project) -> dict[int, set[str]]:
     where: dict[int, set[str]] = defaultdict(set)
-    for video_id, split in Curation.objects.filter(clip__video__project=project).exclude(split="").values_list(
-            "clip__video_id", "split"):
+    for video_id, split in (
+        Curation.objects.filter(clip__video__project=project).exclude(split="").values_list("clip__video_id", "split")
+    ):
         where[video_id].add(split)
     return where
 
@@ -139,9 +143,11 @@ def test_one_class_is_re_split_keeping_the_videos_other_classes_bound(project):
     call_command("make_splits", "--project", str(project.pk), "--class", "run", "--seed", "9")
     # then "jump" keeps its splits, "run" still has 16/1/3, and still no video is in two splits
     assert {c.clip_id: c.split for c in Curation.objects.filter(clip__action_class=jump).exclude(split="")} == (
-        jump_before)
-    assert Counter(Curation.objects.filter(clip__action_class=run).exclude(split="").values_list(
-        "split", flat=True)) == {"train": 16, "val": 1, "test": 3}
+        jump_before
+    )
+    assert Counter(
+        Curation.objects.filter(clip__action_class=run).exclude(split="").values_list("split", flat=True)
+    ) == {"train": 16, "val": 1, "test": 3}
     assert all(len(names) == 1 for names in video_splits(project).values())
 
 
@@ -150,7 +156,10 @@ def test_other_sizes_and_ratios_and_bad_arguments(project):
     shared_videos(project, [jump], videos=6)
     call_command("make_splits", "--project", str(project.pk), "--per-class", "10", "--ratios", "8:1:1")
     assert Counter(Curation.objects.exclude(split="").values_list("split", flat=True)) == {
-        "train": 8, "val": 1, "test": 1}
+        "train": 8,
+        "val": 1,
+        "test": 1,
+    }
     with pytest.raises(CommandError, match="--ratios must be three whole numbers"):
         call_command("make_splits", "--project", str(project.pk), "--ratios", "16:4")
     with pytest.raises(CommandError, match="no project with id 999"):

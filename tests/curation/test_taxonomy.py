@@ -30,8 +30,12 @@ def export(tmp_path: Path, name: str, *args: str) -> bytes:
 
 
 def node(node_id: int, name: str, parent: tuple[int, str] | None = None) -> dict:
-    return {"nodeId": node_id, "nodeName": name, "parentId": parent[0] if parent else None,
-            "parentName": parent[1] if parent else None}
+    return {
+        "nodeId": node_id,
+        "nodeName": name,
+        "parentId": parent[0] if parent else None,
+        "parentName": parent[1] if parent else None,
+    }
 
 
 def test_activitynet_loads_and_exports_to_the_same_bytes(tmp_path):
@@ -75,8 +79,15 @@ def test_haa500_loads_beside_activitynet_and_round_trips(tmp_path):
 
 def test_any_depth_and_several_roots(tmp_path):
     # given a file of two roots, one five levels deep, listed children first
-    nodes = [node(7, "leaf e", (6, "d")), node(6, "d", (5, "c")), node(5, "c", (4, "b")), node(4, "b", (3, "a")),
-             node(3, "a"), node(9, "other root"), node(10, "other leaf", (9, "other root"))]
+    nodes = [
+        node(7, "leaf e", (6, "d")),
+        node(6, "d", (5, "c")),
+        node(5, "c", (4, "b")),
+        node(4, "b", (3, "a")),
+        node(3, "a"),
+        node(9, "other root"),
+        node(10, "other leaf", (9, "other root")),
+    ]
     path = tmp_path / "deep.json"
     path.write_text(json.dumps(nodes))
     # when it is loaded
@@ -104,7 +115,9 @@ def test_a_renamed_node_keeps_its_id_and_a_new_child_turns_a_leaf_into_a_parent(
     taxonomy_load(path=path)
     kick = ActionClass.objects.get(name="kick")
     assert kick.is_leaf
-    path.write_text(json.dumps([node(1, "root"), node(2, "soccer", (1, "root")), node(3, "soccer_kick", (2, "soccer"))]))
+    path.write_text(
+        json.dumps([node(1, "root"), node(2, "soccer", (1, "root")), node(3, "soccer_kick", (2, "soccer"))])
+    )
     taxonomy_load(path=path)
     kick.refresh_from_db()
     assert (kick.name, kick.is_leaf) == ("soccer", False)

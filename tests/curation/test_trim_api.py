@@ -54,18 +54,46 @@ def clip(project, action_class):
 
 def test_an_annotator_of_the_class_trims_a_clip_and_reads_back_its_frames_and_seconds(people, clip):
     # when
-    res = put(client(people["member"]), clip, {"first_frame": 105, "last_frame": 139, "dominant_people": 2,
-                                               "camera_moving": True})
+    res = put(
+        client(people["member"]),
+        clip,
+        {"first_frame": 105, "last_frame": 139, "dominant_people": 2, "camera_moving": True},
+    )
     # then: stored as given; seconds derived on the first-frame axis, the end when the last frame leaves the screen
     assert res.status_code == 200, res.content
     body = res.json()
-    assert {k: body[k] for k in ("first_frame", "last_frame", "frames", "start_time", "end_time", "duration",
-                                 "dominant_people", "camera_moving", "trimmed")} == {
-        "first_frame": 105, "last_frame": 139, "frames": 35, "start_time": 4.2, "end_time": 5.6, "duration": 1.4,
-        "dominant_people": 2, "camera_moving": True, "trimmed": True}
+    assert {
+        k: body[k]
+        for k in (
+            "first_frame",
+            "last_frame",
+            "frames",
+            "start_time",
+            "end_time",
+            "duration",
+            "dominant_people",
+            "camera_moving",
+            "trimmed",
+        )
+    } == {
+        "first_frame": 105,
+        "last_frame": 139,
+        "frames": 35,
+        "start_time": 4.2,
+        "end_time": 5.6,
+        "duration": 1.4,
+        "dominant_people": 2,
+        "camera_moving": True,
+        "trimmed": True,
+    }
     curation = Curation.objects.get(clip=clip)
-    assert (curation.first_frame, curation.last_frame, curation.dominant_people, curation.camera_moving,
-            curation.curated_by) == (105, 139, 2, True, people["member"])
+    assert (
+        curation.first_frame,
+        curation.last_frame,
+        curation.dominant_people,
+        curation.camera_moving,
+        curation.curated_by,
+    ) == (105, 139, 2, True, people["member"])
     # an annotator reads the trim, never the admin's fields; the admin reads those too
     mine = client(people["member"]).get(f"/api/clips/{clip.uid}/curation/").json()
     assert mine == body and not {"human_centric", "split", "curated_by"} & set(mine)
@@ -78,16 +106,19 @@ def test_an_untrimmed_clip_reads_as_not_trimmed(people, clip):
     assert body["trimmed"] is False and body["first_frame"] is None and body["start_time"] is None
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"first_frame": 120, "last_frame": 119}, "last_frame"),  # last before first
-    ({"first_frame": 480, "last_frame": 500}, "last_frame"),  # frame 500 of a 500-frame video
-    ({"first_frame": -1, "last_frame": 10}, "first_frame"),
-    ({"first_frame": 2**40, "last_frame": 2**41}, "first_frame"),
-    ({"first_frame": 1, "last_frame": 10, "dominant_people": 4}, "dominant_people"),
-    ({"first_frame": 1, "last_frame": 10, "dominant_people": 0}, "dominant_people"),
-    ({"first_frame": 1, "last_frame": 10, "camera_moving": "maybe"}, "camera_moving"),
-    ({"last_frame": 10}, "first_frame"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"first_frame": 120, "last_frame": 119}, "last_frame"),  # last before first
+        ({"first_frame": 480, "last_frame": 500}, "last_frame"),  # frame 500 of a 500-frame video
+        ({"first_frame": -1, "last_frame": 10}, "first_frame"),
+        ({"first_frame": 2**40, "last_frame": 2**41}, "first_frame"),
+        ({"first_frame": 1, "last_frame": 10, "dominant_people": 4}, "dominant_people"),
+        ({"first_frame": 1, "last_frame": 10, "dominant_people": 0}, "dominant_people"),
+        ({"first_frame": 1, "last_frame": 10, "camera_moving": "maybe"}, "camera_moving"),
+        ({"last_frame": 10}, "first_frame"),
+    ],
+)
 def test_frames_outside_the_video_reversed_frames_and_bad_metadata_are_refused(people, clip, body, field):
     res = put(client(people["member"]), clip, body)
     assert res.status_code == 400 and field in res.json(), res.content
@@ -112,8 +143,14 @@ def test_only_admins_and_annotators_of_the_class_may_read_or_trim(people, clip):
 
 
 def test_new_frames_clear_a_score_of_the_old_ones_and_metadata_alone_keeps_it(people, clip):
-    Curation.objects.create(clip=clip, first_frame=100, last_frame=149, human_centric=0.7,
-                            human_centric_state=Curation.ScoreState.READY, split="train")
+    Curation.objects.create(
+        clip=clip,
+        first_frame=100,
+        last_frame=149,
+        human_centric=0.7,
+        human_centric_state=Curation.ScoreState.READY,
+        split="train",
+    )
     put(client(people["admin"]), clip, {"first_frame": 100, "last_frame": 149, "dominant_people": 1})
     curation = Curation.objects.get(clip=clip)
     assert (curation.human_centric, curation.human_centric_state, curation.split) == (0.7, "ready", "train")
@@ -130,8 +167,11 @@ def segment(project, action_class, people):
     """A submitted segment 2.08–2.48 s (frames 52…62: those that start in it), the video's exported annotation, of
     a video whose first frame sits 0.5 s after its container start."""
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
-    annotation = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video, first_frame_offset=0.5),
-                                          annotator=people["member"], segments=[(2.08, 2.48)])
+    annotation = SegmentAnnotationFactory(
+        segment_video=SegmentVideoFactory(video=video, first_frame_offset=0.5),
+        annotator=people["member"],
+        segments=[(2.08, 2.48)],
+    )
     SegmentVideo.objects.filter(pk=annotation.segment_video_id).update(final=annotation, is_open=False)
     return annotation.segments.get()
 
@@ -158,8 +198,9 @@ def test_a_segment_becomes_one_clip_holding_exactly_its_frames(people, segment):
     assert Clip.objects.count() == 1
 
 
-def test_another_annotators_segment_does_not_exist_for_an_annotator_and_nothing_is_written(people, project,
-                                                                                          action_class, segment):
+def test_another_annotators_segment_does_not_exist_for_an_annotator_and_nothing_is_written(
+    people, project, action_class, segment
+):
     # given a second annotator of the same class, who did not mark the segment, reading sequential ids
     peer = UserFactory(username="peer")
     project.groups.get(classes=action_class).members.add(peer)
@@ -184,13 +225,19 @@ def test_a_segment_clip_gives_back_the_segments_frames_at_any_rate_and_offset(pr
         # counts a clip's frames)
         start, end = selectors_trim.segment_clip_span(segment=segment, timing=timing)
         assert clip_frames(clip=Clip(video=video, start=start, end=end), curation=None, timing=timing) == (
-            first, last), (first, last)
+            first,
+            last,
+        ), (first, last)
 
 
 def test_reference_segments_of_gold_videos_are_the_admins_alone(people, project, action_class):
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
-    gold = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video, is_gold=True), annotator=None,
-                                    kind=SegmentAnnotation.Kind.GOLD, segments=[(1.0, 3.0)]).segments.get()
+    gold = SegmentAnnotationFactory(
+        segment_video=SegmentVideoFactory(video=video, is_gold=True),
+        annotator=None,
+        kind=SegmentAnnotation.Kind.GOLD,
+        segments=[(1.0, 3.0)],
+    ).segments.get()
     assert client(people["member"]).post(f"/trim/from-segment/{gold.pk}/").status_code == 404
     assert client(people["outsider"]).post(f"/trim/from-segment/{gold.pk}/").status_code == 403
     assert not Clip.objects.exists()
@@ -199,8 +246,9 @@ def test_reference_segments_of_gold_videos_are_the_admins_alone(people, project,
 
 def test_a_segment_that_holds_no_frame_is_refused(people, project, action_class):
     video = VideoFactory(project=project, query_class=action_class, fps=FPS, duration=20.0)
-    tiny = SegmentAnnotationFactory(segment_video=SegmentVideoFactory(video=video),
-                                    segments=[(2.01, 2.03)]).segments.get()
+    tiny = SegmentAnnotationFactory(
+        segment_video=SegmentVideoFactory(video=video), segments=[(2.01, 2.03)]
+    ).segments.get()
     res = client(people["admin"]).post(f"/trim/from-segment/{tiny.pk}/")
     assert res.status_code == 409 and b"holds no frame" in res.content and not Clip.objects.exists()
 
@@ -229,14 +277,34 @@ def test_a_clip_without_playable_media_still_opens_and_says_so(people, clip):
 def first_frame_at(source, seconds: float) -> int:
     """The index of the first frame ffmpeg gives when cutting ``source`` from ``seconds``, an input seek as
     clips.services.clip_media_cut makes (it counts from the container start)."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{seconds:.6f}", "-i", str(source), "-frames:v", "1",
-                          "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{WIDTH}x{HEIGHT}", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-ss",
+            f"{seconds:.6f}",
+            "-i",
+            str(source),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-s",
+            f"{WIDTH}x{HEIGHT}",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return decode_index(np.frombuffer(raw, np.uint8).reshape(HEIGHT, WIDTH))
 
 
 def test_a_source_with_a_container_offset_plays_from_its_first_frame_and_cuts_at_the_frames_stored(
-        people, project, action_class, tmp_path):
+    people, project, action_class, tmp_path
+):
     # given: MPEG-TS of numbered frames: container start ≈ 1.4 s, first video frame ≈ 0.023 s after it, no proxy
     # (every frame a keyframe: ffmpeg's input seek in MPEG-TS lands on the frame asked for only at a keyframe)
     path = make_index_video(tmp_path / "numbered.ts", seconds=12, gop=1)
@@ -271,11 +339,20 @@ def test_an_annotator_reads_nothing_of_gold_scores_or_other_people_on_the_trim_p
     from backend.clips import services
 
     services.clip_gold_set(clip=clip, value=-1, author=people["admin"])
-    Curation.objects.create(clip=clip, first_frame=100, last_frame=140, human_centric=0.8123,
-                            human_centric_state="ready", split="test", curated_by=people["admin"])
+    Curation.objects.create(
+        clip=clip,
+        first_frame=100,
+        last_frame=140,
+        human_centric=0.8123,
+        human_centric_state="ready",
+        split="test",
+        curated_by=people["admin"],
+    )
     member = client(people["member"])
-    answers = [member.get(f"/trim/{clip.uid}/").content.decode(),
-               member.get(f"/api/clips/{clip.uid}/curation/").content.decode()]
+    answers = [
+        member.get(f"/trim/{clip.uid}/").content.decode(),
+        member.get(f"/api/clips/{clip.uid}/curation/").content.decode(),
+    ]
     for text in answers:
         for word in ("gold", "score", "0.8123", "chief", "consensus", "reference", "human_centric", "split"):
             assert word not in text.lower(), word

@@ -20,8 +20,7 @@ def world(db):
     taxonomy_load()
     project = ProjectFactory(name="Only")
     jump = ActionClass.objects.get(name="Long jump")
-    video = VideoFactory(project=project, external_id="abcdefghijk", query_class=jump, subset="training",
-                         duration=20.0)
+    video = VideoFactory(project=project, external_id="abcdefghijk", query_class=jump, subset="training", duration=20.0)
     return project, jump, video
 
 
@@ -34,9 +33,12 @@ def run(tmp_path, body: str, *args) -> None:
 def test_an_open_clip_gets_the_file_label_and_closes_and_new_rows_make_videos(world, tmp_path, capsys):
     project, jump, video = world
     open_clip = ClipFactory(video=video, action_class=jump, start=1.0, end=3.0)
-    run(tmp_path, "Long jump,abcdefghijk,training,1.0,3.0,-1\n"
-                  "Long jump,abcdefghijk,training,30.5,32.5,1\n"
-                  "Long jump,zyxwvutsrqp,validation,4,6,1\n")
+    run(
+        tmp_path,
+        "Long jump,abcdefghijk,training,1.0,3.0,-1\n"
+        "Long jump,abcdefghijk,training,30.5,32.5,1\n"
+        "Long jump,zyxwvutsrqp,validation,4,6,1\n",
+    )
     open_clip.refresh_from_db()
     assert (open_clip.is_open, open_clip.consensus.value, open_clip.consensus.mode) == (False, -1, "imported")
     video.refresh_from_db()
@@ -52,12 +54,18 @@ def test_an_open_clip_gets_the_file_label_and_closes_and_new_rows_make_videos(wo
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,training,1,3,1\n",
-         "line 3: clip already has label -1, the file says 1"),
-        ("Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,validation,9,11,1\n",
-         "line 3: video 'abcdefghijk' is in subset 'training', not 'validation'"),
-        ("Long jump,newvideo0001,training,6,8,1\nLong jump,newvideo0001,testing,9,11,1\n",
-         "line 3: video 'newvideo0001' is in subset 'training', not 'testing'"),
+        (
+            "Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,training,1,3,1\n",
+            "line 3: clip already has label -1, the file says 1",
+        ),
+        (
+            "Long jump,abcdefghijk,training,6,8,1\nLong jump,abcdefghijk,validation,9,11,1\n",
+            "line 3: video 'abcdefghijk' is in subset 'training', not 'validation'",
+        ),
+        (
+            "Long jump,newvideo0001,training,6,8,1\nLong jump,newvideo0001,testing,9,11,1\n",
+            "line 3: video 'newvideo0001' is in subset 'training', not 'testing'",
+        ),
     ],
 )
 def test_a_conflict_with_the_database_or_within_the_file_writes_nothing(world, tmp_path, body, message):
@@ -86,9 +94,12 @@ def test_gold_import_answers_existing_clips_and_makes_missing_ones(world, tmp_pa
     project, jump, video = world
     clip = ClipFactory(video=video, action_class=jump, start=1.0, end=3.0)
     GoldAnswer.objects.create(clip=clip, value=1)
-    counts = hacs.import_rows(rows=hacs.parse(HEADER + "Long jump,abcdefghijk,training,1,3,-1\n"
-                                                       "Long jump,abcdefghijk,training,5,7,1\n"),
-                              project=project, gold=True, author=admin_user)
+    counts = hacs.import_rows(
+        rows=hacs.parse(HEADER + "Long jump,abcdefghijk,training,1,3,-1\nLong jump,abcdefghijk,training,5,7,1\n"),
+        project=project,
+        gold=True,
+        author=admin_user,
+    )
     assert counts == {"rows": 2, "videos": 0, "clips": 1, "unchanged": 0}
     assert dict(GoldAnswer.objects.values_list("clip__start", "value")) == {1.0: -1, 5.0: 1}
     assert set(GoldAnswer.objects.values_list("author", flat=True)) == {admin_user.pk}
@@ -98,8 +109,10 @@ def test_gold_import_answers_existing_clips_and_makes_missing_ones(world, tmp_pa
 
 def test_a_nul_character_in_a_video_id_is_refused_by_line(world, tmp_path):
     path = tmp_path / "in.json"
-    path.write_text('[{"classname": "Long jump", "youtube_id": "ab\\u0000cd", "subset": "training", '
-                    '"start": 1, "end": 3, "label": 1}]')
+    path.write_text(
+        '[{"classname": "Long jump", "youtube_id": "ab\\u0000cd", "subset": "training", '
+        '"start": 1, "end": 3, "label": 1}]'
+    )
     with pytest.raises(CommandError, match="line 2: youtube_id must not contain NUL characters"):
         call_command("import_clips", str(path))
     assert Clip.objects.count() == 0

@@ -40,8 +40,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str, proc: subprocess.Popen | None = None,
-             log: Path | None = None, interval: float = 0.3):
+def wait_for(
+    condition: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    proc: subprocess.Popen | None = None,
+    log: Path | None = None,
+    interval: float = 0.3,
+):
     """Poll until `condition()` is truthy; fail with the process log if it does not come or the process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -64,8 +71,9 @@ class Proc:
     def __init__(self, argv: list[str], *, env: dict[str, str], log: Path) -> None:
         self.log = log
         self._fh = open(log, "a")
-        self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._fh, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     @property
     def pid(self) -> int:
@@ -94,11 +102,15 @@ class Proc:
 
 def app_env(*, media_root: Path, **extra: str) -> dict[str, str]:
     """The environment of a web or worker process on this test run's database, broker, queue and media."""
-    env = {**os.environ, "DATABASE_URL": database_url(), "ACTIONLOOM_MEDIA_ROOT": str(media_root),
-           "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
-           "ACTIONLOOM_BROKER_DIR": str(django_settings.BROKER_DIR),
-           "CELERY_TASK_DEFAULT_QUEUE": django_settings.CELERY_TASK_DEFAULT_QUEUE,
-           "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "ACTIONLOOM_MEDIA_ROOT": str(media_root),
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "ACTIONLOOM_BROKER_DIR": str(django_settings.BROKER_DIR),
+        "CELERY_TASK_DEFAULT_QUEUE": django_settings.CELERY_TASK_DEFAULT_QUEUE,
+        "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+    }
     for key in ("ACTIONLOOM_FAULT_POINT", "ACTIONLOOM_FAULT_MARKER", "ACTIONLOOM_FAULT_DELAY"):
         env.pop(key, None)
     env.update(extra)
@@ -107,15 +119,40 @@ def app_env(*, media_root: Path, **extra: str) -> dict[str, str]:
 
 def start_worker(*, media_root: Path, log: Path, **extra: str) -> Proc:
     """A real Celery worker (prefork, one pool process, so one task at a time is in flight)."""
-    argv = [sys.executable, "-m", "celery", "-A", "backend.config", "worker", "--pool=prefork", "--concurrency=1",
-            "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"fault-{uuid.uuid4().hex[:8]}@%h"]
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backend.config",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--loglevel=info",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"fault-{uuid.uuid4().hex[:8]}@%h",
+    ]
     return Proc(argv, env=app_env(media_root=media_root, **extra), log=log)
 
 
 def start_gunicorn(*, port: int, media_root: Path, log: Path, **extra: str) -> Proc:
-    argv = [sys.executable, "-m", "gunicorn", "backend.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--workers", "1", "--timeout", "300", "--graceful-timeout", "5"]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "backend.config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--timeout",
+        "300",
+        "--graceful-timeout",
+        "5",
+    ]
     return Proc(argv, env=app_env(media_root=media_root, **extra), log=log)
 
 

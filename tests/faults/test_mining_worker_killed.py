@@ -36,28 +36,46 @@ def workers():
         proc.stop()
 
 
-def test_a_worker_killed_mid_pipeline_resumes_without_duplicate_shots_or_clips(workers, tmp_path, settings,
-                                                                              shot_videos, project):
+def test_a_worker_killed_mid_pipeline_resumes_without_duplicate_shots_or_clips(
+    workers, tmp_path, settings, shot_videos, project
+):
     taxonomy_load()
     project.mining_enabled = True
     project.save()
     media_root, marker, log = Path(settings.MEDIA_ROOT), tmp_path / "marker", tmp_path / "worker.log"
-    worker = start_worker(media_root=media_root, log=log, ACTIONLOOM_FAULT_POINT=POINT,
-                          ACTIONLOOM_FAULT_MARKER=str(marker), ACTIONLOOM_FAULT_DELAY="600",
-                          ACTIONLOOM_REQUEUE_ON_WORKER_START="0")
+    worker = start_worker(
+        media_root=media_root,
+        log=log,
+        ACTIONLOOM_FAULT_POINT=POINT,
+        ACTIONLOOM_FAULT_MARKER=str(marker),
+        ACTIONLOOM_FAULT_DELAY="600",
+        ACTIONLOOM_REQUEUE_ON_WORKER_START="0",
+    )
     workers.append(worker)
     # given a video whose pipeline is held in its sample stage, clips created but not committed
-    video = video_ingest(project=project, path=shot_videos["person_mix"],
-                         action_class=ActionClass.objects.get(name="Long jump"))
-    child = wait_for(lambda: marker_pid(marker, POINT), timeout=240, what="the sample stage at the fault point",
-                     proc=worker.popen, log=log)
+    video = video_ingest(
+        project=project, path=shot_videos["person_mix"], action_class=ActionClass.objects.get(name="Long jump")
+    )
+    child = wait_for(
+        lambda: marker_pid(marker, POINT),
+        timeout=240,
+        what="the sample stage at the fault point",
+        proc=worker.popen,
+        log=log,
+    )
     assert not video.clips.exists() and VideoMining.objects.get(video=video).stage == Stage.SCORES
     # when the pool process running it is SIGKILLed
     os.kill(child, signal.SIGKILL)
     # then the task is delivered again, the stage redone, and the pipeline ends with every clip cut once
-    wait_for(lambda: Job.objects.get(video=video, kind="mine").state == Job.State.DONE and video.clips.exists()
-             and not video.clips.exclude(media_state=Clip.MediaState.READY).exists(),
-             timeout=300, what="the pipeline done and its clips cut", proc=worker.popen, log=log)
+    wait_for(
+        lambda: Job.objects.get(video=video, kind="mine").state == Job.State.DONE
+        and video.clips.exists()
+        and not video.clips.exclude(media_state=Clip.MediaState.READY).exists(),
+        timeout=300,
+        what="the pipeline done and its clips cut",
+        proc=worker.popen,
+        log=log,
+    )
     assert worker.alive()
     shots = list(Shot.objects.filter(video=video).values_list("index", flat=True))
     assert shots == sorted(set(shots)) == list(range(len(shots)))  # each shot once, none missing

@@ -38,14 +38,18 @@ def database_down():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_requests_during_a_database_outage_get_503_and_the_retried_submit_goes_through(client, annotators, project,
-                                                                                       action_class, make_clips):
+def test_requests_during_a_database_outage_get_503_and_the_retried_submit_goes_through(
+    client, annotators, project, action_class, make_clips
+):
     make_clips(videos=1, per_video=3)
     client.force_login(annotators[0])
-    page = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
-                       content_type="application/json").json()
-    submit = (f"/api/pages/{page['page']}/submit/", {"labels": {i["item"]: 1 for i in page["items"]},
-                                                     "seconds_spent": 9})
+    page = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    ).json()
+    submit = (
+        f"/api/pages/{page['page']}/submit/",
+        {"labels": {i["item"]: 1 for i in page["items"]}, "seconds_spent": 9},
+    )
     with database_down():
         api = client.get("/api/me/")
         html = client.get("/")
@@ -53,7 +57,10 @@ def test_requests_during_a_database_outage_get_503_and_the_retried_submit_goes_t
         login = client.post("/accounts/login/", {"username": "ann2", "password": "pw"})
     # then the API answers JSON, pages answer HTML, each 503 with Retry-After and a sentence, no traceback
     assert (api.status_code, api["Retry-After"], api.json()) == (
-        503, "5", {"detail": MESSAGE, "code": "service_unavailable"})
+        503,
+        "5",
+        {"detail": MESSAGE, "code": "service_unavailable"},
+    )
     assert html.status_code == 503 and html["Content-Type"].startswith("text/html")
     assert "try again in a moment" in html.content.decode() and "Traceback" not in html.content.decode()
     assert refused.status_code == 503 and refused.json()["detail"] == MESSAGE
@@ -67,8 +74,12 @@ def test_requests_during_a_database_outage_get_503_and_the_retried_submit_goes_t
 
 @pytest.mark.django_db
 def test_a_redis_cache_outage_answers_503_at_log_in(client, settings, annotators):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
     res = client.post("/accounts/login/", {"username": "ann1", "password": "pw"})
     assert res.status_code == 503 and res["Retry-After"] == "5"
     assert "task queue or cache is unavailable" in res.content.decode()
@@ -108,16 +119,32 @@ def test_a_media_task_that_meets_a_database_outage_is_retried(make_clips, monkey
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_rows_committed_while_the_broker_is_down_get_their_tasks_when_a_worker_starts(tmp_path, settings, demo_video,
-                                                                                       project, action_class):
+def test_rows_committed_while_the_broker_is_down_get_their_tasks_when_a_worker_starts(
+    tmp_path, settings, demo_video, project, action_class
+):
     from backend.config.celery import app
 
     app.control.purge()
     media_root = Path(settings.MEDIA_ROOT)
     # given an ingest while the broker (Redis on a closed port) is down
     env = app_env(media_root=media_root, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
-    proc = subprocess.run([sys.executable, "manage.py", "ingest", str(demo_video), "--class", action_class.name,
-                           "--project", project.name], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "ingest",
+            str(demo_video),
+            "--class",
+            action_class.name,
+            "--project",
+            project.name,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     # then the ingest still succeeds: the video and its clips are committed, the clips pending, the failure logged
     assert proc.returncode == 0, proc.stderr
     assert "could not publish backend.clips.tasks.clip_media_cut_task" in proc.stderr
@@ -127,8 +154,13 @@ def test_rows_committed_while_the_broker_is_down_get_their_tasks_when_a_worker_s
     log = tmp_path / "worker.log"
     worker = start_worker(media_root=media_root, log=log)
     try:
-        wait_for(lambda: not clips.exclude(media_state=Clip.MediaState.READY).exists(), timeout=240,
-                 what="the pending clips cut", proc=worker.popen, log=log)
+        wait_for(
+            lambda: not clips.exclude(media_state=Clip.MediaState.READY).exists(),
+            timeout=240,
+            what="the pending clips cut",
+            proc=worker.popen,
+            log=log,
+        )
     finally:
         worker.stop()
     assert "re-enqueued 3 task(s) left pending" in log.read_text()

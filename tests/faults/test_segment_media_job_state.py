@@ -48,18 +48,29 @@ def job_seen_by_admin(client, job: Job) -> dict:
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_proxy_leaves_no_job_running_for_ever(workers, tmp_path, settings, demo_video, project,
-                                                                  action_class, admin_user, client):
+def test_a_worker_killed_mid_proxy_leaves_no_job_running_for_ever(
+    workers, tmp_path, settings, demo_video, project, action_class, admin_user, client
+):
     media_root, marker = Path(settings.MEDIA_ROOT), tmp_path / "marker"
-    first = start_worker(media_root=media_root, log=tmp_path / "first.log", ACTIONLOOM_FAULT_POINT=POINT,
-                         ACTIONLOOM_FAULT_MARKER=str(marker), ACTIONLOOM_FAULT_DELAY="600",
-                         ACTIONLOOM_REQUEUE_ON_WORKER_START="0")
+    first = start_worker(
+        media_root=media_root,
+        log=tmp_path / "first.log",
+        ACTIONLOOM_FAULT_POINT=POINT,
+        ACTIONLOOM_FAULT_MARKER=str(marker),
+        ACTIONLOOM_FAULT_DELAY="600",
+        ACTIONLOOM_REQUEUE_ON_WORKER_START="0",
+    )
     workers.append(first)
     # given a video sent to segment annotation whose proxy is being made when its worker is SIGKILLed
     video = video_with_file(project, action_class, demo_video)
     [job] = media.segment_videos_enqueue(project=project, videos=[video])
-    wait_for(lambda: marker_pid(marker, POINT), timeout=180, what="the proxy at the fault point", proc=first.popen,
-             log=first.log)
+    wait_for(
+        lambda: marker_pid(marker, POINT),
+        timeout=180,
+        what="the proxy at the fault point",
+        proc=first.popen,
+        log=first.log,
+    )
     first.kill_group()
     client.force_login(admin_user)
     assert job_seen_by_admin(client, job)["state"] == "running"
@@ -67,16 +78,22 @@ def test_a_worker_killed_mid_proxy_leaves_no_job_running_for_ever(workers, tmp_p
     second = start_worker(media_root=media_root, log=tmp_path / "second.log")
     workers.append(second)
     segment_video = SegmentVideo.objects.get(video=video)
-    wait_for(lambda: SegmentVideo.objects.get(pk=segment_video.pk).media_state == SegmentVideo.MediaState.READY,
-             timeout=240, what="the proxy made by the second worker", proc=second.popen, log=second.log)
+    wait_for(
+        lambda: SegmentVideo.objects.get(pk=segment_video.pk).media_state == SegmentVideo.MediaState.READY,
+        timeout=240,
+        what="the proxy made by the second worker",
+        proc=second.popen,
+        log=second.log,
+    )
     # then the job the admin polls says done, not `running` for ever
     seen = job_seen_by_admin(client, job)
     assert (seen["state"], seen["progress"]) == ("done", 1.0)
 
 
 @pytest.mark.django_db
-def test_a_running_job_without_progress_past_the_timeout_is_failed_with_the_reason(settings, project, action_class,
-                                                                                 admin_user, client):
+def test_a_running_job_without_progress_past_the_timeout_is_failed_with_the_reason(
+    settings, project, action_class, admin_user, client
+):
     settings.SEGMENT_MEDIA_JOB_STALE_SECONDS = 1800
     video = VideoFactory(project=project, query_class=action_class)
     SegmentVideo.objects.create(video=video, action_class=action_class, media_state=SegmentVideo.MediaState.PENDING)
@@ -99,8 +116,9 @@ def test_a_job_that_failed_on_its_own_stays_failed(project, action_class, admin_
     # ffmpeg refused the source: that failure is the job's answer, not a stalled run
     video = VideoFactory(project=project, query_class=action_class)
     SegmentVideo.objects.create(video=video, action_class=action_class, media_state=SegmentVideo.MediaState.FAILED)
-    job = Job.objects.create(kind=media.JOB_KIND, video=video, state=Job.State.FAILED, stage="failed",
-                             message="ffmpeg: invalid data")
+    job = Job.objects.create(
+        kind=media.JOB_KIND, video=video, state=Job.State.FAILED, stage="failed", message="ffmpeg: invalid data"
+    )
     client.force_login(admin_user)
     assert job_seen_by_admin(client, job)["state"] == "failed"
     assert media.segment_media_jobs_reconcile() == 0

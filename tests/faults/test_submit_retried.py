@@ -15,8 +15,9 @@ URL = "/api/pages/{}/submit/"
 
 
 def lease_page(client, project, action_class) -> dict:
-    res = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
-                      content_type="application/json")
+    res = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    )
     assert res.status_code == 200, res.content
     return res.json()
 

@@ -26,8 +26,9 @@ POINT = "submit.before_commit"
 
 
 def http(url: str, *, body: dict | None = None, token: str | None = None, timeout: float = 300):
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode() if body is not None else None, headers={"Content-Type": "application/json"}
+    )
     if token:
         request.add_header("Authorization", f"Token {token}")
     return urllib.request.urlopen(request, timeout=timeout)
@@ -40,8 +41,9 @@ def up(url: str) -> bool:
         return False
 
 
-def test_a_web_process_killed_before_commit_stores_none_of_the_page(tmp_path, settings, annotators, project,
-                                                                    action_class, make_clips, client):
+def test_a_web_process_killed_before_commit_stores_none_of_the_page(
+    tmp_path, settings, annotators, project, action_class, make_clips, client
+):
     # given a leased page of 2 videos x 3 clips, and gunicorn on the test database
     clips = make_clips(videos=2, per_video=3)
     page = services.page_next(annotator=annotators[0], project=project, action_class=action_class)
@@ -49,8 +51,14 @@ def test_a_web_process_killed_before_commit_stores_none_of_the_page(tmp_path, se
     counters = dict(Clip.objects.values_list("pk", "lease_count"))
     token = Token.objects.create(user=annotators[0]).key
     port, marker, log = free_port(), tmp_path / "marker", tmp_path / "gunicorn.log"
-    web = start_gunicorn(port=port, media_root=Path(settings.MEDIA_ROOT), log=log, ACTIONLOOM_FAULT_POINT=POINT,
-                         ACTIONLOOM_FAULT_MARKER=str(marker), ACTIONLOOM_FAULT_DELAY="600")
+    web = start_gunicorn(
+        port=port,
+        media_root=Path(settings.MEDIA_ROOT),
+        log=log,
+        ACTIONLOOM_FAULT_POINT=POINT,
+        ACTIONLOOM_FAULT_MARKER=str(marker),
+        ACTIONLOOM_FAULT_DELAY="600",
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: up(f"{base}/accounts/login/"), timeout=120, what="gunicorn", proc=web.popen, log=log)
@@ -59,15 +67,25 @@ def test_a_web_process_killed_before_commit_stores_none_of_the_page(tmp_path, se
 
         def submit() -> None:
             try:
-                outcome.append(http(f"{base}/api/pages/{page.uid}/submit/", token=token,
-                                    body={"labels": {str(i.uid): 1 for i in items}, "seconds_spent": 30}).status)
+                outcome.append(
+                    http(
+                        f"{base}/api/pages/{page.uid}/submit/",
+                        token=token,
+                        body={"labels": {str(i.uid): 1 for i in items}, "seconds_spent": 30},
+                    ).status
+                )
             except (OSError, urllib.error.URLError) as exc:
                 outcome.append(exc)
 
         thread = threading.Thread(target=submit)
         thread.start()
-        worker_pid = wait_for(lambda: marker_pid(marker, POINT), timeout=120, what="the submit at the fault point",
-                              proc=web.popen, log=log)
+        worker_pid = wait_for(
+            lambda: marker_pid(marker, POINT),
+            timeout=120,
+            what="the submit at the fault point",
+            proc=web.popen,
+            log=log,
+        )
         assert worker_pid != web.pid  # the gunicorn worker, with the labels written but not committed
         web.kill_group()
         thread.join(timeout=60)
@@ -82,7 +100,10 @@ def test_a_web_process_killed_before_commit_stores_none_of_the_page(tmp_path, se
     assert set(Clip.objects.values_list("label_count", flat=True)) == {0}
     # and the retry stores all of it, once
     client.force_login(annotators[0])
-    res = client.post(f"/api/pages/{page.uid}/submit/", {"labels": {str(i.uid): 1 for i in items},
-                                                         "seconds_spent": 30}, content_type="application/json")
+    res = client.post(
+        f"/api/pages/{page.uid}/submit/",
+        {"labels": {str(i.uid): 1 for i in items}, "seconds_spent": 30},
+        content_type="application/json",
+    )
     assert res.json() == {"stored": len(clips), "dropped": 0, "already_submitted": False}
     assert Label.objects.filter(page=page).count() == len(clips)

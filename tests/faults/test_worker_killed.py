@@ -25,9 +25,12 @@ from workers.media.probing import ffprobe_json
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 POINT = "clip_media_cut.after_store"
-HOLD = {"ACTIONLOOM_FAULT_POINT": POINT, "ACTIONLOOM_FAULT_DELAY": "600",
-        # no re-publishing at worker start here: what brings the task back must be the broker itself
-        "ACTIONLOOM_REQUEUE_ON_WORKER_START": "0"}
+HOLD = {
+    "ACTIONLOOM_FAULT_POINT": POINT,
+    "ACTIONLOOM_FAULT_DELAY": "600",
+    # no re-publishing at worker start here: what brings the task back must be the broker itself
+    "ACTIONLOOM_REQUEUE_ON_WORKER_START": "0",
+}
 
 
 @pytest.fixture
@@ -54,15 +57,17 @@ def assert_one_media_file_per_clip(video, media_root: Path) -> None:
         assert float(ffprobe_json(media_root / clip.media.name)["format"]["duration"]) == pytest.approx(2.0, abs=0.05)
 
 
-def test_a_pool_process_killed_mid_task_is_redelivered_and_each_clip_is_cut_once(workers, tmp_path, settings,
-                                                                                   demo_video, project, action_class):
+def test_a_pool_process_killed_mid_task_is_redelivered_and_each_clip_is_cut_once(
+    workers, tmp_path, settings, demo_video, project, action_class
+):
     media_root, marker, log = Path(settings.MEDIA_ROOT), tmp_path / "marker", tmp_path / "worker.log"
     worker = start_worker(media_root=media_root, log=log, ACTIONLOOM_FAULT_MARKER=str(marker), **HOLD)
     workers.append(worker)
     # given a video whose three clip tasks are published on commit, the first of them held mid-task
     video = video_ingest(project=project, path=demo_video, action_class=action_class)
-    child = wait_for(lambda: marker_pid(marker, POINT), timeout=180, what="a task at the fault point",
-                     proc=worker.popen, log=log)
+    child = wait_for(
+        lambda: marker_pid(marker, POINT), timeout=180, what="a task at the fault point", proc=worker.popen, log=log
+    )
     assert child != worker.pid  # the pool process, not the worker's main process
     assert len(list((media_root / "clips").rglob("*.mp4"))) == 1 and ready_count(video) == 0
     # when the pool process running it is SIGKILLed
@@ -78,15 +83,20 @@ def test_a_pool_process_killed_mid_task_is_redelivered_and_each_clip_is_cut_once
     assert len(set(received)) == 3 and len(received) == 4  # three tasks; the killed one delivered twice
 
 
-def test_a_whole_worker_killed_mid_task_loses_nothing(workers, tmp_path, settings, demo_video, project,
-                                                      action_class, capsys):
+def test_a_whole_worker_killed_mid_task_loses_nothing(
+    workers, tmp_path, settings, demo_video, project, action_class, capsys
+):
     media_root, marker = Path(settings.MEDIA_ROOT), tmp_path / "marker"
-    first = start_worker(media_root=media_root, log=tmp_path / "first.log", ACTIONLOOM_FAULT_MARKER=str(marker),
-                         **HOLD)
+    first = start_worker(media_root=media_root, log=tmp_path / "first.log", ACTIONLOOM_FAULT_MARKER=str(marker), **HOLD)
     workers.append(first)
     video = video_ingest(project=project, path=demo_video, action_class=action_class)
-    wait_for(lambda: marker_pid(marker, POINT), timeout=180, what="a task at the fault point", proc=first.popen,
-             log=first.log)
+    wait_for(
+        lambda: marker_pid(marker, POINT),
+        timeout=180,
+        what="a task at the fault point",
+        proc=first.popen,
+        log=first.log,
+    )
     # when the whole worker (main process, pool process, ffmpeg) is SIGKILLed at once
     first.kill_group()
     killed_at = time.monotonic()
@@ -96,8 +106,12 @@ def test_a_whole_worker_killed_mid_task_loses_nothing(workers, tmp_path, setting
         # has passed (a starting worker restores such messages at once; a running one checks every ~100 s)
         visibility = 5
         time.sleep(max(0.0, killed_at + visibility + 1 - time.monotonic()))
-        second = start_worker(media_root=media_root, log=log, CELERY_VISIBILITY_TIMEOUT=str(visibility),
-                              ACTIONLOOM_REQUEUE_ON_WORKER_START="0")
+        second = start_worker(
+            media_root=media_root,
+            log=log,
+            CELERY_VISIBILITY_TIMEOUT=str(visibility),
+            ACTIONLOOM_REQUEUE_ON_WORKER_START="0",
+        )
         workers.append(second)
         wait_for(lambda: ready_count(video) == 3, timeout=240, what="all clips ready", proc=second.popen, log=log)
     else:

@@ -15,8 +15,9 @@ from tests.factories import GroupFactory, UserFactory
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_ingested_video_is_mined_by_the_worker_and_its_clips_reach_the_grid_queue(worker, shot_videos, project,
-                                                                                       settings):
+def test_an_ingested_video_is_mined_by_the_worker_and_its_clips_reach_the_grid_queue(
+    worker, shot_videos, project, settings
+):
     from backend.catalog.models import ActionClass
 
     taxonomy_load()
@@ -33,8 +34,11 @@ def test_an_ingested_video_is_mined_by_the_worker_and_its_clips_reach_the_grid_q
     log = Path(settings.MEDIA_ROOT).parent / "worker.log"
     while time.monotonic() < deadline:
         job = Job.objects.get(video=video, kind="mine")
-        done = job.state == Job.State.DONE and video.clips.exists() and not video.clips.exclude(
-            media_state=Clip.MediaState.READY).exists()
+        done = (
+            job.state == Job.State.DONE
+            and video.clips.exists()
+            and not video.clips.exclude(media_state=Clip.MediaState.READY).exists()
+        )
         if done or job.state == Job.State.FAILED:
             break
         assert worker.poll() is None, log.read_text()[-3000:]

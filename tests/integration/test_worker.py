@@ -20,8 +20,9 @@ def moov_before_mdat(path: Path) -> bool:
     return 0 <= data.find(b"moov") < data.find(b"mdat")
 
 
-def test_worker_cuts_small_muted_faststart_clips_for_an_ingested_video(worker, demo_video, project, action_class,
-                                                                         settings):
+def test_worker_cuts_small_muted_faststart_clips_for_an_ingested_video(
+    worker, demo_video, project, action_class, settings
+):
     # given a video ingested in this process (its media tasks are published on commit)
     video = video_ingest(project=project, path=demo_video, action_class=action_class)
     # when the worker process picks them up
@@ -35,7 +36,8 @@ def test_worker_cuts_small_muted_faststart_clips_for_an_ingested_video(worker, d
     clips = list(video.clips.all())
     assert len(clips) == 3
     assert all(c.media_state == Clip.MediaState.READY for c in clips), (
-        Path(settings.MEDIA_ROOT).parent / "worker.log").read_text()[-3000:]
+        Path(settings.MEDIA_ROOT).parent / "worker.log"
+    ).read_text()[-3000:]
     for clip in clips:
         path = Path(settings.MEDIA_ROOT) / clip.media.name
         info = ffprobe_json(path)

@@ -14,8 +14,9 @@ from tests.mining.test_pipeline import mine
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
-def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(mining_project, shot_videos,
-                                                                               monkeypatch, demo_video):
+def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(
+    mining_project, shot_videos, monkeypatch, demo_video
+):
     from backend.mining import tasks as mining_tasks
 
     # given a labelled video (consensus on its clips, real posters) and one nobody has labelled
@@ -25,11 +26,13 @@ def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(m
     clips = list(labelled.clips.all())
     assert clips
     for i, clip in enumerate(clips):
-        ConsensusResult.objects.create(clip=clip, value=1 if i % 2 == 0 else -1, mode="fixed", n_labels=3,
-                                       unanimous=i != 1)
+        ConsensusResult.objects.create(
+            clip=clip, value=1 if i % 2 == 0 else -1, mode="fixed", n_labels=3, unanimous=i != 1
+        )
         Clip.objects.filter(pk=clip.pk).update(label_count=3, is_open=False)
-    untouched = video_ingest(project=mining_project, path=demo_video,
-                             action_class=ActionClass.objects.get(name="Long jump"))
+    untouched = video_ingest(
+        project=mining_project, path=demo_video, action_class=ActionClass.objects.get(name="Long jump")
+    )
     while stage_run(video_id=untouched.pk) not in (Stage.DONE, Stage.REMOVED):
         pass
     queued = []
@@ -40,8 +43,9 @@ def test_a_round_retrains_both_classifiers_and_resamples_the_unlabelled_videos(m
 
     in_timeline = SegmentVideoFactory(video__project=mining_project)
     proposals_queued = []
-    monkeypatch.setattr(segment_tasks.segment_proposals_make_task, "delay",
-                        lambda pk, force: proposals_queued.append(pk))
+    monkeypatch.setattr(
+        segment_tasks.segment_proposals_make_task, "delay", lambda pk, force: proposals_queued.append(pk)
+    )
     # when a round runs
     with django_capture():
         round_ = learning_round_run(epochs=1)

@@ -55,8 +55,23 @@ def test_a_reencoded_copy_is_a_duplicate_of_the_first(mining_project, shot_video
     import subprocess
 
     copy = tmp_path / "copy.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(shot_videos["person_mix"]), "-c:v", "libx264", "-crf", "35",
-                    "-vf", "eq=saturation=1.3", str(copy)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(shot_videos["person_mix"]),
+            "-c:v",
+            "libx264",
+            "-crf",
+            "35",
+            "-vf",
+            "eq=saturation=1.3",
+            str(copy),
+        ],
+        check=True,
+    )
     first, _ = mine(mining_project, shot_videos["person_mix"])
     second, stages = mine(mining_project, copy)
     mining = VideoMining.objects.get(video=second)
@@ -96,8 +111,11 @@ def test_trained_classifiers_drive_qbc_sampling(mining_project, shot_videos, tmp
             for k in range(4):  # random crops: a small "web image" set
                 h, w = image.shape[:2]
                 top, left = rng.integers(0, h // 4), rng.integers(0, w // 4)
-                io.imsave(web_dir / folder / f"{name}{k}.png", image[top:top + 3 * h // 4, left:left + 3 * w // 4],
-                          check_contrast=False)
+                io.imsave(
+                    web_dir / folder / f"{name}{k}.png",
+                    image[top : top + 3 * h // 4, left : left + 3 * w // 4],
+                    check_contrast=False,
+                )
     web = classifier_train(kind=ClassifierModel.Kind.WEB, folder=web_dir, epochs=2)
     assert (youtube.version, web.version) == (1, 1)
     assert len(youtube.class_names) == 201 and youtube.class_names[-1] == "background"
@@ -151,14 +169,16 @@ def test_the_mining_api_shows_progress_and_starts_runs(mining_project, shot_vide
     assert VideoMining.objects.get(video=video).stage == Stage.QUEUED
 
 
-def test_mine_command_queues_unfinished_videos_and_waits_with_a_progress_bar(mining_project, shot_videos,
-                                                                              monkeypatch, capsys):
+def test_mine_command_queues_unfinished_videos_and_waits_with_a_progress_bar(
+    mining_project, shot_videos, monkeypatch, capsys
+):
     from django.core.management import call_command
 
     from backend.mining import tasks as mining_tasks
 
-    video = video_ingest(project=mining_project, path=shot_videos["person_mix"],
-                         action_class=ActionClass.objects.get(name="Long jump"))
+    video = video_ingest(
+        project=mining_project, path=shot_videos["person_mix"], action_class=ActionClass.objects.get(name="Long jump")
+    )
     queued = []
 
     def run_now(video_id):  # stands in for the worker: runs every stage at once
@@ -175,8 +195,9 @@ def test_mine_command_queues_unfinished_videos_and_waits_with_a_progress_bar(min
     assert "no videos to mine" in capsys.readouterr().out
 
 
-def test_a_second_delivery_backs_off_and_the_worker_start_sweep_requeues_unfinished_videos(mining_project,
-                                                                                           shot_videos, monkeypatch):
+def test_a_second_delivery_backs_off_and_the_worker_start_sweep_requeues_unfinished_videos(
+    mining_project, shot_videos, monkeypatch
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -184,11 +205,13 @@ def test_a_second_delivery_backs_off_and_the_worker_start_sweep_requeues_unfinis
     from backend.mining import tasks as mining_tasks
     from backend.mining.services import StageBusy, mining_requeue_unfinished
 
-    video = video_ingest(project=mining_project, path=shot_videos["person_mix"],
-                         action_class=ActionClass.objects.get(name="Long jump"))
+    video = video_ingest(
+        project=mining_project, path=shot_videos["person_mix"], action_class=ActionClass.objects.get(name="Long jump")
+    )
     # another worker (on another host) holds the video: this delivery does nothing
-    VideoMining.objects.filter(video=video).update(claimed_by="worker-7:4242",
-                                                   claimed_until=timezone.now() + timedelta(minutes=5))
+    VideoMining.objects.filter(video=video).update(
+        claimed_by="worker-7:4242", claimed_until=timezone.now() + timedelta(minutes=5)
+    )
     with pytest.raises(StageBusy):
         stage_run(video_id=video.pk)
     assert VideoMining.objects.get(video=video).stage == Stage.QUEUED
@@ -201,8 +224,9 @@ def test_a_second_delivery_backs_off_and_the_worker_start_sweep_requeues_unfinis
 
     finished = subprocess.Popen(["true"])
     finished.wait()
-    VideoMining.objects.filter(video=video).update(claimed_by=f"{socket.gethostname()}:{finished.pid}",
-                                                   claimed_until=timezone.now() + timedelta(minutes=5))
+    VideoMining.objects.filter(video=video).update(
+        claimed_by=f"{socket.gethostname()}:{finished.pid}", claimed_until=timezone.now() + timedelta(minutes=5)
+    )
     published = []
     monkeypatch.setattr(mining_tasks.mine_stage_task, "delay", published.append)
     assert mining_requeue_unfinished() == 1 and published == [video.pk]

@@ -27,8 +27,9 @@ def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_u
     # two videos fully annotated in the timeline tool: 600 s and 900 s
     for video, seconds in zip({c.video for c in clips}, [600.0, 900.0], strict=True):
         sv = SegmentVideo.objects.create(video=video, action_class=action_class)
-        SegmentAnnotation.objects.create(segment_video=sv, annotator=annotators[0], seconds_spent=seconds,
-                                         status=SegmentAnnotation.Status.SUBMITTED)
+        SegmentAnnotation.objects.create(
+            segment_video=sv, annotator=annotators[0], seconds_spent=seconds, status=SegmentAnnotation.Status.SUBMITTED
+        )
     bill = labelling_bill(project=project)
     ours = bill["table3"]["ours"]
     assert ours["seconds_per_label"] == pytest.approx(8.0)
@@ -44,7 +45,11 @@ def test_the_bill_adds_up(project, action_class, annotators, make_clips, admin_u
     assert bill["labels_per_final_clip"] == [{"mode": "fixed", "clips": 4, "labels": 12, "labels_per_clip": 3.0}]
     grid = [c for c in bill["costs"] if c["tool"] == "grid"]
     assert [(c["annotator"], c["items"], c["seconds_per_item"]) for c in grid] == [
-        ("ann1", 5, 8.0), ("ann2", 5, 8.0), ("ann3", 5, 8.0), ("ann4", 1, 8.0)]
+        ("ann1", 5, 8.0),
+        ("ann2", 5, 8.0),
+        ("ann3", 5, 8.0),
+        ("ann4", 1, 8.0),
+    ]
     timeline = [c for c in bill["costs"] if c["tool"] == "timeline"]
     assert [(c["annotator"], c["items"], c["seconds_per_item"]) for c in timeline] == [("ann1", 2, 750.0)]
     # the page shows the same numbers, for admins only

@@ -11,8 +11,7 @@ from backend.clips.models import ConsensusResult, GoldAnswer, Label
 pytestmark = pytest.mark.django_db
 
 
-def test_dawid_skene_beats_majority_when_annotators_differ_and_can_be_applied(project, annotators, make_clips,
-                                                                              capsys):
+def test_dawid_skene_beats_majority_when_annotators_differ_and_can_be_applied(project, annotators, make_clips, capsys):
     rng = np.random.default_rng(7)
     clips = make_clips(videos=20, per_video=10)  # 200 clips
     truth = {c.pk: int(rng.choice([1, -1])) for c in clips}
@@ -22,12 +21,15 @@ def test_dawid_skene_beats_majority_when_annotators_differ_and_can_be_applied(pr
     rows = []
     for clip in clips:
         for user, acc in accuracy.items():
-            rows.append(Label(clip=clip, annotator=user, value=truth[clip.pk] if rng.random() < acc else -truth[clip.pk]))
+            rows.append(
+                Label(clip=clip, annotator=user, value=truth[clip.pk] if rng.random() < acc else -truth[clip.pk])
+            )
     Label.objects.bulk_create(rows)
     for clip in clips[40:]:
         values = list(Label.objects.filter(clip=clip).order_by("annotator_id").values_list("value", flat=True))
-        ConsensusResult.objects.create(clip=clip, value=decide(values, FIXED).value, mode=FIXED, n_labels=3,
-                                       unanimous=len(set(values)) == 1)
+        ConsensusResult.objects.create(
+            clip=clip, value=decide(values, FIXED).value, mode=FIXED, n_labels=3, unanimous=len(set(values)) == 1
+        )
     decided = clips[40:]
 
     def correct() -> float:

@@ -28,11 +28,11 @@ def page_with_gold(annotators, project, action_class, make_clips, admin_user, de
     return annotators[0]
 
 
-def test_page_json_media_and_html_are_the_same_for_gold_and_other_clips(client, page_with_gold, project,
-                                                                        action_class):
+def test_page_json_media_and_html_are_the_same_for_gold_and_other_clips(client, page_with_gold, project, action_class):
     client.force_login(page_with_gold)
-    res = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
-                      content_type="application/json")
+    res = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    )
     assert res.status_code == 200
     payload = res.json()
     items = payload["items"]
@@ -53,6 +53,7 @@ def test_page_json_media_and_html_are_the_same_for_gold_and_other_clips(client, 
         media = client.get(item["video_url"].replace("http://testserver", ""))
         assert media.status_code == 200 and media["Content-Type"] == "video/mp4"
         assert set(media.headers) == set(client.get(other_item["video_url"].replace("http://testserver", "")).headers)
+
     # and the grid page's HTML does not depend on gold at all: the same with and without gold clips
     def grid_html() -> str:
         html = client.get(f"/grid/{project.pk}/{action_class.pk}/").content.decode()
@@ -63,14 +64,15 @@ def test_page_json_media_and_html_are_the_same_for_gold_and_other_clips(client, 
     assert grid_html() == with_gold
 
 
-def test_an_annotator_sees_their_accuracy_but_not_which_items_were_gold(client, page_with_gold, project,
-                                                                        action_class):
+def test_an_annotator_sees_their_accuracy_but_not_which_items_were_gold(client, page_with_gold, project, action_class):
     client.force_login(page_with_gold)
-    page = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk},
-                       content_type="application/json").json()
+    page = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    ).json()
     labels = {i["item"]: 1 for i in page["items"]}
-    res = client.post(f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30}, content_type="application/json"
+    )
     assert res.json() == {"stored": 9, "dropped": 0, "already_submitted": False}
     me = client.get("/api/me/").json()
     # the figure only, and only per block of 10 pages: after one page it is not shown yet (it would tell which page

@@ -40,8 +40,11 @@ class Rule:
     expect: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self):
-        object.__setattr__(self, "expect", {"anonymous": self.anonymous, "member": self.member,
-                                            "outsider": self.outsider, "admin": self.admin})
+        object.__setattr__(
+            self,
+            "expect",
+            {"anonymous": self.anonymous, "member": self.member, "outsider": self.outsider, "admin": self.admin},
+        )
 
 
 def _next(w) -> dict:
@@ -76,8 +79,7 @@ RULES: dict[str, Rule] = {
     "api-clarification-post": Rule("POST", 403, 403, 403, 201, body=lambda w: {"text": "Refills count too."}),
     "api-send-back": Rule("POST", 403, 403, 403, 200, body=lambda w: {"action_class": w.action_class.pk}),
     "api-gold-next": Rule("POST", 403, 403, 403, 200, body=_next),
-    "api-gold-submit": Rule("POST", 403, 403, 403, 200,
-                            body=lambda w: {"labels": {str(w.clips[-2].uid): 1}}),
+    "api-gold-submit": Rule("POST", 403, 403, 403, 200, body=lambda w: {"labels": {str(w.clips[-2].uid): 1}}),
     "api-mining": Rule("GET", 403, 403, 403, 200),
     "api-bill": Rule("GET", 403, 403, 403, 200),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
@@ -86,69 +88,131 @@ RULES: dict[str, Rule] = {
     "api-segment-queues": Rule("GET", 403, 200, 200, 200),
     "api-segments-me": Rule("GET", 403, 200, 200, 200),
     "api-segment-task-next": Rule("POST", 403, 200, 403, 403, body=_next),
-    "api-segment-task-draft": Rule("PUT", 403, 200, 404, 404, body=lambda w: {"segments": [[1.0, 3.5]],
-                                                                               "seconds_spent": 4},
-                                   note="someone else's task does not exist"),
-    "api-segment-task-submit": Rule("POST", 403, 200, 404, 404,
-                                    body=lambda w: {"segments": [[1.0, 3.5]], "seconds_spent": 40}),
-    "api-segment-task-reject": Rule("POST", 403, 200, 404, 404,
-                                    body=lambda w: {"reason": "too_dark", "seconds_spent": 5}),
+    "api-segment-task-draft": Rule(
+        "PUT",
+        403,
+        200,
+        404,
+        404,
+        body=lambda w: {"segments": [[1.0, 3.5]], "seconds_spent": 4},
+        note="someone else's task does not exist",
+    ),
+    "api-segment-task-submit": Rule(
+        "POST", 403, 200, 404, 404, body=lambda w: {"segments": [[1.0, 3.5]], "seconds_spent": 40}
+    ),
+    "api-segment-task-reject": Rule(
+        "POST", 403, 200, 404, 404, body=lambda w: {"reason": "too_dark", "seconds_spent": 5}
+    ),
     "api-segment-task-suggestions": Rule("GET", 403, 200, 404, 404, note="someone else's task does not exist"),
     "api-segment-dashboard": Rule("GET", 403, 403, 403, 200),
     "api-segment-media-job": Rule("GET", 403, 403, 403, 200),
     "api-job": Rule("GET", 403, 403, 403, 200, note="any long job's status: admins only"),
     "api-segment-enqueue": Rule("POST", 403, 403, 403, 202, body=lambda w: {"action_class": w.other_class.pk}),
     "api-export-segments": Rule("GET", 403, 403, 403, 200),
-    "api-segment-final": Rule("POST", 403, 403, 403, 200,
-                              body=lambda w: {"annotation": w.extra["segment_annotation_done"].pk}),
+    "api-segment-final": Rule(
+        "POST", 403, 403, 403, 200, body=lambda w: {"annotation": w.extra["segment_annotation_done"].pk}
+    ),
     "api-segment-send-back": Rule("POST", 403, 403, 403, 200, body=lambda w: {"action_class": w.action_class.pk}),
-    "api-video-upload": Rule("POST", 403, 403, 403, 400, multipart=True, note="400: the test file is no video",
-                             body=lambda w: {"project": w.project.pk, "action_class": w.action_class.pk,
-                                             "file": _text_file()}),
+    "api-video-upload": Rule(
+        "POST",
+        403,
+        403,
+        403,
+        400,
+        multipart=True,
+        note="400: the test file is no video",
+        body=lambda w: {"project": w.project.pk, "action_class": w.action_class.pk, "file": _text_file()},
+    ),
     # --- the guided "add a class" flow (admins) ---------------------------------------------------------------
     "add-class": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     "class-setup": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
-    "api-class-setup-start": Rule("POST", 403, 403, 403, 201, body=lambda w: {
-        "name": "Spinning a plate", "group": w.project.groups.first().pk, "started_at": "2026-01-01T00:00:00Z"}),
+    "api-class-setup-start": Rule(
+        "POST",
+        403,
+        403,
+        403,
+        201,
+        body=lambda w: {
+            "name": "Spinning a plate",
+            "group": w.project.groups.first().pk,
+            "started_at": "2026-01-01T00:00:00Z",
+        },
+    ),
     "api-class-setup": Rule("GET", 403, 403, 403, 200),
-    "api-class-setup-guideline": Rule("PUT", 403, 403, 403, 200, body=lambda w: {
-        "definition": "The clubs leave the hands and come back to them at least twice."}),
-    "api-class-setup-example": Rule("POST", 403, 403, 403, 400, body=lambda w: {"clip": str(w.clips[0].uid),
-                                                                               "kind": "positive"},
-                                    note="400: that clip is of another class"),
-    "api-class-setup-step": Rule("POST", 403, 403, 403, 400, body=lambda w: {"step": "videos"},
-                                 note="400: no video uploaded yet"),
+    "api-class-setup-guideline": Rule(
+        "PUT",
+        403,
+        403,
+        403,
+        200,
+        body=lambda w: {"definition": "The clubs leave the hands and come back to them at least twice."},
+    ),
+    "api-class-setup-example": Rule(
+        "POST",
+        403,
+        403,
+        403,
+        400,
+        body=lambda w: {"clip": str(w.clips[0].uid), "kind": "positive"},
+        note="400: that clip is of another class",
+    ),
+    "api-class-setup-step": Rule(
+        "POST", 403, 403, 403, 400, body=lambda w: {"step": "videos"}, note="400: no video uploaded yet"
+    ),
     "api-class-setup-finish": Rule("POST", 403, 403, 403, 400, note="400: steps left"),
 }
 
 # --- HAA500 curation (admins) ---------------------------------------------------------------------------------
-RULES.update({
-    "api-curation-clips": Rule("GET", 403, 403, 403, 200, query="?split=none&min_human_centric=0"),
-    "api-curation-score": Rule("POST", 403, 403, 403, 200, body=lambda w: {},
-                               note="200: the world's videos have no files, nothing to score (else 202 and a job)"),
-    "api-curation-job": Rule("GET", 403, 403, 403, 200),
-})
+RULES.update(
+    {
+        "api-curation-clips": Rule("GET", 403, 403, 403, 200, query="?split=none&min_human_centric=0"),
+        "api-curation-score": Rule(
+            "POST",
+            403,
+            403,
+            403,
+            200,
+            body=lambda w: {},
+            note="200: the world's videos have no files, nothing to score (else 202 and a job)",
+        ),
+        "api-curation-job": Rule("GET", 403, 403, 403, 200),
+    }
+)
 
 # --- the trim tool (HAA500 curation): admins and annotators of the clip's class ---------------------------------
-RULES.update({
-    "trim": Rule("GET", LOGIN, 200, 403, 200),
-    "trim-from-segment": Rule("GET", LOGIN, 404, 403, 200,
-                              note="a GET writes nothing (it offers the button that POSTs); the world's segment is "
-                                   "another annotator's, which does not exist for the member"),
-    "api-clip-curation": Rule("PUT", 403, 200, 403, 200, body=lambda w: {
-        "first_frame": 10, "last_frame": 40, "dominant_people": 1, "camera_moving": False}),
-    "curation": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
-})
+RULES.update(
+    {
+        "trim": Rule("GET", LOGIN, 200, 403, 200),
+        "trim-from-segment": Rule(
+            "GET",
+            LOGIN,
+            404,
+            403,
+            200,
+            note="a GET writes nothing (it offers the button that POSTs); the world's segment is "
+            "another annotator's, which does not exist for the member",
+        ),
+        "api-clip-curation": Rule(
+            "PUT",
+            403,
+            200,
+            403,
+            200,
+            body=lambda w: {"first_frame": 10, "last_frame": 40, "dominant_people": 1, "camera_moving": False},
+        ),
+        "curation": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    }
+)
 
 # The Django admin, as a whole: only staff get in; everyone else is sent to its log-in page. Exceptions by name.
 ADMIN_RULE = Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
 ADMIN_EXCEPTIONS: dict[str, Rule] = {
     "admin:login": Rule("GET", 200, 200, 200, 302, note="staff already logged in go to the index"),
     "admin:logout": Rule("POST", 302, 302, 302, 302),
-    "admin:autocomplete": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403,
-                               note="403 without the query a select widget sends"),
-    "admin:view_on_site": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404,
-                               note="no model has a public page"),
+    "admin:autocomplete": Rule(
+        "GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, note="403 without the query a select widget sends"
+    ),
+    "admin:view_on_site": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, note="no model has a public page"),
     "admin:catch_all": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
     "admin:object_redirect": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, note="to the change page"),
 }
@@ -267,8 +331,10 @@ def markdown_table() -> str:
     def cell(v) -> str:
         return str(v)
 
-    rows = ["| URL | method | anonymous | annotator of the class | annotator of another class | admin | note |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| URL | method | anonymous | annotator of the class | annotator of another class | admin | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for url in all_urls():
         if url.is_admin:
             continue
@@ -276,12 +342,16 @@ def markdown_table() -> str:
         if rule is None:
             rows.append(f"| `/{url.route}` | ? | **no rule** | | | | |")
             continue
-        rows.append(f"| `/{url.route}` | {rule.method} | " + " | ".join(cell(rule.expect[r]) for r in
-                                                                     ("anonymous", "member", "outsider", "admin"))
-                    + f" | {rule.note} |")
+        rows.append(
+            f"| `/{url.route}` | {rule.method} | "
+            + " | ".join(cell(rule.expect[r]) for r in ("anonymous", "member", "outsider", "admin"))
+            + f" | {rule.note} |"
+        )
     admin_count = sum(1 for u in all_urls() if u.is_admin)
-    rows.append(f"| `/admin/…` ({admin_count} patterns) | GET | {ADMIN_LOGIN} | {ADMIN_LOGIN} | {ADMIN_LOGIN} | 200 "
-                "| log-in page open to all; see ADMIN_EXCEPTIONS |")
+    rows.append(
+        f"| `/admin/…` ({admin_count} patterns) | GET | {ADMIN_LOGIN} | {ADMIN_LOGIN} | {ADMIN_LOGIN} | 200 "
+        "| log-in page open to all; see ADMIN_EXCEPTIONS |"
+    )
     return "\n".join(rows)
 
 

@@ -72,8 +72,12 @@ def world(db, settings) -> World:
     clips = []
     for _ in range(3):
         video = VideoFactory(project=project, query_class=action_class)
-        clips += [clip_with_key(video=video, action_class=action_class, start=2.0 * i, end=2.0 * i + 2,
-                                scores={"entropy": 0.8123}) for i in range(3)]
+        clips += [
+            clip_with_key(
+                video=video, action_class=action_class, start=2.0 * i, end=2.0 * i + 2, scores={"entropy": 0.8123}
+            )
+            for i in range(3)
+        ]
     gold_video = VideoFactory(project=project, query_class=action_class)
     gold_clip = clip_with_key(video=gold_video, action_class=action_class, start=1.0, end=3.0)
     services.clip_gold_set(clip=gold_clip, value=-1, author=admin)
@@ -86,31 +90,50 @@ def world(db, settings) -> World:
     page = services.page_next(annotator=member, project=project, action_class=action_class)
     # rows of every kind the admin lists, so that each admin change page has a real object
     Job.objects.create(kind="ingest", video=video, state=Job.State.DONE)
-    done_page = Page.objects.create(annotator=outsider, project=project, action_class=other_class,
-                                    expires_at=timezone.now(), submitted_at=timezone.now())
+    done_page = Page.objects.create(
+        annotator=outsider,
+        project=project,
+        action_class=other_class,
+        expires_at=timezone.now(),
+        submitted_at=timezone.now(),
+    )
     Label.objects.create(clip=clips[-1], annotator=outsider, page=done_page, value=1)
     ConsensusResult.objects.create(clip=clips[-1], value=1, mode="fixed", n_labels=3, unanimous=True)
     SendBack.objects.create(annotator=outsider, action_class=other_class, admin=admin, labels_revoked=0)
     Group.objects.create(name="Django permissions group")
     Token.objects.create(user=admin)
-    extra = _segments_and_mining(project=project, action_class=action_class, member=member, outsider=outsider,
-                                 videos=list(Video.objects.filter(query_class=action_class).order_by("pk")))
+    extra = _segments_and_mining(
+        project=project,
+        action_class=action_class,
+        member=member,
+        outsider=outsider,
+        videos=list(Video.objects.filter(query_class=action_class).order_by("pk")),
+    )
     extra["class_setup"] = _class_setup(project=project, admin=admin)
     from backend.curation.models import Curation
 
     Curation.objects.create(clip=clips[0], first_frame=10, last_frame=40, dominant_people=1)
     assert GoldAnswer.objects.count() == 1
-    return World(project=project, action_class=action_class, other_class=other_class,
-                 users={"anonymous": None, "member": member, "outsider": outsider, "admin": admin},
-                 clips=clips, gold_clip=gold_clip, page=page, clarification=clarification, extra=extra)
+    return World(
+        project=project,
+        action_class=action_class,
+        other_class=other_class,
+        users={"anonymous": None, "member": member, "outsider": outsider, "admin": admin},
+        clips=clips,
+        gold_clip=gold_clip,
+        page=page,
+        clarification=clarification,
+        extra=extra,
+    )
 
 
 def _class_setup(*, project, admin):
     from backend.curation.class_setup import class_setup_start
 
     group = GroupFactory(project=project, members=[], classes=[])
-    return class_setup_start(project=project, name="Juggling clubs", parent=None, group=group, created_by=admin,
-                             started_at=timezone.now())
+    return class_setup_start(
+        project=project, name="Juggling clubs", parent=None, group=group, created_by=admin, started_at=timezone.now()
+    )
 
 
 def _segments_and_mining(*, project, action_class, member, outsider, videos) -> dict:
@@ -121,25 +144,33 @@ def _segments_and_mining(*, project, action_class, member, outsider, videos) -> 
     from backend.segments import services as segment_services
     from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
 
-    ready = dict(action_class=action_class, media_state=SegmentVideo.MediaState.READY, media_duration=20.0,
-                 media_fps=25.0)
+    ready = dict(
+        action_class=action_class, media_state=SegmentVideo.MediaState.READY, media_duration=20.0, media_fps=25.0
+    )
     leased, done, gold = (SegmentVideo.objects.create(video=v, **ready) for v in videos[:3])
     for video in (leased, done, gold):
         video.proxy.name = f"segments/{video.uid.hex[:2]}/{video.uid.hex}.mp4"
         video.save(update_fields=["proxy"])
-    submitted = SegmentAnnotation.objects.create(segment_video=done, annotator=outsider, status="submitted",
-                                                 submitted_at=timezone.now(), seconds_spent=50)
+    submitted = SegmentAnnotation.objects.create(
+        segment_video=done, annotator=outsider, status="submitted", submitted_at=timezone.now(), seconds_spent=50
+    )
     Segment.objects.create(annotation=submitted, action_class=action_class, start=2.0, end=6.5)
-    reference = SegmentAnnotation.objects.create(segment_video=gold, annotator=None, kind="gold", status="submitted",
-                                                 submitted_at=timezone.now())
+    reference = SegmentAnnotation.objects.create(
+        segment_video=gold, annotator=None, kind="gold", status="submitted", submitted_at=timezone.now()
+    )
     Segment.objects.create(annotation=reference, action_class=action_class, start=3.25, end=9.75)
     SegmentVideo.objects.filter(pk=gold.pk).update(is_gold=True, is_open=False)
     SegmentVideo.objects.filter(pk=done.pk).update(annotation_count=1, is_open=False)
     task = segment_services.segment_task_next(annotator=member, project=project, action_class=action_class)
     VideoMining.objects.create(video=videos[0])
     Shot.objects.create(video=videos[0], index=0, start=0.0, end=4.0, person_score=0.9)
-    ClassifierModel.objects.create(kind="youtube", version=1, file="models/frame-v1.pt", val_accuracy=0.8,
-                                   class_names=[action_class.name, "background"])
+    ClassifierModel.objects.create(
+        kind="youtube",
+        version=1,
+        file="models/frame-v1.pt",
+        val_accuracy=0.8,
+        class_names=[action_class.name, "background"],
+    )
     # S-CNN proposals (issue 6) of the finished video, and a proposal head: their admin pages have objects
     from backend.segments.models import SegmentProposal, SegmentProposalHead, SegmentProposalRun
 
@@ -147,5 +178,10 @@ def _segments_and_mining(*, project, action_class, member, outsider, videos) -> 
     SegmentProposal.objects.create(run=run, segment_video=done, start=2.0, end=6.0, score=0.9, rank=1)
     SegmentProposalHead.objects.create(project=project, version=1, parameters={}, videos=1, segments=1)
     job = Job.objects.create(kind=segment_media.JOB_KIND, video=videos[0], state=Job.State.RUNNING, progress=0.5)
-    return {"segment_task": task, "segment_video_done": done, "segment_annotation_done": submitted,
-            "segment_video_gold": gold, "segment_media_job": job}
+    return {
+        "segment_task": task,
+        "segment_video_done": done,
+        "segment_annotation_done": submitted,
+        "segment_video_gold": gold,
+        "segment_media_job": job,
+    }

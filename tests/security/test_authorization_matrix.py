@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 URLS = all_urls()
 ORDER = ("anonymous", "outsider", "admin", "member")  # the member last: their request may change the state
 
+
 def call(client: Client, rule: Rule, path: str, world: World):
     body = rule.body(world) if rule.body else {}
     if rule.method == "GET":
@@ -58,8 +59,10 @@ def test_every_rule_names_a_url_that_exists():
 @pytest.mark.parametrize("url", [u for u in URLS if not u.is_admin], ids=lambda u: u.name)
 def test_each_url_answers_each_role_as_its_rule_says(url, world):
     rule = rule_for(url)
-    assert rule is not None, (f"/{url.route} ({url.name}) has no authorization rule: add one to RULES in "
-                              "tests/security/authz.py saying what each role gets")
+    assert rule is not None, (
+        f"/{url.route} ({url.name}) has no authorization rule: add one to RULES in "
+        "tests/security/authz.py saying what each role gets"
+    )
     assert check(url, rule, world) == []
 
 

@@ -44,8 +44,9 @@ def test_with_the_token_the_same_session_post_goes_through(world):
     client.get("/")  # the page sets the csrftoken cookie, as a browser's first visit does
     token = client.cookies["csrftoken"].value
     body = {"labels": {str(i.uid): 1 for i in world.page.items.all()}, "seconds_spent": 5}
-    res = client.post(f"/api/pages/{world.page.uid}/submit/", body, content_type="application/json",
-                      headers={"X-CSRFToken": token})
+    res = client.post(
+        f"/api/pages/{world.page.uid}/submit/", body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert res.status_code == 200 and res.json()["stored"] == world.page.items.count()
 
 
@@ -59,7 +60,9 @@ def test_token_authenticated_scripts_need_no_csrf_token(world):
 
     key = Token.objects.create(user=world.member).key
     res = Client(enforce_csrf_checks=True).post(
-        f"/api/pages/{world.page.uid}/submit/", {"labels": {str(i.uid): 1 for i in world.page.items.all()},
-                                                  "seconds_spent": 5},
-        content_type="application/json", headers={"Authorization": f"Token {key}"})
+        f"/api/pages/{world.page.uid}/submit/",
+        {"labels": {str(i.uid): 1 for i in world.page.items.all()}, "seconds_spent": 5},
+        content_type="application/json",
+        headers={"Authorization": f"Token {key}"},
+    )
     assert res.status_code == 200  # no cookie, so no cross-site request can carry these credentials

@@ -17,19 +17,30 @@ from django.test import Client
 
 from tests.faults.harness import ROOT
 
-PRODUCTION = {"DJANGO_SECURE": "1", "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "actionloom.example.org",
-              "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
+PRODUCTION = {
+    "DJANGO_SECURE": "1",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_ALLOWED_HOSTS": "actionloom.example.org",
+    "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**environment, **env},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_deployment_check_passes_with_the_production_settings():
-    proc = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION,
-                  DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    proc = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "System check identified no issues" in proc.stdout
 
@@ -51,9 +62,18 @@ def test_production_redirects_to_https_and_sends_hsts_and_secure_cookies():
         "print(tls.status_code, tls['Strict-Transport-Security'])\n"
         "print(tls.cookies['csrftoken']['secure'], tls['X-Content-Type-Options'], tls['X-Frame-Options'])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **PRODUCTION,
-                               "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            **PRODUCTION,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        },
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         "301 https://actionloom.example.org/accounts/login/",
@@ -73,8 +93,10 @@ def test_passwords_are_stored_hashed_with_the_production_hasher(settings, client
     algorithm, iterations, salt, digest = stored.split("$")
     assert int(iterations) >= 1_000_000 and len(salt) >= 16  # Django 5.2's PBKDF2 default: 1,000,000 rounds
     assert check_password("correct horse battery staple", stored) and not check_password("wrong", stored)
-    assert client.post("/accounts/login/", {"username": "hashme", "password": "correct horse battery staple"}
-                       ).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "hashme", "password": "correct horse battery staple"}).status_code
+        == 302
+    )
 
 
 # --- log-in rate limits ----------------------------------------------------------------------------------------
@@ -85,8 +107,7 @@ def fail(client: Client, username: str, url: str = "/accounts/login/", **headers
 
 
 @pytest.mark.django_db
-def test_ten_failures_for_a_username_lock_it_out_for_the_window_on_both_log_in_forms(client, annotators,
-                                                                                        admin_user):
+def test_ten_failures_for_a_username_lock_it_out_for_the_window_on_both_log_in_forms(client, annotators, admin_user):
     for _ in range(10):
         assert fail(client, "ann1").status_code == 200  # the form again, with its error
     # the 11th attempt is refused before the password is even looked at — the right one too
@@ -114,8 +135,11 @@ def test_failures_from_one_address_across_usernames_are_limited(client, annotato
     assert client.post("/accounts/login/", {"username": "ann1", "password": "pw"}).status_code == 429
     # another address is not affected (behind a proxy the address comes from X-Forwarded-For's last entry)
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    res = client.post("/accounts/login/", {"username": "ann1", "password": "pw"},
-                      headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
+    res = client.post(
+        "/accounts/login/",
+        {"username": "ann1", "password": "pw"},
+        headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"},
+    )
     assert res.status_code == 302
 
 
@@ -140,9 +164,18 @@ def test_debug_off_alone_refuses_the_development_secret_key():
     # DJANGO_DEBUG=0 without DJANGO_SECURE used to run on the key committed in settings.py
     proc = manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings")
     assert proc.returncode != 0
-    assert "ImproperlyConfigured: DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key)" in proc.stderr
-    assert manage("check", DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="backend.config.settings",
-                  DJANGO_SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+    assert (
+        "ImproperlyConfigured: DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset (the development key)" in proc.stderr
+    )
+    assert (
+        manage(
+            "check",
+            DJANGO_DEBUG="0",
+            DJANGO_SETTINGS_MODULE="backend.config.settings",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        ).returncode
+        == 0
+    )
 
 
 def test_the_deployment_check_names_the_development_secret_key():
@@ -154,21 +187,30 @@ def test_the_deployment_check_names_the_development_secret_key():
 # --- passwords -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("password", "reason"), [("12345678", "This password is too common."),
-                                                  ("87230519", "This password is entirely numeric."),
-                                                  ("newcomer1", "The password is too similar to the username."),
-                                                  ("Xk3-vq", "This password is too short.")])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("12345678", "This password is too common."),
+        ("87230519", "This password is entirely numeric."),
+        ("newcomer1", "The password is too similar to the username."),
+        ("Xk3-vq", "This password is too short."),
+    ],
+)
 def test_weak_passwords_are_refused_where_passwords_are_chosen(client, admin_user, password, reason):
     # given the admin's "add user" form, where an admin chooses a person's password
     client.force_login(admin_user)
-    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": password, "password2": password,
-                                                "usable_password": "true"})
+    res = client.post(
+        "/admin/auth/user/add/",
+        {"username": "newcomer", "password1": password, "password2": password, "usable_password": "true"},
+    )
     # then the weak password is refused and no user is made
     assert res.status_code == 200 and reason in res.content.decode()
     assert not get_user_model().objects.filter(username="newcomer").exists()
     strong = "loom-cobalt-river-42"
-    res = client.post("/admin/auth/user/add/", {"username": "newcomer", "password1": strong, "password2": strong,
-                                                "usable_password": "true"})
+    res = client.post(
+        "/admin/auth/user/add/",
+        {"username": "newcomer", "password1": strong, "password2": strong, "usable_password": "true"},
+    )
     assert res.status_code == 302 and get_user_model().objects.get(username="newcomer").check_password(strong)
 
 
@@ -212,8 +254,12 @@ def test_a_compatibility_spelling_logs_in_as_its_normal_form_and_never_as_anothe
 
     other = UserFactory(username=FULLWIDTH_ANN1, password="the other one's password")
     # the fullwidth name with the other account's password does not log in at all
-    assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1,
-                                            "password": "the other one's password"}).status_code == 200
+    assert (
+        client.post(
+            "/accounts/login/", {"username": FULLWIDTH_ANN1, "password": "the other one's password"}
+        ).status_code
+        == 200
+    )
     # with ann1's password it logs in as ann1, never as the other account
     assert client.post("/accounts/login/", {"username": FULLWIDTH_ANN1, "password": "pw"}).status_code == 302
     assert client.get("/api/me/").json()["username"] == "ann1" != other.username

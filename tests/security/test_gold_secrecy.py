@@ -24,10 +24,22 @@ pytestmark = pytest.mark.django_db
 
 # What an annotator must never read before (or after) submitting, as text in any answer.
 FORBIDDEN = [
-    "gold", "is_gold", "reference",  # which clips or videos are checks
-    "entropy", "0.8123", "score",  # sampling scores (the world's clips carry scores={"entropy": 0.8123})
-    "consensus", "unanimous", "n_labels", "label_count", "required_labels", "lease_count", "is_open",
-    "outsider", "chief", "peer",  # other people (annotators, the admin who answered the gold clips)
+    "gold",
+    "is_gold",
+    "reference",  # which clips or videos are checks
+    "entropy",
+    "0.8123",
+    "score",  # sampling scores (the world's clips carry scores={"entropy": 0.8123})
+    "consensus",
+    "unanimous",
+    "n_labels",
+    "label_count",
+    "required_labels",
+    "lease_count",
+    "is_open",
+    "outsider",
+    "chief",
+    "peer",  # other people (annotators, the admin who answered the gold clips)
 ]
 
 
@@ -64,17 +76,29 @@ def peer_labels(world):
     peer = UserFactory(username="peer")
     world.project.groups.get(classes=world.action_class).members.add(peer)
     world.clarification.acknowledged_by.add(peer)
-    page = services.page_next(annotator=peer, project=world.project, action_class=world.action_class, size=3,
-                              after=None)
-    services.page_submit(annotator=peer, page_uid=page.uid, labels={str(i.uid): -1 for i in page.items.all()},
-                         seconds_spent=3)
+    page = services.page_next(
+        annotator=peer, project=world.project, action_class=world.action_class, size=3, after=None
+    )
+    services.page_submit(
+        annotator=peer, page_uid=page.uid, labels={str(i.uid): -1 for i in page.items.all()}, seconds_spent=3
+    )
     return peer
 
 
 def test_nothing_an_annotator_can_reach_names_gold_scores_consensus_or_other_people(world, peer_labels):
     answers = member_answers(world)
-    assert {"api-page-next", "api-page-submit", "api-me", "api-queues", "api-guideline", "grid", "home",
-            "api-segment-task-next", "api-segments-me", "timeline"} <= set(answers)
+    assert {
+        "api-page-next",
+        "api-page-submit",
+        "api-me",
+        "api-queues",
+        "api-guideline",
+        "grid",
+        "home",
+        "api-segment-task-next",
+        "api-segments-me",
+        "timeline",
+    } <= set(answers)
     leaks = []
     for name, text in answers.items():
         if name == "schema":  # the API's description names the admin endpoints (/api/gold/…), not any data
@@ -124,8 +148,11 @@ def test_the_gold_video_is_not_always_first_on_the_page(world):
 def test_gold_and_regular_media_are_served_alike(world):
     client = Client()
     client.force_login(world.member)
-    page = client.post("/api/pages/next/", {"project": world.project.pk, "action_class": world.action_class.pk},
-                       content_type="application/json").json()
+    page = client.post(
+        "/api/pages/next/",
+        {"project": world.project.pk, "action_class": world.action_class.pk},
+        content_type="application/json",
+    ).json()
     shape = re.compile(r"^http://testserver/media/clips/[0-9a-f]{2}/[0-9a-f]{32}\.(mp4|jpg)$")
     assert all(shape.match(i["video_url"]) and shape.match(i["poster_url"]) for i in page["items"])
     gold_url = next(i["video_url"] for i in page["items"] if world.gold_clip.uid.hex in i["video_url"])
@@ -135,7 +162,8 @@ def test_gold_and_regular_media_are_served_alike(world):
     assert set(gold.headers) == set(other.headers)
     differ = {"Content-Length", "Content-Disposition"}  # the size; the file name, a random key of one shape
     assert {k: v for k, v in gold.headers.items() if k not in differ} == {
-        k: v for k, v in other.headers.items() if k not in differ}
+        k: v for k, v in other.headers.items() if k not in differ
+    }
     assert re.fullmatch(r'inline; filename="[0-9a-f]{32}\.mp4"', gold["Content-Disposition"])
     assert "Last-Modified" not in gold.headers and "ETag" not in gold.headers  # the age of a file says nothing
 
@@ -144,8 +172,9 @@ def test_a_submit_answer_and_the_queue_count_are_the_same_shape_with_and_without
     client = Client()
     client.force_login(world.member)
     labels = {str(i.uid): 1 for i in world.page.items.all()}
-    res = client.post(f"/api/pages/{world.page.uid}/submit/", {"labels": labels, "seconds_spent": 9},
-                      content_type="application/json").json()
+    res = client.post(
+        f"/api/pages/{world.page.uid}/submit/", {"labels": labels, "seconds_spent": 9}, content_type="application/json"
+    ).json()
     # every item is stored, gold or not: the answer counts the page, not the checks in it
     assert res == {"stored": len(labels), "dropped": 0, "already_submitted": False}
     me = client.get("/api/me/").json()

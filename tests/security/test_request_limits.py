@@ -38,11 +38,14 @@ def test_a_json_body_over_the_limit_is_refused_with_413(admin_client, action_cla
     body = json.dumps({"text": "ok", "padding": "x" * (3 * 1024**2)})
     res = post_json(admin_client, clarify_url(action_class), body)
     assert res.status_code == 413
-    assert res.json()["detail"] == (f"The request body is {len(body)} bytes; the limit for a JSON body is "
-                                    f"{settings.MAX_JSON_BODY_BYTES} bytes.")
+    assert res.json()["detail"] == (
+        f"The request body is {len(body)} bytes; the limit for a JSON body is {settings.MAX_JSON_BODY_BYTES} bytes."
+    )
     assert Clarification.objects.count() == 0
     # a body under the limit is served as before
-    assert post_json(admin_client, clarify_url(action_class), json.dumps({"text": "Sipping counts."})).status_code == 201
+    assert (
+        post_json(admin_client, clarify_url(action_class), json.dumps({"text": "Sipping counts."})).status_code == 201
+    )
 
 
 def test_the_json_limit_is_a_setting(admin_client, action_class, settings):
@@ -84,21 +87,27 @@ class UnreadableBody(io.RawIOBase):
 
 def post_unreadable(client: Client, path: str, *, content_length: int, content_type: str):
     """POST through every middleware with a body that fails the test if anything reads it."""
-    return client.generic("POST", path, content_type=content_type,
-                          **{"CONTENT_LENGTH": str(content_length), "CONTENT_TYPE": content_type,
-                             "wsgi.input": UnreadableBody()})
+    return client.generic(
+        "POST",
+        path,
+        content_type=content_type,
+        **{"CONTENT_LENGTH": str(content_length), "CONTENT_TYPE": content_type, "wsgi.input": UnreadableBody()},
+    )
 
 
-def test_an_oversize_upload_is_refused_on_its_declared_length_before_it_is_read(admin_client, settings,
-                                                                               project, action_class):
+def test_an_oversize_upload_is_refused_on_its_declared_length_before_it_is_read(
+    admin_client, settings, project, action_class
+):
     # given a 10 kB upload limit and an upload that declares 3 GB
     settings.MAX_UPLOAD_BYTES = 10_000
-    res = post_unreadable(admin_client, "/api/videos/", content_length=3 * 1024**3,
-                          content_type="multipart/form-data; boundary=xyz")
+    res = post_unreadable(
+        admin_client, "/api/videos/", content_length=3 * 1024**3, content_type="multipart/form-data; boundary=xyz"
+    )
     # then it is refused at once: 413, saying the size and the limit, nothing read, nothing stored
     assert res.status_code == 413
-    assert res.json()["detail"] == (f"The request body is {3 * 1024**3} bytes; the limit is "
-                                    f"{10_000 + 1024**2} bytes. Nothing was read or stored.")
+    assert res.json()["detail"] == (
+        f"The request body is {3 * 1024**3} bytes; the limit is {10_000 + 1024**2} bytes. Nothing was read or stored."
+    )
     assert Video.objects.count() == 0
 
 
@@ -112,8 +121,9 @@ def test_an_oversize_form_or_json_body_is_refused_before_it_is_read(client, sett
 # --- media paths ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/media/clips/", "/media/clips", "/media/clips/%00.mp4", "/media/%00",
-                                  "/media/clips/a%00b/../x.mp4"])
+@pytest.mark.parametrize(
+    "path", ["/media/clips/", "/media/clips", "/media/clips/%00.mp4", "/media/%00", "/media/clips/a%00b/../x.mp4"]
+)
 def test_odd_media_paths_are_404_not_500(client, annotators, settings, path):
     (settings.MEDIA_ROOT / "clips").mkdir()
     (settings.MEDIA_ROOT / "clips" / "real.mp4").write_bytes(b"\x00" * 64)

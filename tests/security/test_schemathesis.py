@@ -25,8 +25,9 @@ EXAMPLES = 20
 
 
 def load_schema(token: str):
-    res = Client().get("/api/schema/", headers={"Authorization": f"Token {token}",
-                                                "Accept": "application/vnd.oai.openapi+json"})
+    res = Client().get(
+        "/api/schema/", headers={"Authorization": f"Token {token}", "Accept": "application/vnd.oai.openapi+json"}
+    )
     assert res.status_code == 200
     return schemathesis.openapi.from_dict(json.loads(res.content))
 
@@ -47,14 +48,22 @@ def fuzz(schema, *, token: str, path_parameters: dict) -> list[str]:
 
 
 def _run(strategy, *, app, headers: dict, failures: list[str]) -> None:
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def run(case) -> None:
         response = case.call(app=app, headers=headers)
         if response.status_code >= 500:
-            failures.append(f"{case.method.upper()} {case.formatted_path} query={case.query!r} "
-                            f"body={str(case.body)[:300]!r}: {response.status_code} {response.text[:300]!r}")
+            failures.append(
+                f"{case.method.upper()} {case.formatted_path} query={case.query!r} "
+                f"body={str(case.body)[:300]!r}: {response.status_code} {response.text[:300]!r}"
+            )
 
     run()
 

@@ -31,17 +31,22 @@ def as_user(user) -> Client:
 
 
 def lease(client, project, action_class, **extra) -> dict:
-    res = client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk, **extra},
-                      content_type="application/json")
+    res = client.post(
+        "/api/pages/next/",
+        {"project": project.pk, "action_class": action_class.pk, **extra},
+        content_type="application/json",
+    )
     assert res.status_code == 200, res.content
     return res.json()
 
 
 def submit(client, page: dict, token: str = "tab-a"):
     labels = {i["item"]: 1 for i in page["items"]}
-    return client.post(f"/api/pages/{page['page']}/submit/", {"labels": labels, "seconds_spent": 30,
-                                                               "submit_token": token},
-                       content_type="application/json")
+    return client.post(
+        f"/api/pages/{page['page']}/submit/",
+        {"labels": labels, "seconds_spent": 30, "submit_token": token},
+        content_type="application/json",
+    )
 
 
 def age(page: dict, seconds: float, field: str) -> None:
@@ -49,8 +54,9 @@ def age(page: dict, seconds: float, field: str) -> None:
     Page.objects.filter(uid=page["page"]).update(**{field: timezone.now() - timedelta(seconds=seconds)})
 
 
-def test_a_page_submitted_sooner_than_the_floor_after_it_was_shown_stores_nothing(floors, annotators, project,
-                                                                                  action_class, make_clips):
+def test_a_page_submitted_sooner_than_the_floor_after_it_was_shown_stores_nothing(
+    floors, annotators, project, action_class, make_clips
+):
     make_clips(videos=4, per_video=3)
     client = as_user(annotators[0])
     page = lease(client, project, action_class)
@@ -67,8 +73,9 @@ def test_a_page_submitted_sooner_than_the_floor_after_it_was_shown_stores_nothin
     assert submit(client, page).json() == {"stored": len(page["items"]), "dropped": 0, "already_submitted": False}
 
 
-def test_shown_counts_once_and_a_page_never_shown_counts_from_its_lease(floors, annotators, project, action_class,
-                                                                       make_clips):
+def test_shown_counts_once_and_a_page_never_shown_counts_from_its_lease(
+    floors, annotators, project, action_class, make_clips
+):
     make_clips(videos=2, per_video=3)
     client = as_user(annotators[0])
     page = lease(client, project, action_class)
@@ -83,8 +90,9 @@ def test_shown_counts_once_and_a_page_never_shown_counts_from_its_lease(floors, 
     assert Page.objects.get(uid=page["page"]).shown_at == first
 
 
-def test_a_retry_from_the_same_tab_is_idempotent_and_another_tabs_submit_is_a_conflict(annotators, project,
-                                                                                       action_class, make_clips):
+def test_a_retry_from_the_same_tab_is_idempotent_and_another_tabs_submit_is_a_conflict(
+    annotators, project, action_class, make_clips
+):
     make_clips(videos=2, per_video=3)
     client = as_user(annotators[0])
     page = lease(client, project, action_class)
@@ -102,15 +110,21 @@ def test_a_retry_from_the_same_tab_is_idempotent_and_another_tabs_submit_is_a_co
 def task(annotators, project, action_class):
     SegmentVideoFactory(video__project=project, video__query_class=action_class, media_duration=20.0)
     client = as_user(annotators[0])
-    res = client.post("/api/segment-tasks/next/", {"project": project.pk, "action_class": action_class.pk},
-                      content_type="application/json")
+    res = client.post(
+        "/api/segment-tasks/next/",
+        {"project": project.pk, "action_class": action_class.pk},
+        content_type="application/json",
+    )
     assert res.status_code == 200, res.content
     return client, res.json()
 
 
 def save(client, task_uid, version, segments):
-    return client.put(f"/api/segment-tasks/{task_uid}/draft/", {"segments": segments, "version": version},
-                      content_type="application/json")
+    return client.put(
+        f"/api/segment-tasks/{task_uid}/draft/",
+        {"segments": segments, "version": version},
+        content_type="application/json",
+    )
 
 
 def test_two_tabs_on_a_timeline_task_the_live_tab_wins_and_the_stale_one_is_told(task):
@@ -125,17 +139,20 @@ def test_two_tabs_on_a_timeline_task_the_live_tab_wins_and_the_stale_one_is_told
     assert stale.json()["draft"]["segments"] == [[1.0, 2.0]] and stale.json()["version"] == version + 1
     assert SegmentAnnotation.objects.get(uid=uid).draft["segments"] == [[1.0, 2.0]]
     # B's submit is refused too; A submits
-    submit_b = client.post(f"/api/segment-tasks/{uid}/submit/", {"segments": [[5.0, 6.0]], "seconds_spent": 9,
-                                                                 "version": version, "submit_token": "tab-b"},
-                           content_type="application/json")
+    submit_b = client.post(
+        f"/api/segment-tasks/{uid}/submit/",
+        {"segments": [[5.0, 6.0]], "seconds_spent": 9, "version": version, "submit_token": "tab-b"},
+        content_type="application/json",
+    )
     assert submit_b.status_code == 409 and not Segment.objects.exists()
     body = {"segments": [[1.0, 2.0]], "seconds_spent": 9, "version": version + 1, "submit_token": "tab-a"}
     assert client.post(f"/api/segment-tasks/{uid}/submit/", body, content_type="application/json").status_code == 200
     # a retry of A's submit says so; B's late submit is a conflict
     again = client.post(f"/api/segment-tasks/{uid}/submit/", body, content_type="application/json")
     assert again.status_code == 200 and again.json()["already_submitted"] is True
-    late = client.post(f"/api/segment-tasks/{uid}/submit/", {**body, "submit_token": "tab-b"},
-                       content_type="application/json")
+    late = client.post(
+        f"/api/segment-tasks/{uid}/submit/", {**body, "submit_token": "tab-b"}, content_type="application/json"
+    )
     assert late.status_code == 409 and late.json()["code"] == "conflict"
     assert list(Segment.objects.values_list("start", "end")) == [(1.0, 2.0)]
 

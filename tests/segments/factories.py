@@ -21,8 +21,9 @@ class SegmentVideoFactory(factory.django.DjangoModelFactory):
     media_fps = 25.0
     proxy = factory.LazyAttribute(lambda v: f"segments/{v.uid.hex[:2]}/{v.uid.hex}.mp4")
     sprite = factory.LazyAttribute(lambda v: f"segments/{v.uid.hex[:2]}/{v.uid.hex}.jpg")
-    sprite_meta = factory.LazyFunction(lambda: {"interval": 1.0, "tile_width": 128, "tile_height": 72, "columns": 10,
-                                                "rows": 2, "count": 20})
+    sprite_meta = factory.LazyFunction(
+        lambda: {"interval": 1.0, "tile_width": 128, "tile_height": 72, "columns": 10, "rows": 2, "count": 20}
+    )
 
 
 class SegmentAnnotationFactory(factory.django.DjangoModelFactory):
@@ -40,5 +41,6 @@ class SegmentAnnotationFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def segments(self, create, extracted, **kwargs):
         for i, (start, end) in enumerate(extracted or []):
-            Segment.objects.create(annotation=self, action_class=self.segment_video.action_class, start=start,
-                                   end=end, position=i)
+            Segment.objects.create(
+                annotation=self, action_class=self.segment_video.action_class, start=start, end=end, position=i
+            )

@@ -18,7 +18,7 @@ def index_frame(n: int) -> np.ndarray:
     frame = np.zeros((HEIGHT, WIDTH), np.uint8)
     for b in range(BITS):
         if (n >> b) & 1:
-            frame[:, b * BAR:(b + 1) * BAR] = 255
+            frame[:, b * BAR : (b + 1) * BAR] = 255
     return frame
 
 
@@ -26,16 +26,31 @@ def decode_index(frame: np.ndarray) -> int:
     """The index a frame shows (RGB or gray, any size with the 320×180 aspect)."""
     gray = frame.mean(axis=2) if frame.ndim == 3 else frame
     bar = gray.shape[1] / BITS
-    return sum(1 << b for b in range(BITS)
-               if gray[:, int(b * bar + bar / 4):int((b + 1) * bar - bar / 4)].mean() > 128)
+    return sum(
+        1 << b for b in range(BITS) if gray[:, int(b * bar + bar / 4) : int((b + 1) * bar - bar / 4)].mean() > 128
+    )
 
 
 def make_index_video(path: Path, *, seconds: float, fps: int = 25, audio: bool = True, gop: int = 250) -> Path:
     """An H.264 video of numbered frames; MPEG-TS (``.ts``) gives a container start time near 1.4 s, as broadcast
     captures have, and a sparse keyframe interval (``gop``) makes seeking in the source itself imprecise."""
     frames = int(round(seconds * fps))
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{WIDTH}x{HEIGHT}",
-            "-r", str(fps), "-i", "pipe:"]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-s",
+        f"{WIDTH}x{HEIGHT}",
+        "-r",
+        str(fps),
+        "-i",
+        "pipe:",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"]
     args += ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", str(gop), str(path)]
@@ -53,11 +68,17 @@ def media_inline(monkeypatch) -> None:
     from backend.clips import tasks as clip_tasks
     from backend.segments import media, proposals, tasks
 
-    monkeypatch.setattr(tasks.segment_media_make_task, "delay",
-                        lambda pk, job_id=None: media.segment_media_make(segment_video_id=pk, job_id=job_id))
+    monkeypatch.setattr(
+        tasks.segment_media_make_task,
+        "delay",
+        lambda pk, job_id=None: media.segment_media_make(segment_video_id=pk, job_id=job_id),
+    )
     # The proposals that follow the media, in-process too (without classifiers they are "no_classifier" at once).
-    monkeypatch.setattr(tasks.segment_proposals_make_task, "delay",
-                        lambda pk, force=False: proposals.segment_proposals_make(segment_video_id=pk, force=force))
+    monkeypatch.setattr(
+        tasks.segment_proposals_make_task,
+        "delay",
+        lambda pk, force=False: proposals.segment_proposals_make(segment_video_id=pk, force=force),
+    )
     monkeypatch.setattr(clip_tasks.clip_media_cut_task, "delay", lambda pk: None)
 
 
@@ -66,9 +87,36 @@ def make_span_video(path: Path, *, seconds: float, spans: list[tuple[float, floa
     elsewhere, each frame also carrying its index bars: a stand-in frame classifier reads "the action" from brightness.
     """
     frames = int(round(seconds * fps))
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{WIDTH}x{HEIGHT}",
-            "-r", str(fps), "-i", "pipe:", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-            "-c:a", "aac", "-shortest", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-s",
+        f"{WIDTH}x{HEIGHT}",
+        "-r",
+        str(fps),
+        "-i",
+        "pipe:",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=440:duration={seconds}",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE)
     for n in range(frames):
         bright = any(a <= n / fps < b for a, b in spans)
@@ -92,7 +140,7 @@ class BrightnessClassifier:
         frames = np.asarray(frames)
         self.frames_seen += len(frames)
         rows = frames.shape[1]
-        brightness = frames[:, rows // 3:, :, :].mean(axis=(1, 2, 3)) / 255.0
+        brightness = frames[:, rows // 3 :, :, :].mean(axis=(1, 2, 3)) / 255.0
         out = np.zeros((len(frames), self.num_classes))
         out[:, self.class_index] = brightness
         out[:, -1] = 1.0 - brightness

@@ -19,10 +19,12 @@ def gold_videos(project, action_class, admin_user):
     """Three gold videos with reference segments [2, 6] and [10, 14] (and one plain video)."""
     out = []
     for _ in range(3):
-        video = SegmentVideoFactory(video__project=project, video__query_class=action_class, is_gold=True,
-                                    is_open=False)
-        gold = SegmentAnnotationFactory(segment_video=video, kind=GOLD, annotator=admin_user,
-                                        segments=[(2.0, 6.0), (10.0, 14.0)])
+        video = SegmentVideoFactory(
+            video__project=project, video__query_class=action_class, is_gold=True, is_open=False
+        )
+        gold = SegmentAnnotationFactory(
+            segment_video=video, kind=GOLD, annotator=admin_user, segments=[(2.0, 6.0), (10.0, 14.0)]
+        )
         SegmentVideo.objects.filter(pk=video.pk).update(final=gold)
         out.append(video)
     SegmentVideoFactory(video__project=project, video__query_class=action_class)
@@ -30,8 +32,13 @@ def gold_videos(project, action_class, admin_user):
 
 
 def annotate(user, video, segments=None, reject=None):
-    return SegmentAnnotationFactory(segment_video=video, annotator=user, segments=segments or [],
-                                    status="rejected" if reject else "submitted", reject_reason=reject or "")
+    return SegmentAnnotationFactory(
+        segment_video=video,
+        annotator=user,
+        segments=segments or [],
+        status="rejected" if reject else "submitted",
+        reject_reason=reject or "",
+    )
 
 
 def test_accuracy_matches_one_to_one_by_tiou_and_averages_over_gold_videos(annotators, gold_videos):
@@ -53,7 +60,8 @@ def test_no_gold_no_figure(annotators, gold_videos):
 
 
 def test_dashboard_flags_an_annotator_below_the_gate_and_send_back_reopens_their_videos(
-        client, annotators, admin_user, project, action_class, gold_videos):
+    client, annotators, admin_user, project, action_class, gold_videos
+):
     good, poor = annotators[0], annotators[1]
     for video in gold_videos:
         annotate(good, video, [(2.0, 6.0), (10.0, 14.0)])
@@ -76,8 +84,11 @@ def test_dashboard_flags_an_annotator_below_the_gate_and_send_back_reopens_their
     assert (progress["videos"], progress["gold"], progress["done"], progress["media_ready"]) == (4, 3, 1, 4)
 
     # send back: the poor annotator's work no longer counts, the plain video is open again
-    res = client.post(f"/api/annotators/{poor.pk}/segments/send-back/", {"action_class": action_class.pk},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/annotators/{poor.pk}/segments/send-back/",
+        {"action_class": action_class.pk},
+        content_type="application/json",
+    )
     assert res.json() == {"annotations_sent_back": 4}
     plain.refresh_from_db()
     assert plain.is_open and plain.final is None and plain.annotation_count == 0
@@ -85,12 +96,14 @@ def test_dashboard_flags_an_annotator_below_the_gate_and_send_back_reopens_their
     assert all(v.is_gold and not v.is_open for v in SegmentVideo.objects.filter(is_gold=True))
     # and they can do the plain video again; the gold videos are theirs to do again too, mixed in at the gold rate
     # (the rng is fixed: an unseeded one served a gold video here one run in ten)
-    again = services.segment_task_next(annotator=poor, project=project, action_class=action_class,
-                                       rng=FixedRandom(0.99))
+    again = services.segment_task_next(
+        annotator=poor, project=project, action_class=action_class, rng=FixedRandom(0.99)
+    )
     assert again.segment_video_id == plain.pk
     SegmentAnnotation.objects.filter(pk=again.pk).update(expires_at=again.created_at)  # let the lease run out
-    gold_again = services.segment_task_next(annotator=poor, project=project, action_class=action_class,
-                                            rng=FixedRandom(0.0))
+    gold_again = services.segment_task_next(
+        annotator=poor, project=project, action_class=action_class, rng=FixedRandom(0.0)
+    )
     assert gold_again.segment_video.is_gold
 
 
@@ -121,11 +134,13 @@ def test_annotators_see_their_own_f1_only(client, annotators, project, action_cl
 
 def test_segment_admin_endpoints_are_for_admins(client, annotators, project, action_class):
     client.force_login(annotators[0])
-    for method, url in [("get", f"/api/projects/{project.pk}/segments/dashboard/"),
-                        ("post", f"/api/projects/{project.pk}/segments/enqueue/"),
-                        ("get", f"/api/projects/{project.pk}/exports/segments/"),
-                        ("post", "/api/segment-videos/1/final/"),
-                        ("post", f"/api/annotators/{annotators[1].pk}/segments/send-back/")]:
+    for method, url in [
+        ("get", f"/api/projects/{project.pk}/segments/dashboard/"),
+        ("post", f"/api/projects/{project.pk}/segments/enqueue/"),
+        ("get", f"/api/projects/{project.pk}/exports/segments/"),
+        ("post", "/api/segment-videos/1/final/"),
+        ("post", f"/api/annotators/{annotators[1].pk}/segments/send-back/"),
+    ]:
         assert getattr(client, method)(url, content_type="application/json").status_code == 403, url
 
 

@@ -21,8 +21,10 @@ def taxonomy(db):
     """A small ActivityNet-style tree: Root > Eating and drinking > {Drinking coffee, Drinking beer}."""
     root = ActionClassFactory(node_id=0, name="Root", is_leaf=False)
     parent = ActionClassFactory(node_id=1, name="Eating and drinking", parent=root, is_leaf=False)
-    return {"coffee": ActionClassFactory(node_id=2, name="Drinking coffee", parent=parent),
-            "beer": ActionClassFactory(node_id=3, name="Drinking beer", parent=parent)}
+    return {
+        "coffee": ActionClassFactory(node_id=2, name="Drinking coffee", parent=parent),
+        "beer": ActionClassFactory(node_id=3, name="Drinking beer", parent=parent),
+    }
 
 
 @pytest.fixture
@@ -31,18 +33,27 @@ def annotated(project, taxonomy):
     coffee, beer = taxonomy["coffee"], taxonomy["beer"]
 
     def video(external_id, cls, subset="training", url=""):
-        return SegmentVideoFactory(video__project=project, video__query_class=cls, video__external_id=external_id,
-                                   video__subset=subset, video__duration=31.5, video__source_url=url,
-                                   action_class=cls)
+        return SegmentVideoFactory(
+            video__project=project,
+            video__query_class=cls,
+            video__external_id=external_id,
+            video__subset=subset,
+            video__duration=31.5,
+            video__source_url=url,
+            action_class=cls,
+        )
 
     a = video("vidA", coffee, url="https://www.youtube.com/watch?v=vidA")
     b = video("vidB", beer, subset="validation")
     c = video("vidC", coffee)
     video("vidD", coffee)
-    finals = [SegmentAnnotationFactory(segment_video=a, segments=[(1.04, 3.2), (10.0, 12.48)]),
-              SegmentAnnotationFactory(segment_video=b, segments=[(0.0, 31.5)]),
-              SegmentAnnotationFactory(segment_video=c, status="rejected", reject_reason="too_blurry",
-                                       reject_note="out of focus")]
+    finals = [
+        SegmentAnnotationFactory(segment_video=a, segments=[(1.04, 3.2), (10.0, 12.48)]),
+        SegmentAnnotationFactory(segment_video=b, segments=[(0.0, 31.5)]),
+        SegmentAnnotationFactory(
+            segment_video=c, status="rejected", reject_reason="too_blurry", reject_note="out of focus"
+        ),
+    ]
     for sv, final in zip((a, b, c), finals, strict=True):
         SegmentVideo.objects.filter(pk=sv.pk).update(final=final, is_open=False)
     return project
@@ -65,14 +76,25 @@ def test_export_writes_the_activitynet_layout_and_a_side_report_of_rejected_vide
         {"nodeId": 3, "nodeName": "Drinking beer", "parentId": 1, "parentName": "Eating and drinking"},
     ]
     assert data["database"] == {
-        "vidA": {"subset": "training", "duration": 31.5, "url": "https://www.youtube.com/watch?v=vidA",
-                 "annotations": [{"label": "Drinking coffee", "segment": [1.04, 3.2]},
-                                 {"label": "Drinking coffee", "segment": [10.0, 12.48]}]},
-        "vidB": {"subset": "validation", "duration": 31.5, "url": "",
-                 "annotations": [{"label": "Drinking beer", "segment": [0.0, 31.5]}]},
+        "vidA": {
+            "subset": "training",
+            "duration": 31.5,
+            "url": "https://www.youtube.com/watch?v=vidA",
+            "annotations": [
+                {"label": "Drinking coffee", "segment": [1.04, 3.2]},
+                {"label": "Drinking coffee", "segment": [10.0, 12.48]},
+            ],
+        },
+        "vidB": {
+            "subset": "validation",
+            "duration": 31.5,
+            "url": "",
+            "annotations": [{"label": "Drinking beer", "segment": [0.0, 31.5]}],
+        },
     }
-    assert rejected["rejected"] == {"vidC": {"subset": "training", "duration": 31.5, "url": "",
-                                             "reason": "too_blurry", "note": "out of focus"}}
+    assert rejected["rejected"] == {
+        "vidC": {"subset": "training", "duration": 31.5, "url": "", "reason": "too_blurry", "note": "out of focus"}
+    }
     # --subset keeps one subset
     data, rejected, _ = export(tmp_path, "--subset", "validation")
     assert list(data["database"]) == ["vidB"] and rejected["rejected"] == {}
@@ -84,8 +106,9 @@ def test_export_streams_entry_by_entry(annotated):
     assert chunks[1].lstrip().startswith('"vidA": {') and chunks[2].startswith(',\n"vidB": {')
 
 
-def test_the_exported_file_reads_in_the_evaluation_and_the_api_download_is_the_same(annotated, tmp_path, client,
-                                                                                     admin_user):
+def test_the_exported_file_reads_in_the_evaluation_and_the_api_download_is_the_same(
+    annotated, tmp_path, client, admin_user
+):
     from workers.evaluation.layout import read_ground_truth
 
     _, _, text = export(tmp_path)
@@ -117,14 +140,25 @@ def test_export_then_import_round_trips_unchanged(annotated, tmp_path):
 
 
 def test_a_hacs_segments_file_with_string_durations_and_no_taxonomy_imports(project, taxonomy, tmp_path):
-    hacs = {"database": {
-        "--0edUL8zmA": {"annotations": [{"label": "Drinking coffee", "segment": [2.5, 9.75]},
-                                        {"label": "Drinking coffee", "segment": [20.0, 28.333333]}],
-                        "subset": "training", "duration": "92.18", "url": "https://www.youtube.com/watch?v=--0edUL8zmA"},
-        "-0dvhNxasIo": {"annotations": [{"label": "Drinking beer", "segment": [0.0, 4.0]}],
-                        "subset": "validation", "duration": "31.0"},
-        "-testsubset": {"annotations": [], "subset": "testing", "duration": "12.0"},
-    }}
+    hacs = {
+        "database": {
+            "--0edUL8zmA": {
+                "annotations": [
+                    {"label": "Drinking coffee", "segment": [2.5, 9.75]},
+                    {"label": "Drinking coffee", "segment": [20.0, 28.333333]},
+                ],
+                "subset": "training",
+                "duration": "92.18",
+                "url": "https://www.youtube.com/watch?v=--0edUL8zmA",
+            },
+            "-0dvhNxasIo": {
+                "annotations": [{"label": "Drinking beer", "segment": [0.0, 4.0]}],
+                "subset": "validation",
+                "duration": "31.0",
+            },
+            "-testsubset": {"annotations": [], "subset": "testing", "duration": "12.0"},
+        }
+    }
     path = tmp_path / "HACS_segments_v1.1.1.json"
     path.write_text(json.dumps(hacs))
     call_command("import_segments", str(path))
@@ -140,30 +174,64 @@ def test_a_hacs_segments_file_with_string_durations_and_no_taxonomy_imports(proj
 
 
 def good_file() -> dict:
-    return {"version": "VERSION 1.3", "taxonomy": [], "database": {
-        "ok": {"subset": "training", "duration": 10, "annotations": [{"label": "Drinking coffee", "segment": [1, 2]}]},
-        "abc": {"subset": "training", "duration": 10, "url": "", "annotations": [
-            {"label": "Drinking coffee", "segment": [1, 2]}, {"label": "Drinking coffee", "segment": [3, 4]},
-            {"label": "Drinking coffee", "segment": [5, 6]}]}}}
+    return {
+        "version": "VERSION 1.3",
+        "taxonomy": [],
+        "database": {
+            "ok": {
+                "subset": "training",
+                "duration": 10,
+                "annotations": [{"label": "Drinking coffee", "segment": [1, 2]}],
+            },
+            "abc": {
+                "subset": "training",
+                "duration": 10,
+                "url": "",
+                "annotations": [
+                    {"label": "Drinking coffee", "segment": [1, 2]},
+                    {"label": "Drinking coffee", "segment": [3, 4]},
+                    {"label": "Drinking coffee", "segment": [5, 6]},
+                ],
+            },
+        },
+    }
 
 
-@pytest.mark.parametrize(("change", "path"), [
-    (lambda d: d["database"]["abc"]["annotations"][2].update(segment=[6, "x"]), 'database["abc"].annotations[2].segment'),
-    (lambda d: d["database"]["abc"]["annotations"][2].update(segment=[6, 5]), 'database["abc"].annotations[2].segment'),
-    (lambda d: d["database"]["abc"]["annotations"][2].update(segment=[1, 2, 3]),
-     'database["abc"].annotations[2].segment'),
-    (lambda d: d["database"]["abc"]["annotations"][1].update(label="Juggling"), 'database["abc"].annotations[1].label'),
-    (lambda d: d["database"]["abc"]["annotations"][0].pop("segment"), 'database["abc"].annotations[0]: missing "segment"'),
-    (lambda d: d["database"]["abc"].update(duration="long"), 'database["abc"].duration'),
-    (lambda d: d["database"]["abc"].update(subset="train"), 'database["abc"].subset'),
-    (lambda d: d["database"]["abc"].update(annotations={}), 'database["abc"].annotations'),
-    (lambda d: d["database"].update(abc=[]), 'database["abc"]: expected an object'),
-    (lambda d: d.update(taxonomy=[{"nodeId": 1}]), 'taxonomy[0]: missing "nodeName"'),
-    (lambda d: d.update(version=1.3), "version"),
-    (lambda d: d.pop("database"), 'missing "database"'),
-])
-def test_malformed_input_is_refused_with_the_path_of_the_bad_element_and_nothing_is_written(project, taxonomy,
-                                                                                           tmp_path, change, path):
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (
+            lambda d: d["database"]["abc"]["annotations"][2].update(segment=[6, "x"]),
+            'database["abc"].annotations[2].segment',
+        ),
+        (
+            lambda d: d["database"]["abc"]["annotations"][2].update(segment=[6, 5]),
+            'database["abc"].annotations[2].segment',
+        ),
+        (
+            lambda d: d["database"]["abc"]["annotations"][2].update(segment=[1, 2, 3]),
+            'database["abc"].annotations[2].segment',
+        ),
+        (
+            lambda d: d["database"]["abc"]["annotations"][1].update(label="Juggling"),
+            'database["abc"].annotations[1].label',
+        ),
+        (
+            lambda d: d["database"]["abc"]["annotations"][0].pop("segment"),
+            'database["abc"].annotations[0]: missing "segment"',
+        ),
+        (lambda d: d["database"]["abc"].update(duration="long"), 'database["abc"].duration'),
+        (lambda d: d["database"]["abc"].update(subset="train"), 'database["abc"].subset'),
+        (lambda d: d["database"]["abc"].update(annotations={}), 'database["abc"].annotations'),
+        (lambda d: d["database"].update(abc=[]), 'database["abc"]: expected an object'),
+        (lambda d: d.update(taxonomy=[{"nodeId": 1}]), 'taxonomy[0]: missing "nodeName"'),
+        (lambda d: d.update(version=1.3), "version"),
+        (lambda d: d.pop("database"), 'missing "database"'),
+    ],
+)
+def test_malformed_input_is_refused_with_the_path_of_the_bad_element_and_nothing_is_written(
+    project, taxonomy, tmp_path, change, path
+):
     data = good_file()
     change(data)
     source = tmp_path / "bad.json"
@@ -193,8 +261,9 @@ def test_not_json_is_refused_with_its_line(project, tmp_path):
         call_command("import_segments", str(source))
 
 
-def test_gold_import_makes_reference_segments_for_videos_with_files(project, taxonomy, tmp_path, monkeypatch,
-                                                                   django_capture_on_commit_callbacks):
+def test_gold_import_makes_reference_segments_for_videos_with_files(
+    project, taxonomy, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.core.files.base import ContentFile
 
     from backend.segments import tasks

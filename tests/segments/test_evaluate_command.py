@@ -6,21 +6,45 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-GROUND_TRUTH = {"version": "VERSION 1.3", "taxonomy": [], "database": {
-    "v1": {"subset": "validation", "duration": "60.0", "url": "", "annotations": [
-        {"label": "Long jump", "segment": [3.0, 9.5]}, {"label": "Long jump", "segment": [20.0, 31.0]}]},
-    "v2": {"subset": "validation", "duration": 40.0, "url": "", "annotations": [
-        {"label": "Drinking coffee", "segment": [0.0, 12.25]}]},
-    "v3": {"subset": "training", "duration": 30.0, "url": "", "annotations": [
-        {"label": "Drinking coffee", "segment": [5.0, 6.0]}]},
-}}
+GROUND_TRUTH = {
+    "version": "VERSION 1.3",
+    "taxonomy": [],
+    "database": {
+        "v1": {
+            "subset": "validation",
+            "duration": "60.0",
+            "url": "",
+            "annotations": [
+                {"label": "Long jump", "segment": [3.0, 9.5]},
+                {"label": "Long jump", "segment": [20.0, 31.0]},
+            ],
+        },
+        "v2": {
+            "subset": "validation",
+            "duration": 40.0,
+            "url": "",
+            "annotations": [{"label": "Drinking coffee", "segment": [0.0, 12.25]}],
+        },
+        "v3": {
+            "subset": "training",
+            "duration": 30.0,
+            "url": "",
+            "annotations": [{"label": "Drinking coffee", "segment": [5.0, 6.0]}],
+        },
+    },
+}
 
 
 def as_results(ground_truth: dict) -> dict:
     """The ground truth itself, in the ActivityNet results layout (every segment with score 1)."""
-    return {"version": "VERSION 1.3", "external_data": {"used": False, "details": ""}, "results": {
-        vid: [{"label": a["label"], "segment": a["segment"], "score": 1.0} for a in entry["annotations"]]
-        for vid, entry in ground_truth["database"].items()}}
+    return {
+        "version": "VERSION 1.3",
+        "external_data": {"used": False, "details": ""},
+        "results": {
+            vid: [{"label": a["label"], "segment": a["segment"], "score": 1.0} for a in entry["annotations"]]
+            for vid, entry in ground_truth["database"].items()
+        },
+    }
 
 
 @pytest.fixture

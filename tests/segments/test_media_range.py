@@ -39,26 +39,30 @@ def test_without_range_the_whole_file_comes_with_accept_ranges(client_in, media_
     assert res["Accept-Ranges"] == "bytes" and res["Content-Type"] == "video/mp4"
 
 
-@pytest.mark.parametrize(("header", "start", "end"), [
-    ("bytes=0-0", 0, 0),
-    ("bytes=0-99", 0, 99),
-    ("bytes=1000-70000", 1000, 70000),  # spans the 64 KiB read chunk
-    ("bytes=255999-", 255999, 256003),  # open-ended: to the end
-    ("bytes=250000-999999999", 250000, 256003),  # past the end: clamped to the last byte
-    ("bytes=-4", 256000, 256003),  # suffix: the last 4 bytes
-    ("bytes=-999999", 0, 256003),  # a suffix longer than the file is the whole file
-])
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [
+        ("bytes=0-0", 0, 0),
+        ("bytes=0-99", 0, 99),
+        ("bytes=1000-70000", 1000, 70000),  # spans the 64 KiB read chunk
+        ("bytes=255999-", 255999, 256003),  # open-ended: to the end
+        ("bytes=250000-999999999", 250000, 256003),  # past the end: clamped to the last byte
+        ("bytes=-4", 256000, 256003),  # suffix: the last 4 bytes
+        ("bytes=-999999", 0, 256003),  # a suffix longer than the file is the whole file
+    ],
+)
 def test_a_satisfiable_range_gets_206_with_exactly_those_bytes(client_in, media_file, header, start, end):
     res = client_in.get(f"/media/{KEY}", HTTP_RANGE=header)
     assert res.status_code == 206
-    assert body_of(res) == media_file[start:end + 1]
+    assert body_of(res) == media_file[start : end + 1]
     assert res["Content-Range"] == f"bytes {start}-{end}/{len(media_file)}"
     assert res["Content-Length"] == str(end - start + 1)
     assert res["Accept-Ranges"] == "bytes"
 
 
-@pytest.mark.parametrize("header", ["bytes=256004-", "bytes=300000-300010", "bytes=-0", "bytes=10-5", "bytes=-",
-                                    "items=0-10", "bytes=abc"])
+@pytest.mark.parametrize(
+    "header", ["bytes=256004-", "bytes=300000-300010", "bytes=-0", "bytes=10-5", "bytes=-", "items=0-10", "bytes=abc"]
+)
 def test_an_unsatisfiable_or_malformed_range_gets_416_with_the_size(client_in, media_file, header):
     res = client_in.get(f"/media/{KEY}", HTTP_RANGE=header)
     assert res.status_code == 416
@@ -81,8 +85,10 @@ def test_a_browser_seek_sequence_on_a_real_proxy_reassembles_the_file(client_in,
     make_proxy(source=index_video, out_video=out / "proxy.mp4", out_sprite=out / "sprite.jpg")
     data = (out / "proxy.mp4").read_bytes()
     cuts = [0, 1, 4096, len(data) // 3, len(data) // 2, len(data) - 1, len(data)]
-    pieces = [body_of(client_in.get("/media/segments/cd/proxy.mp4", HTTP_RANGE=f"bytes={a}-{b - 1}"))
-              for a, b in zip(cuts, cuts[1:], strict=False)]
+    pieces = [
+        body_of(client_in.get("/media/segments/cd/proxy.mp4", HTTP_RANGE=f"bytes={a}-{b - 1}"))
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
     assert b"".join(pieces) == data
 
 
@@ -94,9 +100,20 @@ def test_behind_s3_the_task_payload_carries_signed_urls(settings, rf):
 
     segment_video = SegmentVideoFactory()
     task = SegmentAnnotation.objects.create(segment_video=segment_video, annotator=UserFactory(username="a"))
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": "actionloom-test", "access_key": "AKIAEXAMPLE", "secret_key": "secret",
-        "region_name": "eu-west-1", "querystring_auth": True, "querystring_expire": 3600}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "actionloom-test",
+                "access_key": "AKIAEXAMPLE",
+                "secret_key": "secret",
+                "region_name": "eu-west-1",
+                "querystring_auth": True,
+                "querystring_expire": 3600,
+            },
+        },
+    }
     payload = task_payload(SegmentAnnotation.objects.get(pk=task.pk), rf.get("/"))
     for url in (payload["video_url"], payload["sprite_url"]):
         # a presigned URL (SigV2 or SigV4, as boto3 chooses for the region): key, signature and expiry in the query

@@ -26,8 +26,12 @@ def span_video(tmp_path_factory):
 def classifiers(action_class, monkeypatch):
     """Both frame classifiers (youtube and web) as ClassifierModel rows; their "weights" read brightness."""
     names = ["Some other action", action_class.name, "background"]
-    rows = [ClassifierModel.objects.create(kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.9,
-                                           class_names=names) for kind in ("youtube", "web")]
+    rows = [
+        ClassifierModel.objects.create(
+            kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.9, class_names=names
+        )
+        for kind in ("youtube", "web")
+    ]
     models = {}
 
     def load(path):
@@ -52,8 +56,11 @@ def in_segments(project, action_class, monkeypatch, span_video, django_capture_o
 
 
 def stored(segment_video) -> list[tuple[float, float, float, int]]:
-    return list(SegmentProposal.objects.filter(segment_video=segment_video).order_by("rank")
-                .values_list("start", "end", "score", "rank"))
+    return list(
+        SegmentProposal.objects.filter(segment_video=segment_video)
+        .order_by("rank")
+        .values_list("start", "end", "score", "rank")
+    )
 
 
 def test_without_a_frame_classifier_there_are_no_proposals_and_the_run_says_why(in_segments):
@@ -65,8 +72,9 @@ def test_without_a_frame_classifier_there_are_no_proposals_and_the_run_says_why(
 
 
 def test_a_classifier_that_does_not_know_the_class_gives_no_proposals_either(in_segments, action_class):
-    ClassifierModel.objects.create(kind="youtube", version=1, file="models/y.pt", val_accuracy=0.9,
-                                   class_names=["Another class", "background"])
+    ClassifierModel.objects.create(
+        kind="youtube", version=1, file="models/y.pt", val_accuracy=0.9, class_names=["Another class", "background"]
+    )
     run = SegmentProposalRun.objects.get(segment_video=in_segments())
     assert run.state == SegmentProposalRun.State.NO_CLASSIFIER
 
@@ -97,8 +105,9 @@ def test_proposals_follow_the_media_and_sit_on_the_action_on_the_tools_time_axis
     assert rows[0][:2] == (3.84, 6.4) and rows[0][2] == pytest.approx(probabilities[bright].mean(), abs=0.02)
 
 
-def test_running_the_task_again_changes_nothing_and_new_settings_rerank_without_decoding(in_segments, classifiers,
-                                                                                          monkeypatch, project):
+def test_running_the_task_again_changes_nothing_and_new_settings_rerank_without_decoding(
+    in_segments, classifiers, monkeypatch, project
+):
     segment_video = in_segments()
     before = list(SegmentProposal.objects.filter(segment_video=segment_video).values_list("pk", "start", "end"))
     seen = [m.frames_seen for m in classifiers[1].values()]
@@ -119,8 +128,13 @@ def test_running_the_task_again_changes_nothing_and_new_settings_rerank_without_
 
 def test_new_classifiers_score_the_frames_again(in_segments, classifiers, action_class):
     segment_video = in_segments()
-    youtube_v2 = ClassifierModel.objects.create(kind="youtube", version=2, file="models/youtube-v2.pt",
-                                                val_accuracy=0.95, class_names=classifiers[0][0].class_names)
+    youtube_v2 = ClassifierModel.objects.create(
+        kind="youtube",
+        version=2,
+        file="models/youtube-v2.pt",
+        val_accuracy=0.95,
+        class_names=classifiers[0][0].class_names,
+    )
     run = proposals.segment_proposals_make(segment_video_id=segment_video.pk)
     assert run.youtube_model == youtube_v2
     # the new version looked at every sampled frame; the web classifier (unchanged) looked at them again with it
@@ -160,7 +174,8 @@ def test_sampled_probabilities_are_the_mean_of_the_classifiers_at_k_over_2_secon
     # workers level: 2 fps over 12 s, one value per sampled frame, the mean of the predictors
     half = BrightnessClassifier(class_index=0, num_classes=2)
     times, probs = proposals_scnn.sample_class_probabilities(
-        path=span_video, predictors=[half.predict_proba, lambda f: np.full((len(f), 2), 0.5)], class_index=0)
+        path=span_video, predictors=[half.predict_proba, lambda f: np.full((len(f), 2), 0.5)], class_index=0
+    )
     assert times.tolist() == [k / 2 for k in range(24)]
     inside = (times >= 4) & (times < 8)
     assert probs[inside].min() > (0.85 + 0.5) / 2 - 0.01 and probs[~inside].max() < (0.15 + 0.5) / 2

@@ -27,10 +27,11 @@ pytestmark = pytest.mark.django_db
 
 def with_proposals(video, spans, *, state="ready", scores=None):
     """Give a video a ready run with proposals [(start, end, score), …] (best first)."""
-    run = SegmentProposalRun.objects.create(segment_video=video, state=state, method="mean_probability",
-                                            scores=scores)
-    return [SegmentProposal.objects.create(run=run, segment_video=video, start=a, end=b, score=s, rank=i)
-            for i, (a, b, s) in enumerate(spans, start=1)]
+    run = SegmentProposalRun.objects.create(segment_video=video, state=state, method="mean_probability", scores=scores)
+    return [
+        SegmentProposal.objects.create(run=run, segment_video=video, start=a, end=b, score=s, rank=i)
+        for i, (a, b, s) in enumerate(spans, start=1)
+    ]
 
 
 @pytest.fixture
@@ -39,23 +40,34 @@ def video(project, action_class):
 
 
 def next_task(client, project, action_class, mode="annotate"):
-    return client.post("/api/segment-tasks/next/", {"project": project.pk, "action_class": action_class.pk,
-                                                     "mode": mode}, content_type="application/json")
+    return client.post(
+        "/api/segment-tasks/next/",
+        {"project": project.pk, "action_class": action_class.pk, "mode": mode},
+        content_type="application/json",
+    )
 
 
-def test_the_task_carries_the_suggestions_best_first_and_records_that_they_were_shown(client, annotators, project,
-                                                                                       action_class, video):
+def test_the_task_carries_the_suggestions_best_first_and_records_that_they_were_shown(
+    client, annotators, project, action_class, video
+):
     made = with_proposals(video, [(2.0, 6.0, 0.93), (10.0, 12.56, 0.81)])
     client.force_login(annotators[0])
     payload = next_task(client, project, action_class).json()
-    assert payload["suggestions"] == {"state": "ready", "message": "", "method": "mean_probability", "items": [
-        {"id": made[0].pk, "start": 2.0, "end": 6.0, "score": 0.93, "rank": 1},
-        {"id": made[1].pk, "start": 10.0, "end": 12.56, "score": 0.81, "rank": 2}]}
+    assert payload["suggestions"] == {
+        "state": "ready",
+        "message": "",
+        "method": "mean_probability",
+        "items": [
+            {"id": made[0].pk, "start": 2.0, "end": 6.0, "score": 0.93, "rank": 1},
+            {"id": made[1].pk, "start": 10.0, "end": 12.56, "score": 0.81, "rank": 2},
+        ],
+    }
     assert SegmentAnnotation.objects.get(uid=payload["task"]).suggestions_shown
 
 
-def test_with_suggestions_switched_off_none_are_shown_and_none_recorded(client, annotators, project, action_class,
-                                                                        video):
+def test_with_suggestions_switched_off_none_are_shown_and_none_recorded(
+    client, annotators, project, action_class, video
+):
     with_proposals(video, [(2.0, 6.0, 0.93)])
     SegmentSettings.objects.create(project=project, suggestions=False)
     client.force_login(annotators[0])
@@ -70,15 +82,20 @@ def test_gold_mode_shows_no_suggestions(client, admin_user, project, action_clas
     assert next_task(client, project, action_class, mode="gold").json()["suggestions"]["state"] == "off"
 
 
-@pytest.mark.parametrize(("state", "message"), [
-    ("no_classifier", "No frame classifier knows this class yet"),
-    ("failed", "Suggestions could not be computed."),
-    ("ready", "No window reached the threshold"),
-])
-def test_without_suggestions_the_task_says_why_and_shows_no_scores(client, annotators, project, action_class, video,
-                                                                   state, message):
-    SegmentProposalRun.objects.create(segment_video=video, state=state,
-                                      message=message + " (train one)" if state == "no_classifier" else "")
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ("no_classifier", "No frame classifier knows this class yet"),
+        ("failed", "Suggestions could not be computed."),
+        ("ready", "No window reached the threshold"),
+    ],
+)
+def test_without_suggestions_the_task_says_why_and_shows_no_scores(
+    client, annotators, project, action_class, video, state, message
+):
+    SegmentProposalRun.objects.create(
+        segment_video=video, state=state, message=message + " (train one)" if state == "no_classifier" else ""
+    )
     client.force_login(annotators[0])
     payload = next_task(client, project, action_class).json()
     assert payload["suggestions"]["state"] == state and payload["suggestions"]["items"] == []
@@ -107,19 +124,26 @@ def submit(client, task_uid, body):
     return client.post(f"/api/segment-tasks/{task_uid}/submit/", body, content_type="application/json")
 
 
-def test_only_segments_are_stored_and_the_annotation_records_the_decisions(client, annotators, project, action_class,
-                                                                           video):
+def test_only_segments_are_stored_and_the_annotation_records_the_decisions(
+    client, annotators, project, action_class, video
+):
     a, b, c = with_proposals(video, [(2.0, 6.0, 0.93), (10.0, 12.56, 0.81), (14.0, 15.28, 0.75)])
     client.force_login(annotators[0])
     task = next_task(client, project, action_class).json()["task"]
     # a accepted as is, b accepted then its end moved, c dismissed; an unknown id and a contradiction are dropped
-    body = {"segments": [[2.0, 6.0], [10.0, 13.0]], "seconds_spent": 31.5,
-            "suggestions": {"accepted": [a.pk, b.pk, 999999], "adjusted": [b.pk, c.pk], "dismissed": [c.pk, a.pk]}}
+    body = {
+        "segments": [[2.0, 6.0], [10.0, 13.0]],
+        "seconds_spent": 31.5,
+        "suggestions": {"accepted": [a.pk, b.pk, 999999], "adjusted": [b.pk, c.pk], "dismissed": [c.pk, a.pk]},
+    }
     assert submit(client, task, body).json() == {"stored": 2, "already_submitted": False}
     annotation = SegmentAnnotation.objects.get(uid=task)
     assert list(annotation.segments.values_list("start", "end")) == [(2.0, 6.0), (10.0, 13.0)]
     assert (annotation.suggestions_accepted, annotation.suggestions_adjusted, annotation.suggestions_dismissed) == (
-        2, 1, 1)
+        2,
+        1,
+        1,
+    )
     assert annotation.suggestion_decisions == {"accepted": [a.pk, b.pk], "adjusted": [b.pk], "dismissed": [c.pk]}
     assert annotation.seconds_spent == 31.5
     assert Segment.objects.count() == 2  # the proposals themselves are no annotation, only rows of their own
@@ -138,8 +162,13 @@ def test_decisions_on_suggestions_that_were_never_shown_are_not_recorded(annotat
     (a,) = with_proposals(video, [(2.0, 6.0, 0.93)])
     SegmentSettings.objects.create(project=project, suggestions=False)
     task = services.segment_task_next(annotator=annotators[0], project=project, action_class=action_class)
-    services.segment_task_submit(annotator=annotators[0], task_uid=task.uid, segments=[[2.0, 6.0]], seconds_spent=9,
-                                 suggestions={"accepted": [a.pk]})
+    services.segment_task_submit(
+        annotator=annotators[0],
+        task_uid=task.uid,
+        segments=[[2.0, 6.0]],
+        seconds_spent=9,
+        suggestions={"accepted": [a.pk]},
+    )
     task.refresh_from_db()
     assert (task.suggestions_shown, task.suggestions_accepted) == (False, 0)
 
@@ -150,8 +179,7 @@ def test_the_draft_keeps_the_suggestion_decisions(client, annotators, project, a
     task = next_task(client, project, action_class).json()["task"]
     draft = {"segments": [[2.0, 6.0]], "seconds_spent": 4, "suggestions": {"origins": [1], "dismissed": [7]}}
     assert client.put(f"/api/segment-tasks/{task}/draft/", draft, content_type="application/json").status_code == 200
-    assert next_task(client, project, action_class).json()["draft"]["suggestions"] == {"origins": [1],
-                                                                                          "dismissed": [7]}
+    assert next_task(client, project, action_class).json()["draft"]["suggestions"] == {"origins": [1], "dismissed": [7]}
 
 
 # --- the learned head --------------------------------------------------------------------------------------------
@@ -168,8 +196,10 @@ def annotated(project, action_class):
     """12 annotated 60-s videos whose stored class probabilities are noisy (0.6–1 in the action, 0–0.3 outside),
     scored by the current classifiers; a head is trained from them."""
     names = [action_class.name, "background"]
-    youtube, web = (ClassifierModel.objects.create(kind=k, version=1, file=f"models/{k}.pt", val_accuracy=0.9,
-                                                   class_names=names) for k in ("youtube", "web"))
+    youtube, web = (
+        ClassifierModel.objects.create(kind=k, version=1, file=f"models/{k}.pt", val_accuracy=0.9, class_names=names)
+        for k in ("youtube", "web")
+    )
     rng = np.random.default_rng(3)
     times = np.arange(0.25, 60.0, 0.5)
     videos = []
@@ -178,10 +208,17 @@ def annotated(project, action_class):
         spans = [(round(start, 3), round(start + rng.uniform(5, 20), 3))]
         inside = (times >= spans[0][0]) & (times < spans[0][1])
         probs = np.where(inside, rng.uniform(0.6, 1.0, len(times)), rng.uniform(0.0, 0.3, len(times)))
-        video = SegmentVideoFactory(video__project=project, video__query_class=action_class, video__duration=60.0,
-                                    media_duration=60.0)
-        SegmentProposalRun.objects.create(segment_video=video, state="ready", method="mean_probability",
-                                          scores=npz(times, probs), youtube_model=youtube, web_model=web)
+        video = SegmentVideoFactory(
+            video__project=project, video__query_class=action_class, video__duration=60.0, media_duration=60.0
+        )
+        SegmentProposalRun.objects.create(
+            segment_video=video,
+            state="ready",
+            method="mean_probability",
+            scores=npz(times, probs),
+            youtube_model=youtube,
+            web_model=web,
+        )
         final = SegmentAnnotationFactory(segment_video=video, segments=spans)
         video.final = final
         video.save(update_fields=["final"])
@@ -189,8 +226,9 @@ def annotated(project, action_class):
     return videos
 
 
-def test_a_head_is_trained_only_with_enough_segments_and_used_only_if_it_wins_on_held_out_videos(project, annotated,
-                                                                                                monkeypatch):
+def test_a_head_is_trained_only_with_enough_segments_and_used_only_if_it_wins_on_held_out_videos(
+    project, annotated, monkeypatch
+):
     SegmentSettings.objects.create(project=project, proposal_head_min_segments=13)
     assert proposals.proposal_head_train(project=project) is None  # 12 segments < 13
     SegmentSettings.objects.filter(project=project).update(proposal_head_min_segments=12)
@@ -214,16 +252,32 @@ def test_a_head_is_trained_only_with_enough_segments_and_used_only_if_it_wins_on
 def test_propose_segments_trains_the_head_and_reranks_every_video(project, annotated):
     SegmentSettings.objects.create(project=project, proposal_head_min_segments=10)
     out = StringIO()
-    call_command("propose_segments", "--project", project.name, "--train-head", "--head-subset", "training",
-                 stdout=out, stderr=StringIO())
+    call_command(
+        "propose_segments",
+        "--project",
+        project.name,
+        "--train-head",
+        "--head-subset",
+        "training",
+        stdout=out,
+        stderr=StringIO(),
+    )
     text = out.getvalue()
     assert "proposal head v1 from 12 segments of 12 videos" in text and ": in use" in text
     assert "proposals: ready 12;" in text
     assert set(SegmentProposalRun.objects.values_list("method", flat=True)) == {"proposal_head"}
     # no validation videos are annotated: a head for that subset has nothing to learn from
     out = StringIO()
-    call_command("propose_segments", "--project", project.name, "--train-head", "--head-subset", "validation",
-                 stdout=out, stderr=StringIO())
+    call_command(
+        "propose_segments",
+        "--project",
+        project.name,
+        "--train-head",
+        "--head-subset",
+        "validation",
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert "too few annotated segments" in out.getvalue()
 
 
@@ -239,7 +293,8 @@ def test_a_head_that_loses_on_held_out_videos_is_kept_but_not_used(project, anno
 
 
 def test_a_head_is_queued_when_a_submitted_video_brings_the_annotated_segments_to_the_minimum(
-        annotators, project, action_class, monkeypatch, django_capture_on_commit_callbacks):
+    annotators, project, action_class, monkeypatch, django_capture_on_commit_callbacks
+):
     from backend.segments import tasks
 
     SegmentSettings.objects.create(project=project, proposal_head_min_segments=3)
@@ -249,8 +304,7 @@ def test_a_head_is_queued_when_a_submitted_video_brings_the_annotated_segments_t
         SegmentVideoFactory(video__project=project, video__query_class=action_class)
         task = services.segment_task_next(annotator=annotators[0], project=project, action_class=action_class)
         with django_capture_on_commit_callbacks(execute=True):
-            services.segment_task_submit(annotator=annotators[0], task_uid=task.uid, segments=segments,
-                                         seconds_spent=5)
+            services.segment_task_submit(annotator=annotators[0], task_uid=task.uid, segments=segments, seconds_spent=5)
         # 2 segments: not yet; 3: due
         assert published == ([] if len(segments) == 2 else [project.pk])
     # once a head learnt from 3, the next one waits for a quarter more (4)
@@ -264,14 +318,21 @@ def test_a_head_is_queued_when_a_submitted_video_brings_the_annotated_segments_t
 def test_evaluate_segments_scores_the_stored_proposals_and_times_with_and_without(project, action_class):
     annotator = UserFactory(username="timer")
     # video 1: its proposal is its annotated segment; video 2: the proposal misses the segment
-    v1, v2 = (SegmentVideoFactory(video__project=project, video__query_class=action_class, video__external_id=name)
-              for name in ("v1", "v2"))
+    v1, v2 = (
+        SegmentVideoFactory(video__project=project, video__query_class=action_class, video__external_id=name)
+        for name in ("v1", "v2")
+    )
     with_proposals(v1, [(2.0, 6.0, 0.9)])
     with_proposals(v2, [(12.0, 14.0, 0.8)])
     for video, seconds, shown in ((v1, 20.0, True), (v2, 60.0, False)):
-        final = SegmentAnnotationFactory(segment_video=video, annotator=annotator, segments=[(2.0, 6.0)],
-                                         seconds_spent=seconds, suggestions_shown=shown,
-                                         suggestions_accepted=1 if shown else 0)
+        final = SegmentAnnotationFactory(
+            segment_video=video,
+            annotator=annotator,
+            segments=[(2.0, 6.0)],
+            seconds_spent=seconds,
+            suggestions_shown=shown,
+            suggestions_accepted=1 if shown else 0,
+        )
         video.final = final
         video.save(update_fields=["final"])
     out = StringIO()

@@ -68,8 +68,9 @@ def test_sprite_sheet_tiles_one_thumb_per_interval(made_proxy):
     image = read_frames(path=sprite).frames[0]
     assert image.shape == (2 * 72, 10 * 128, 3)
     # thumb k shows the frame at k seconds (bars scaled down with the thumb)
-    assert [decode_index(image[(k // 10) * 72:(k // 10 + 1) * 72, (k % 10) * 128:(k % 10 + 1) * 128])
-            for k in range(12)] == [k * FPS for k in range(12)]
+    assert [
+        decode_index(image[(k // 10) * 72 : (k // 10 + 1) * 72, (k % 10) * 128 : (k % 10 + 1) * 128]) for k in range(12)
+    ] == [k * FPS for k in range(12)]
 
 
 def test_longer_videos_get_a_wider_interval_so_the_sprite_stays_small():
@@ -80,8 +81,9 @@ def test_longer_videos_get_a_wider_interval_so_the_sprite_stays_small():
 
 
 @pytest.mark.django_db
-def test_media_task_stores_proxy_and_sprite_once_under_opaque_keys(index_video, project, action_class,
-                                                                   segment_media_inline, settings):
+def test_media_task_stores_proxy_and_sprite_once_under_opaque_keys(
+    index_video, project, action_class, segment_media_inline, settings
+):
     video = video_ingest(project=project, path=index_video, action_class=action_class)
     # when the video is sent to segment annotation (media made on commit; inline here)
     jobs = segment_videos_enqueue(project=project)
@@ -105,8 +107,9 @@ def test_media_task_stores_proxy_and_sprite_once_under_opaque_keys(index_video, 
 
 
 @pytest.mark.django_db
-def test_a_file_ffmpeg_refuses_is_recorded_as_failed_and_can_be_queued_again(project, action_class, tmp_path,
-                                                                               segment_media_inline):
+def test_a_file_ffmpeg_refuses_is_recorded_as_failed_and_can_be_queued_again(
+    project, action_class, tmp_path, segment_media_inline
+):
     from django.core.files.base import ContentFile
 
     from backend.segments.tasks import segment_media_make_task
@@ -134,4 +137,7 @@ def test_a_file_left_by_a_killed_run_is_replaced_not_duplicated(index_video, pro
     segment_media_make(segment_video_id=segment_video.pk)
     segment_video.refresh_from_db()
     assert segment_video.proxy.name == key and left.stat().st_size > 10_000
-    assert sorted(p.name for p in left.parent.iterdir()) == [f"{segment_video.uid.hex}.jpg", f"{segment_video.uid.hex}.mp4"]
+    assert sorted(p.name for p in left.parent.iterdir()) == [
+        f"{segment_video.uid.hex}.jpg",
+        f"{segment_video.uid.hex}.mp4",
+    ]

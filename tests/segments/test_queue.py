@@ -27,12 +27,16 @@ def videos(project, action_class):
 
 
 def next_task(client, project, action_class, **extra):
-    return client.post("/api/segment-tasks/next/", {"project": project.pk, "action_class": action_class.pk, **extra},
-                       content_type="application/json")
+    return client.post(
+        "/api/segment-tasks/next/",
+        {"project": project.pk, "action_class": action_class.pk, **extra},
+        content_type="application/json",
+    )
 
 
-def test_two_annotators_get_different_videos_and_the_same_one_back_on_reload(client, annotators, project,
-                                                                              action_class, videos):
+def test_two_annotators_get_different_videos_and_the_same_one_back_on_reload(
+    client, annotators, project, action_class, videos
+):
     client.force_login(annotators[0])
     first = next_task(client, project, action_class).json()
     assert next_task(client, project, action_class).json()["task"] == first["task"]  # a reload: same task
@@ -42,16 +46,29 @@ def test_two_annotators_get_different_videos_and_the_same_one_back_on_reload(cli
     assert SegmentVideo.objects.filter(lease_count=1).count() == 2
 
 
-def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(client, annotators, project, action_class,
-                                                                      videos):
+def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(
+    client, annotators, project, action_class, videos
+):
     ClipFactory(video=videos[0].video, start=2.0, end=4.0)
-    ConsensusResult.objects.create(clip=videos[0].video.clips.get(), value=-1, mode="fixed", n_labels=3,
-                                   unanimous=True)
+    ConsensusResult.objects.create(clip=videos[0].video.clips.get(), value=-1, mode="fixed", n_labels=3, unanimous=True)
     client.force_login(annotators[0])
     res = next_task(client, project, action_class)
     payload = res.json()
-    assert set(payload) == {"task", "action_class", "video_url", "sprite_url", "sprite", "duration", "fps", "marks",
-                            "draft", "expires_at", "suggestions", "version", "min_seconds"}
+    assert set(payload) == {
+        "task",
+        "action_class",
+        "video_url",
+        "sprite_url",
+        "sprite",
+        "duration",
+        "fps",
+        "marks",
+        "draft",
+        "expires_at",
+        "suggestions",
+        "version",
+        "min_seconds",
+    }
     shape = re.compile(r"^http://testserver/media/segments/[0-9a-f]{2}/[0-9a-f]{32}\.(mp4|jpg)$")
     assert shape.match(payload["video_url"]) and shape.match(payload["sprite_url"])
     text = res.content.decode().lower()
@@ -62,17 +79,20 @@ def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(client, an
     assert selectors.clip_marks(segment_video=videos[0]) == [{"start": 2.0, "end": 4.0, "value": -1}]
 
 
-def test_gold_videos_are_mixed_in_and_look_like_any_other(client, annotators, project, action_class, videos,
-                                                          admin_user):
+def test_gold_videos_are_mixed_in_and_look_like_any_other(
+    client, annotators, project, action_class, videos, admin_user
+):
     # given the first video is gold (an admin marked its reference segments)
     gold = videos[0]
-    SegmentAnnotationFactory(segment_video=gold, kind=SegmentAnnotation.Kind.GOLD, annotator=admin_user,
-                             segments=[(1.0, 5.0)])
+    SegmentAnnotationFactory(
+        segment_video=gold, kind=SegmentAnnotation.Kind.GOLD, annotator=admin_user, segments=[(1.0, 5.0)]
+    )
     SegmentVideo.objects.filter(pk=gold.pk).update(is_gold=True, is_open=False)
     # when the gold rate says "gold" for the next draw
     SegmentSettings.objects.create(project=project, gold_rate=1.0)
-    task = services.segment_task_next(annotator=annotators[0], project=project, action_class=action_class,
-                                      rng=random.Random(0))
+    task = services.segment_task_next(
+        annotator=annotators[0], project=project, action_class=action_class, rng=random.Random(0)
+    )
     assert task.segment_video_id == gold.pk
     # then its payload has the same fields and key shapes as a regular one
     from django.test import RequestFactory
@@ -81,8 +101,9 @@ def test_gold_videos_are_mixed_in_and_look_like_any_other(client, annotators, pr
 
     request = RequestFactory().get("/")
     SegmentSettings.objects.filter(project=project).update(gold_rate=0.0)
-    regular = services.segment_task_next(annotator=annotators[1], project=project, action_class=action_class,
-                                         rng=random.Random(1))
+    regular = services.segment_task_next(
+        annotator=annotators[1], project=project, action_class=action_class, rng=random.Random(1)
+    )
     gold_payload, other_payload = task_payload(task, request), task_payload(regular, request)
     assert set(gold_payload) == set(other_payload)
     assert {k: type(v) for k, v in gold_payload.items()} == {k: type(v) for k, v in other_payload.items()}
@@ -125,12 +146,15 @@ def test_draft_autosave_survives_a_reload_and_renews_the_lease(client, annotator
     assert SegmentAnnotation.objects.get(uid=task["task"]).expires_at >= before
     # someone else cannot write my draft
     client.force_login(annotators[1])
-    assert client.put(f"/api/segment-tasks/{task['task']}/draft/", draft,
-                      content_type="application/json").status_code == 404
+    assert (
+        client.put(f"/api/segment-tasks/{task['task']}/draft/", draft, content_type="application/json").status_code
+        == 404
+    )
 
 
-def test_an_expired_lease_goes_back_to_the_queue_and_its_draft_comes_back_to_its_annotator(annotators, project,
-                                                                                          action_class, videos):
+def test_an_expired_lease_goes_back_to_the_queue_and_its_draft_comes_back_to_its_annotator(
+    annotators, project, action_class, videos
+):
     SegmentSettings.objects.create(project=project, annotators_per_video=1)
     task = services.segment_task_next(annotator=annotators[0], project=project, action_class=action_class)
     services.segment_draft_save(annotator=annotators[0], task_uid=task.uid, draft={"segments": [[1.0, 2.0]]})
@@ -159,26 +183,32 @@ def test_submit_stores_segments_once_and_closes_the_video(client, annotators, pr
     assert (video.is_open, video.annotation_count, video.lease_count, video.final_id) == (False, 1, 0, annotation.pk)
 
 
-@pytest.mark.parametrize(("segments", "message"), [
-    ([], "at least one segment"),
-    ([[5.0, 2.0]], "0 <= start < end"),
-    ([[-1.0, 2.0]], "0 <= start < end"),
-    ([[1.0, 25.0]], "0 <= start < end"),  # the video is 20 s
-])
-def test_bad_segments_are_refused_and_nothing_is_stored(client, annotators, project, action_class, videos, segments,
-                                                        message):
+@pytest.mark.parametrize(
+    ("segments", "message"),
+    [
+        ([], "at least one segment"),
+        ([[5.0, 2.0]], "0 <= start < end"),
+        ([[-1.0, 2.0]], "0 <= start < end"),
+        ([[1.0, 25.0]], "0 <= start < end"),  # the video is 20 s
+    ],
+)
+def test_bad_segments_are_refused_and_nothing_is_stored(
+    client, annotators, project, action_class, videos, segments, message
+):
     client.force_login(annotators[0])
     task = next_task(client, project, action_class).json()
-    res = client.post(f"/api/segment-tasks/{task['task']}/submit/", {"segments": segments, "seconds_spent": 1},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/segment-tasks/{task['task']}/submit/",
+        {"segments": segments, "seconds_spent": 1},
+        content_type="application/json",
+    )
     assert res.status_code == 400 and message in res.json()["detail"]
     assert SegmentAnnotation.objects.get(uid=task["task"]).status == SegmentAnnotation.Status.LEASED
 
 
 def test_an_end_within_one_frame_past_the_end_is_clamped_to_the_duration(annotators, project, action_class, videos):
     task = services.segment_task_next(annotator=annotators[0], project=project, action_class=action_class)
-    services.segment_task_submit(annotator=annotators[0], task_uid=task.uid, segments=[[18.0, 20.03]],
-                                 seconds_spent=1)
+    services.segment_task_submit(annotator=annotators[0], task_uid=task.uid, segments=[[18.0, 20.03]], seconds_spent=1)
     assert list(task.segments.values_list("start", "end")) == [(18.0, 20.0)]
 
 
@@ -186,12 +216,19 @@ def test_reject_needs_a_known_reason_and_skips_the_video(client, annotators, pro
     client.force_login(annotators[0])
     task = next_task(client, project, action_class).json()
     url = f"/api/segment-tasks/{task['task']}/reject/"
-    assert client.post(url, {"reason": "boring", "seconds_spent": 1}, content_type="application/json").status_code == 400
-    res = client.post(url, {"reason": "too_dark", "note": "night scene", "seconds_spent": 3},
-                      content_type="application/json")
+    assert (
+        client.post(url, {"reason": "boring", "seconds_spent": 1}, content_type="application/json").status_code == 400
+    )
+    res = client.post(
+        url, {"reason": "too_dark", "note": "night scene", "seconds_spent": 3}, content_type="application/json"
+    )
     assert res.json() == {"stored": 0, "already_submitted": False}
     annotation = SegmentAnnotation.objects.get(uid=task["task"])
-    assert (annotation.status, annotation.reject_reason, annotation.reject_note) == ("rejected", "too_dark", "night scene")
+    assert (annotation.status, annotation.reject_reason, annotation.reject_note) == (
+        "rejected",
+        "too_dark",
+        "night scene",
+    )
     # the next task is another video
     assert next_task(client, project, action_class).json()["video_url"] != task["video_url"]
 
@@ -206,8 +243,9 @@ def test_queue_empties_when_every_video_is_done(annotators, project, action_clas
 
 
 def test_clarifications_must_be_acknowledged_first(client, annotators, project, action_class, videos, admin_user):
-    clarification = Clarification.objects.create(action_class=action_class, text="Pouring is not drinking.",
-                                                  author=admin_user)
+    clarification = Clarification.objects.create(
+        action_class=action_class, text="Pouring is not drinking.", author=admin_user
+    )
     client.force_login(annotators[0])
     res = next_task(client, project, action_class)
     assert res.status_code == 409 and res.json()["clarifications"][0]["text"] == "Pouring is not drinking."
@@ -226,8 +264,11 @@ def test_only_members_of_the_class_group_get_tasks_and_pages(client, annotators,
     client.force_login(annotators[0])
     task = next_task(client, project, action_class).json()
     client.force_login(outsider)
-    res = client.post(f"/api/segment-tasks/{task['task']}/submit/", {"segments": [[1, 2]], "seconds_spent": 1},
-                      content_type="application/json")
+    res = client.post(
+        f"/api/segment-tasks/{task['task']}/submit/",
+        {"segments": [[1, 2]], "seconds_spent": 1},
+        content_type="application/json",
+    )
     assert res.status_code == 404
     client.logout()
     assert client.get(f"/timeline/{project.pk}/{action_class.pk}/").status_code == 302
@@ -237,29 +278,43 @@ def test_only_members_of_the_class_group_get_tasks_and_pages(client, annotators,
 def test_home_lists_segment_queues_and_offers_to_resume(client, annotators, project, action_class, videos):
     client.force_login(annotators[0])
     html = client.get("/").content.decode()
-    assert "Segment queues" in html and "Start segmenting" in html and f"/timeline/{project.pk}/{action_class.pk}/" in html
+    assert (
+        "Segment queues" in html and "Start segmenting" in html and f"/timeline/{project.pk}/{action_class.pk}/" in html
+    )
     next_task(client, project, action_class)
     assert "Resume segmenting" in client.get("/").content.decode()
     queues = client.get("/api/segment-queues/").json()
-    assert queues == [{"project": project.pk, "project_name": project.name, "action_class": action_class.pk,
-                       "name": action_class.name, "waiting": 2, "in_progress": True}]
+    assert queues == [
+        {
+            "project": project.pk,
+            "project_name": project.name,
+            "action_class": action_class.pk,
+            "name": action_class.name,
+            "waiting": 2,
+            "in_progress": True,
+        }
+    ]
 
 
-def test_gold_mode_admin_marks_reference_segments_and_the_video_becomes_gold(client, admin_user, project,
-                                                                             action_class, videos):
+def test_gold_mode_admin_marks_reference_segments_and_the_video_becomes_gold(
+    client, admin_user, project, action_class, videos
+):
     client.force_login(admin_user)
     task = next_task(client, project, action_class, mode="gold").json()
-    client.post(f"/api/segment-tasks/{task['task']}/submit/", {"segments": [[1.0, 3.0]], "seconds_spent": 5},
-                content_type="application/json")
+    client.post(
+        f"/api/segment-tasks/{task['task']}/submit/",
+        {"segments": [[1.0, 3.0]], "seconds_spent": 5},
+        content_type="application/json",
+    )
     gold = SegmentVideo.objects.get(is_gold=True)
     assert gold.final.kind == SegmentAnnotation.Kind.GOLD and not gold.is_open
     # the next gold task is another video
     assert next_task(client, project, action_class, mode="gold").json()["video_url"] != task["video_url"]
 
 
-def test_with_three_annotators_per_video_the_medoid_is_exported_and_the_admin_can_pick(annotators, project,
-                                                                                     action_class, admin_user,
-                                                                                     client):
+def test_with_three_annotators_per_video_the_medoid_is_exported_and_the_admin_can_pick(
+    annotators, project, action_class, admin_user, client
+):
     SegmentSettings.objects.create(project=project, annotators_per_video=3, gold_rate=0)
     video = SegmentVideoFactory(video__project=project, video__query_class=action_class, required_annotations=3)
     answers = [[[2.0, 5.0]], [[2.1, 5.2]], [[10.0, 12.0]]]  # two agree, one is off
@@ -287,8 +342,10 @@ def test_an_admin_rejecting_in_gold_mode_takes_the_video_out_as_rejected(admin_u
     services.segment_task_reject(annotator=admin_user, task_uid=task.uid, reason="not_playable", seconds_spent=2)
     video = SegmentVideo.objects.get(pk=task.segment_video_id)
     assert not video.is_gold and not video.is_open and video.final.status == SegmentAnnotation.Status.REJECTED
-    assert services.segment_queue_waiting(annotator=UserFactory(username="x"), project=project,
-                                          action_class=action_class) == 2  # it left the queue; two remain
+    assert (
+        services.segment_queue_waiting(annotator=UserFactory(username="x"), project=project, action_class=action_class)
+        == 2
+    )  # it left the queue; two remain
     rejected = json.loads("".join(stream_rejected(project=project)))["rejected"]
     assert rejected[video.video.external_id]["reason"] == "not_playable"
 

@@ -31,9 +31,11 @@ def segment_iou(target_segment: np.ndarray, candidate_segments: np.ndarray) -> n
     tt1 = np.maximum(target_segment[0], candidate_segments[:, 0])
     tt2 = np.minimum(target_segment[1], candidate_segments[:, 1])
     segments_intersection = (tt2 - tt1).clip(0)
-    segments_union = (candidate_segments[:, 1] - candidate_segments[:, 0]) + (
-        target_segment[1] - target_segment[0]
-    ) - segments_intersection
+    segments_union = (
+        (candidate_segments[:, 1] - candidate_segments[:, 0])
+        + (target_segment[1] - target_segment[0])
+        - segments_intersection
+    )
     with np.errstate(invalid="ignore"):
         return segments_intersection.astype(float) / segments_union
 
@@ -71,9 +73,7 @@ def import_ground_truth(data: dict[str, Any], subset: str | None) -> tuple[list[
         for ann in v["annotations"]:
             if ann["label"] not in activity_index:
                 activity_index[ann["label"]] = len(activity_index)
-            rows.append(
-                (videoid, float(ann["segment"][0]), float(ann["segment"][1]), activity_index[ann["label"]])
-            )
+            rows.append((videoid, float(ann["segment"][0]), float(ann["segment"][1]), activity_index[ann["label"]]))
     return rows, activity_index, videos
 
 

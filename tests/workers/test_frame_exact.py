@@ -25,8 +25,22 @@ LEVEL = 8  # grey level step per frame: 8·k for k < 30 stays < 256
 def numbered_video(out: Path, *, container: str = "mp4", audio: bool = False) -> Path:
     """FRAMES frames at FPS, frame k a flat grey 8·k; H.264 at qp 0 (lossless), optionally with AAC audio."""
     frames = np.stack([np.full((48, 64, 3), LEVEL * k, np.uint8) for k in range(FRAMES)])
-    args = [ffmpeg_binary(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "64x48",
-            "-r", str(FPS), "-i", "pipe:"]
+    args = [
+        ffmpeg_binary(),
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        "64x48",
+        "-r",
+        str(FPS),
+        "-i",
+        "pipe:",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={FRAMES / FPS}", "-c:a", "aac"]
     args += ["-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv444p", "-f", container, str(out)]
@@ -41,9 +55,11 @@ def level(frame: np.ndarray) -> int:
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("numbered")
-    return {"mp4": numbered_video(folder / "plain.mp4"),
-            # MPEG-TS starts its clock near 1.4 s and AAC starts before the video: the first frame is still frame 0
-            "ts": numbered_video(folder / "offset.ts", container="mpegts", audio=True)}
+    return {
+        "mp4": numbered_video(folder / "plain.mp4"),
+        # MPEG-TS starts its clock near 1.4 s and AAC starts before the video: the first frame is still frame 0
+        "ts": numbered_video(folder / "offset.ts", container="mpegts", audio=True),
+    }
 
 
 # --- the arithmetic ---------------------------------------------------------------------------------------------

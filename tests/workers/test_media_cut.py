@@ -22,14 +22,48 @@ def sparse(tmp_path_factory):
     made = {}
     for ext in ("ts", "mp4"):
         made[ext] = tmp / f"sparse.{ext}"
-        subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-i", str(tmp / "src.mp4"), "-c:v", "libx264",
-                        "-g", "250", "-keyint_min", "250", "-sc_threshold", "0", str(made[ext])], check=True)
+        subprocess.run(
+            [
+                ffmpeg_binary(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(tmp / "src.mp4"),
+                "-c:v",
+                "libx264",
+                "-g",
+                "250",
+                "-keyint_min",
+                "250",
+                "-sc_threshold",
+                "0",
+                str(made[ext]),
+            ],
+            check=True,
+        )
     return made
 
 
 def grey_frames(path) -> np.ndarray:
-    out = subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(path), "-vf", "scale=96:72", "-f", "rawvideo",
-                          "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vf",
+            "scale=96:72",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(out, np.uint8).reshape(-1, 72, 96).astype(np.float32)
 
 
@@ -46,8 +80,9 @@ def test_only_containers_with_an_index_are_seeked_on_input(sparse):
 @pytest.mark.parametrize("start", [3.0, 12.0])
 def test_a_clip_holds_exactly_the_frames_of_its_span(sparse, tmp_path, ext, start):
     source = grey_frames(sparse[ext])
-    cut_clip(source=sparse[ext], start=start, duration=2.0, out_video=tmp_path / "clip.mp4",
-             out_poster=tmp_path / "clip.jpg")
+    cut_clip(
+        source=sparse[ext], start=start, duration=2.0, out_video=tmp_path / "clip.mp4", out_poster=tmp_path / "clip.jpg"
+    )
     clip = grey_frames(tmp_path / "clip.mp4")
     first = round(start * FPS)
     assert len(clip) == 2 * FPS
@@ -57,6 +92,11 @@ def test_a_clip_holds_exactly_the_frames_of_its_span(sparse, tmp_path, ext, star
 
 def test_a_span_past_the_end_is_an_error_and_leaves_no_file(sparse, tmp_path):
     with pytest.raises(RuntimeError, match="holds no frame"):
-        cut_clip(source=sparse["ts"], start=20.0, duration=2.0, out_video=tmp_path / "clip.mp4",
-                 out_poster=tmp_path / "clip.jpg")
+        cut_clip(
+            source=sparse["ts"],
+            start=20.0,
+            duration=2.0,
+            out_video=tmp_path / "clip.mp4",
+            out_poster=tmp_path / "clip.jpg",
+        )
     assert not (tmp_path / "clip.mp4").exists()

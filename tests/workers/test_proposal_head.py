@@ -76,8 +76,13 @@ def synthetic_video(rng: np.random.Generator, seconds: float = 60, fps: float = 
     for a, b in segments:
         inside |= (times >= a) & (times < b)
     probs = np.where(inside, rng.uniform(0.6, 1.0, len(times)), rng.uniform(0.0, 0.3, len(times)))
-    return VideoScores(num_frames=int(seconds * fps), fps=fps, times=times, probabilities=probs,
-                       segments=np.array(segments).reshape(-1, 2))
+    return VideoScores(
+        num_frames=int(seconds * fps),
+        fps=fps,
+        times=times,
+        probabilities=probs,
+        segments=np.array(segments).reshape(-1, 2),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +97,18 @@ def test_the_head_raises_average_recall_on_held_out_videos(head_and_held_out):
     head, held_out = head_and_held_out
     segments = [v.segments for v in held_out]
     # each scoring with its default threshold (mean probability 0.7, head's predicted tIoU 0.5) and NMS 0.4
-    mean = [scnn_proposals(num_frames=v.num_frames, fps=v.fps, times=v.times, probabilities=v.probabilities)
-            for v in held_out]
-    learned = [head_proposals(head=head, num_frames=v.num_frames, fps=v.fps, times=v.times,
-                              probabilities=v.probabilities) for v in held_out]
-    auc_mean, auc_head = proposals_auc(segments=segments, proposals=mean), proposals_auc(segments=segments,
-                                                                                      proposals=learned)
+    mean = [
+        scnn_proposals(num_frames=v.num_frames, fps=v.fps, times=v.times, probabilities=v.probabilities)
+        for v in held_out
+    ]
+    learned = [
+        head_proposals(head=head, num_frames=v.num_frames, fps=v.fps, times=v.times, probabilities=v.probabilities)
+        for v in held_out
+    ]
+    auc_mean, auc_head = (
+        proposals_auc(segments=segments, proposals=mean),
+        proposals_auc(segments=segments, proposals=learned),
+    )
     assert auc_head > auc_mean + 15, (auc_head, auc_mean)
     # and it does so with fewer suggestions for an annotator to look at
     assert sum(map(len, learned)) < sum(map(len, mean))
@@ -122,8 +133,12 @@ def test_the_head_covers_a_10_s_action_the_mean_probability_fragments(head_and_h
 def test_a_head_round_trips_through_json_and_refuses_other_features(head_and_held_out):
     head, held_out = head_and_held_out
     again = ProposalHead.from_dict(head.as_dict())
-    x = window_features(windows_s=[[1.0, 5.0], [10.0, 20.0]], times=held_out[0].times,
-                       probabilities=held_out[0].probabilities, duration=60.0)
+    x = window_features(
+        windows_s=[[1.0, 5.0], [10.0, 20.0]],
+        times=held_out[0].times,
+        probabilities=held_out[0].probabilities,
+        duration=60.0,
+    )
     assert again.score(x).tolist() == head.score(x).tolist()
     with pytest.raises(ValueError, match="features"):
         ProposalHead.from_dict({**head.as_dict(), "features": ["mean"]})

@@ -8,8 +8,11 @@ from workers.splits import Haa500Row, SplitClip, class_balanced_splits, format_h
 
 
 def clips_of(action_class: str, clips_per_video: list[int]) -> list[SplitClip]:
-    return [SplitClip(f"{action_class}/v{k}/c{n}", action_class, f"v{k}")
-            for k, count in enumerate(clips_per_video) for n in range(count)]
+    return [
+        SplitClip(f"{action_class}/v{k}/c{n}", action_class, f"v{k}")
+        for k, count in enumerate(clips_per_video)
+        for n in range(count)
+    ]
 
 
 def test_pinned_videos_serve_only_their_split():
@@ -38,5 +41,7 @@ def test_a_pin_to_an_unknown_split_is_refused():
 
 def test_haa500s_own_class_file_has_no_header():
     rows = [Haa500Row("https://www.youtube.com/watch?v=IODxDxX7oi4", 3.37, 7.08, True, 1)]
-    assert format_haa500_class_file(rows, header=False) == "https://www.youtube.com/watch?v=IODxDxX7oi4,3.370,7.080,1,1\n"
+    assert (
+        format_haa500_class_file(rows, header=False) == "https://www.youtube.com/watch?v=IODxDxX7oi4,3.370,7.080,1,1\n"
+    )
     assert format_haa500_class_file(rows).startswith("youtube_url,start_time,end_time,")

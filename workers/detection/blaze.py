@@ -234,7 +234,8 @@ class MediaPipeGraph:
         self._output = None if isinstance(output, dict) else output
         self._lock = threading.Lock()
         self._graph: Any = SolutionBase(
-            graph_config=config, outputs=list(outputs),
+            graph_config=config,
+            outputs=list(outputs),
             stream_type_hints={name: getattr(PacketDataType, kind) for name, kind in outputs.items()},
         )
 

@@ -274,7 +274,9 @@ def _load_sources(items: tuple[Item, ...]) -> dict[str, np.ndarray]:
             if kind == "opencv":
                 bgr = cv2.imread(str(_opencv_path(ref)), cv2.IMREAD_COLOR)
                 if bgr is None:
-                    raise FileNotFoundError(f"{_opencv_path(ref)} does not read as an image (apt-get install opencv-doc)")
+                    raise FileNotFoundError(
+                        f"{_opencv_path(ref)} does not read as an image (apt-get install opencv-doc)"
+                    )
                 images[item.source] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             elif kind == "skimage":
                 import skimage.data

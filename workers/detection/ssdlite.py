@@ -132,6 +132,7 @@ def predictor_text_graph(graph_path: Path) -> str:
     nodes = re.split(r"(?m)^node \{", text)[1:]
     forward: dict[str, str] = {}
     kept: list[str] = []
+
     def field(pattern: str, node: str) -> str:
         match = re.search(pattern, node)
         if match is None:

@@ -143,4 +143,3 @@ def format_table(result: dict) -> str:
 
 def _counts_line(counts: dict[str, Any]) -> str:
     return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
-

@@ -35,14 +35,21 @@ def seeks_by_index(source: str | os.PathLike[str]) -> bool:
     """Whether ffmpeg's input seek is exact in this file (its container has a seek index)."""
     proc = subprocess.run(
         [ffprobe_binary(), "-v", "error", "-show_entries", "format=format_name", "-of", "csv=p=0", str(source)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return bool(set(proc.stdout.strip().split(",")) & INDEXED_FORMATS)
 
 
 def cut_clip(
-    *, source: str | os.PathLike[str], start: float, duration: float, out_video: str | os.PathLike[str],
-    out_poster: str | os.PathLike[str], short_side: int = CLIP_SHORT_SIDE,
+    *,
+    source: str | os.PathLike[str],
+    start: float,
+    duration: float,
+    out_video: str | os.PathLike[str],
+    out_poster: str | os.PathLike[str],
+    short_side: int = CLIP_SHORT_SIDE,
 ) -> None:
     """Cut [start, start+duration) into a muted H.264 MP4 (short side <= short_side px, +faststart) and a poster.
 
@@ -62,14 +69,23 @@ def cut_clip(
         poster_in, poster_seek = ffmpeg.input(str(source)), {"ss": poster_at}
     run_stream(
         clip_in.output(
-            str(out_video), vf=scale, vcodec="libx264", preset="veryfast", crf=28, pix_fmt="yuv420p",
-            an=None, movflags="+faststart", **clip_seek, **{"profile:v": "main"},
+            str(out_video),
+            vf=scale,
+            vcodec="libx264",
+            preset="veryfast",
+            crf=28,
+            pix_fmt="yuv420p",
+            an=None,
+            movflags="+faststart",
+            **clip_seek,
+            **{"profile:v": "main"},
         )
     )
     if count_frames(out_video) == 0:
         Path(out_video).unlink(missing_ok=True)
-        raise RuntimeError(f"the span {start:.3f}–{start + duration:.3f} s holds no frame of {Path(source).name} "
-                           "(past its end?)")
+        raise RuntimeError(
+            f"the span {start:.3f}–{start + duration:.3f} s holds no frame of {Path(source).name} (past its end?)"
+        )
     run_stream(poster_in.output(str(out_poster), vf=scale, vframes=1, **poster_seek, **{"q:v": 5}))
 
 

@@ -64,9 +64,30 @@ def read_frames_at(*, source: str | os.PathLike[str], indices: list[int], fps: f
         raise ValueError(f"frame indices must be ≥ 0, got {indices}")
     info = probe_video(path=source)
     select = "+".join(f"eq(n\\,{i})" for i in wanted)
-    args = [ffmpeg_binary(), "-v", "error", "-nostdin", "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
-            "-vf", f"{_numbering(fps)},select={select}", "-fps_mode", "passthrough", "-frames:v", str(len(wanted)),
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"]
+    args = [
+        ffmpeg_binary(),
+        "-v",
+        "error",
+        "-nostdin",
+        "-i",
+        str(source),
+        "-map",
+        "0:v:0",
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        f"{_numbering(fps)},select={select}",
+        "-fps_mode",
+        "passthrough",
+        "-frames:v",
+        str(len(wanted)),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "pipe:",
+    ]
     data = run(args).stdout
     size = info.width * info.height * 3
     got = len(data) // size
@@ -75,8 +96,15 @@ def read_frames_at(*, source: str | os.PathLike[str], indices: list[int], fps: f
     return np.frombuffer(data, np.uint8, count=len(wanted) * size).reshape(len(wanted), info.height, info.width, 3)
 
 
-def cut_frames(*, source: str | os.PathLike[str], first: int, last: int, fps: float,
-               out: str | os.PathLike[str], crf: int = CUT_CRF) -> None:
+def cut_frames(
+    *,
+    source: str | os.PathLike[str],
+    first: int,
+    last: int,
+    fps: float,
+    out: str | os.PathLike[str],
+    crf: int = CUT_CRF,
+) -> None:
     """Cut frames ``first`` … ``last`` (inclusive) into an H.264 MP4 of exactly ``last - first + 1`` frames at the
     source's rate: no audio, yuv420p (even picture size), ``+faststart``, full resolution.
 
@@ -84,12 +112,44 @@ def cut_frames(*, source: str | os.PathLike[str], first: int, last: int, fps: fl
     """
     frame_span(first=first, last=last, fps=fps)  # checks the range
     count = last - first + 1
-    chain = (f"{_numbering(fps)},select=between(n\\,{first}\\,{last}),setpts=PTS-STARTPTS,"
-             "scale=trunc(iw/2)*2:trunc(ih/2)*2")
-    run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
-         "-vf", chain, "-fps_mode", "passthrough", "-frames:v", str(count),
-         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
-         "-movflags", "+faststart", "-f", "mp4", str(out)])
+    chain = (
+        f"{_numbering(fps)},select=between(n\\,{first}\\,{last}),setpts=PTS-STARTPTS,scale=trunc(iw/2)*2:trunc(ih/2)*2"
+    )
+    run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-i",
+            str(source),
+            "-map",
+            "0:v:0",
+            "-an",
+            "-sn",
+            "-dn",
+            "-vf",
+            chain,
+            "-fps_mode",
+            "passthrough",
+            "-frames:v",
+            str(count),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(out),
+        ]
+    )
     made = count_frames(out)
     if made != count:
         Path(out).unlink(missing_ok=True)

@@ -55,9 +55,7 @@ def read_frames(
     ``size`` is (width, height) and wins over ``short_side``, which scales keeping the aspect ratio. For long videos
     use :func:`iter_frames`, whose memory does not grow with the video.
     """
-    batches = list(
-        iter_frames(path=path, fps=fps, size=size, short_side=short_side, start=start, duration=duration)
-    )
+    batches = list(iter_frames(path=path, fps=fps, size=size, short_side=short_side, start=start, duration=duration))
     if not batches:
         width, height = _output_size(info=probe_video(path=path), size=size, short_side=short_side)
         return FrameBatch(frames=np.zeros((0, height, width, 3), np.uint8), timestamps=np.zeros(0))

@@ -204,12 +204,16 @@ def _check_frames(path: Path, *, duration: float, fps: float) -> None:
     except RuntimeError as exc:
         raise ProbeError(f"{path.name}: the video does not decode ({exc})") from exc
     if frames < MIN_FRAMES:
-        raise ProbeError(f"{path.name}: the video has {frames} frame{'' if frames == 1 else 's'} that decode; "
-                         f"at least {MIN_FRAMES} are needed")
+        raise ProbeError(
+            f"{path.name}: the video has {frames} frame{'' if frames == 1 else 's'} that decode; "
+            f"at least {MIN_FRAMES} are needed"
+        )
     promised = duration * fps
     if fps > 0 and frames < MIN_DECODED_SHARE * promised:
-        raise ProbeError(f"{path.name}: only {frames} of the {promised:.0f} frames its header promises "
-                         f"({duration:.1f} s at {fps:.3g} fps) decode: the file is truncated or damaged")
+        raise ProbeError(
+            f"{path.name}: only {frames} of the {promised:.0f} frames its header promises "
+            f"({duration:.1f} s at {fps:.3g} fps) decode: the file is truncated or damaged"
+        )
 
 
 # --- what a decoder gets ----------------------------------------------------------------------------------------

@@ -82,16 +82,35 @@ class ProxyResult:
 
 def first_frame_time(source: str | os.PathLike[str]) -> SourceTiming:
     """Container start time, first video frame time, frame rate and audio presence of ``source``."""
-    info = json.loads(run([ffprobe_binary(), "-v", "error", "-print_format", "json", "-show_streams",
-                           "-show_format", str(source)]).stdout)
+    info = json.loads(
+        run(
+            [ffprobe_binary(), "-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(source)]
+        ).stdout
+    )
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover_art(s)), None)
     if video is None:
         raise RuntimeError(f"{Path(source).name}: no video stream")
     # The first *decoded* frame in presentation order: with B-frames the first packet is not the first frame.
-    frames = json.loads(run([ffprobe_binary(), "-v", "error", "-select_streams", f"{video['index']}", "-show_frames",
-                             "-read_intervals", "%+#12", "-show_entries", "frame=best_effort_timestamp_time",
-                             "-print_format", "json", str(source)]).stdout).get("frames", [])
+    frames = json.loads(
+        run(
+            [
+                ffprobe_binary(),
+                "-v",
+                "error",
+                "-select_streams",
+                f"{video['index']}",
+                "-show_frames",
+                "-read_intervals",
+                "%+#12",
+                "-show_entries",
+                "frame=best_effort_timestamp_time",
+                "-print_format",
+                "json",
+                str(source),
+            ]
+        ).stdout
+    ).get("frames", [])
     times = [float(f["best_effort_timestamp_time"]) for f in frames if f.get("best_effort_timestamp_time")]
     container_start = float(info.get("format", {}).get("start_time") or 0.0)
     return SourceTiming(
@@ -110,7 +129,10 @@ def keyframe_interval(fps: float) -> int:
 
 
 def make_proxy(
-    *, source: str | os.PathLike[str], out_video: str | os.PathLike[str], out_sprite: str | os.PathLike[str],
+    *,
+    source: str | os.PathLike[str],
+    out_video: str | os.PathLike[str],
+    out_sprite: str | os.PathLike[str],
     short_side: int = PROXY_SHORT_SIDE,
 ) -> ProxyResult:
     """Encode the seekable web proxy (H.264 + AAC when the source has audio, MP4 +faststart) and the sprite sheet.
@@ -121,14 +143,52 @@ def make_proxy(
     fps = timing.fps if timing.fps > 0 else 25.0
     gop = keyframe_interval(fps)
     rate = rate_arg(fps)  # exact: 30000/1001 stays 30000/1001
-    args = [ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:v:0",
-            "-vf", f"setpts=PTS-STARTPTS,{scale_down_filter(short_side)}",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", str(PROXY_CRF), "-pix_fmt", "yuv420p",
-            "-profile:v", "main", "-fps_mode", "cfr", "-r", rate,
-            "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"]
+    args = [
+        ffmpeg_binary(),
+        "-v",
+        "error",
+        "-nostdin",
+        "-y",
+        "-i",
+        str(source),
+        "-map",
+        "0:v:0",
+        "-vf",
+        f"setpts=PTS-STARTPTS,{scale_down_filter(short_side)}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        str(PROXY_CRF),
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "main",
+        "-fps_mode",
+        "cfr",
+        "-r",
+        rate,
+        "-g",
+        str(gop),
+        "-keyint_min",
+        str(gop),
+        "-sc_threshold",
+        "0",
+    ]
     if timing.has_audio:
-        args += ["-map", "0:a:0", "-af", f"asetpts=PTS-{timing.offset:.6f}/TB,aresample=async=1:first_pts=0",
-                 "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2"]
+        args += [
+            "-map",
+            "0:a:0",
+            "-af",
+            f"asetpts=PTS-{timing.offset:.6f}/TB,aresample=async=1:first_pts=0",
+            "-c:a",
+            "aac",
+            "-b:a",
+            AUDIO_BITRATE,
+            "-ac",
+            "2",
+        ]
     args += ["-movflags", "+faststart", "-f", "mp4", str(out_video)]
     run(args)
     duration = _stream_duration(out_video)
@@ -142,8 +202,12 @@ def sprite_interval(duration: float, max_thumbs: int = SPRITE_MAX_THUMBS) -> flo
 
 
 def make_sprite(
-    *, source: str | os.PathLike[str], out: str | os.PathLike[str], duration: float,
-    tile_height: int = SPRITE_TILE_HEIGHT, columns: int = SPRITE_COLUMNS,
+    *,
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    duration: float,
+    tile_height: int = SPRITE_TILE_HEIGHT,
+    columns: int = SPRITE_COLUMNS,
 ) -> SpriteSheet:
     """One JPEG of thumbnails tiled ``columns`` wide, thumb k showing the frame on screen at ``k * interval``.
 
@@ -155,16 +219,48 @@ def make_sprite(
     rows = max(1, math.ceil(count / columns))
     width, height = _stream_size(source)
     tile_width = max(2, round(width * tile_height / max(1, height) / 2) * 2)
-    run([ffmpeg_binary(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-an",
-         "-vf", f"fps=1/{interval:g}:round=up,scale={tile_width}:{tile_height},tile={columns}x{rows}",
-         "-frames:v", "1", "-q:v", "5", "-update", "1", str(out)])
-    return SpriteSheet(interval=interval, tile_width=tile_width, tile_height=tile_height, columns=columns, rows=rows,
-                       count=count)
+    run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-i",
+            str(source),
+            "-an",
+            "-vf",
+            f"fps=1/{interval:g}:round=up,scale={tile_width}:{tile_height},tile={columns}x{rows}",
+            "-frames:v",
+            "1",
+            "-q:v",
+            "5",
+            "-update",
+            "1",
+            str(out),
+        ]
+    )
+    return SpriteSheet(
+        interval=interval, tile_width=tile_width, tile_height=tile_height, columns=columns, rows=rows, count=count
+    )
 
 
 def _probe_stream(path: str | os.PathLike[str]) -> dict[str, Any]:
-    info = json.loads(run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-show_streams",
-                           "-print_format", "json", str(path)]).stdout)
+    info = json.loads(
+        run(
+            [
+                ffprobe_binary(),
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_streams",
+                "-print_format",
+                "json",
+                str(path),
+            ]
+        ).stdout
+    )
     streams = info.get("streams") or [{}]
     return streams[0]
 
@@ -180,6 +276,21 @@ def _stream_size(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 def keyframe_times(path: str | os.PathLike[str]) -> list[float]:
     """Presentation times of the video keyframes (for tests and diagnostics)."""
-    out = run([ffprobe_binary(), "-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey", "-show_frames",
-               "-show_entries", "frame=best_effort_timestamp_time", "-print_format", "json", str(path)]).stdout
+    out = run(
+        [
+            ffprobe_binary(),
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-skip_frame",
+            "nokey",
+            "-show_frames",
+            "-show_entries",
+            "frame=best_effort_timestamp_time",
+            "-print_format",
+            "json",
+            str(path),
+        ]
+    ).stdout
     return sorted(float(f["best_effort_timestamp_time"]) for f in json.loads(out).get("frames", []))

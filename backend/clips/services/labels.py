@@ -43,8 +43,9 @@ def page_shown(*, annotator, page_uid) -> Page:
     return page
 
 
-def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: float,
-                submit_token: str = "") -> SubmitResult:
+def page_submit(
+    *, annotator, page_uid, labels: dict[str, int], seconds_spent: float, submit_token: str = ""
+) -> SubmitResult:
     """Store one label per page item, all or nothing; a repeated submit of the same page stores nothing twice.
 
     `labels` maps every item uid of the page to 1 (positive) or -1 (negative). On a page whose lease ran out,
@@ -60,17 +61,21 @@ def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: f
             raise QueueError("no such page", code="not_found")
         if page.submitted_at is not None:
             if submit_token and page.submit_token and submit_token != page.submit_token:
-                raise QueueError("this page was already submitted from another tab or window; nothing was stored "
-                                 "from this one", code="conflict")
+                raise QueueError(
+                    "this page was already submitted from another tab or window; nothing was stored from this one",
+                    code="conflict",
+                )
             return SubmitResult(stored=page.labels.count(), dropped=0, already_submitted=True)
         items = {str(i.uid): i.clip_id for i in page.items.all()}
-        check_not_too_early(shown_at=page.shown_at or page.created_at, floor_seconds=page_submit_floor(len(items)),
-                            what="page")
+        check_not_too_early(
+            shown_at=page.shown_at or page.created_at, floor_seconds=page_submit_floor(len(items)), what="page"
+        )
         _check_labels(labels, items)
         clips = {c.pk: c for c in _lock_clips(list(items.values()))}
         per_clip = max(0.0, float(seconds_spent)) / max(1, len(items))
-        taken = set(Label.objects.filter(clip_id__in=clips, annotator=annotator, active=True)
-                    .values_list("clip_id", flat=True))
+        taken = set(
+            Label.objects.filter(clip_id__in=clips, annotator=annotator, active=True).values_list("clip_id", flat=True)
+        )
         stored = dropped = 0
         new_labels = []
         still_leased = page.released_at is None
@@ -79,19 +84,22 @@ def page_submit(*, annotator, page_uid, labels: dict[str, int], seconds_spent: f
             is_gold = hasattr(clip, "gold")
             if still_leased and not is_gold:  # gold clips carry no lease (see page_next)
                 clip.lease_count = max(0, clip.lease_count - 1)
-            wanted = is_gold or (clip.is_open and clip.label_count + (0 if still_leased else clip.lease_count)
-                                 < clip.required_labels)
+            wanted = is_gold or (
+                clip.is_open and clip.label_count + (0 if still_leased else clip.lease_count) < clip.required_labels
+            )
             if clip_id in taken or not wanted:
                 dropped += 1
                 continue
-            new_labels.append(Label(clip=clip, annotator=annotator, page=page, value=labels[item_uid],
-                                    seconds_spent=per_clip))
+            new_labels.append(
+                Label(clip=clip, annotator=annotator, page=page, value=labels[item_uid], seconds_spent=per_clip)
+            )
             clip.label_count += 1
             stored += 1
         Label.objects.bulk_create(new_labels)
-        clips_consensus_update(clips=[clips[label.clip_id] for label in new_labels
-                                      if not hasattr(clips[label.clip_id], "gold")],
-                               mode=page.project.consensus_mode)
+        clips_consensus_update(
+            clips=[clips[label.clip_id] for label in new_labels if not hasattr(clips[label.clip_id], "gold")],
+            mode=page.project.consensus_mode,
+        )
         # One UPDATE for the page's clips (a few queries per page in all, not a few per clip: submit stays cheap
         # next to a trivial request when 100 annotators submit at once).
         Clip.objects.bulk_update(list(clips.values()), ["lease_count", "label_count", "required_labels", "is_open"])
@@ -113,10 +121,6 @@ def _check_labels(labels: dict[str, int], items: dict[str, int]) -> None:
         raise QueueError(f"label values must be 1 or -1 ({len(bad)} are not)")
 
 
-
-
-
-
 def clip_consensus_update(*, clip: Clip, mode: str) -> None:
     """Re-derive a clip's required labels, openness and consensus row from its active labels.
 
@@ -133,8 +137,11 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
     if not clips:
         return
     values: dict[int, list[int]] = {clip.pk: [] for clip in clips}
-    for clip_id, value in (Label.objects.filter(clip_id__in=values, active=True)
-                           .order_by("clip_id", "created_at", "pk").values_list("clip_id", "value")):
+    for clip_id, value in (
+        Label.objects.filter(clip_id__in=values, active=True)
+        .order_by("clip_id", "created_at", "pk")
+        .values_list("clip_id", "value")
+    ):
         values[clip_id].append(value)
     decided, undecided = [], []
     for clip in clips:
@@ -142,12 +149,23 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
         clip.required_labels = decision.required
         clip.is_open = not decision.decided
         if decision.decided:
-            decided.append(ConsensusResult(clip=clip, value=decision.value, mode=mode, n_labels=len(values[clip.pk]),
-                                           unanimous=len(set(values[clip.pk])) == 1))
+            decided.append(
+                ConsensusResult(
+                    clip=clip,
+                    value=decision.value,
+                    mode=mode,
+                    n_labels=len(values[clip.pk]),
+                    unanimous=len(set(values[clip.pk])) == 1,
+                )
+            )
         else:
             undecided.append(clip.pk)
-    ConsensusResult.objects.bulk_create(decided, update_conflicts=True, unique_fields=["clip"],
-                                        update_fields=["value", "mode", "n_labels", "unanimous", "decided_at"])
+    ConsensusResult.objects.bulk_create(
+        decided,
+        update_conflicts=True,
+        unique_fields=["clip"],
+        update_fields=["value", "mode", "n_labels", "unanimous", "decided_at"],
+    )
     if undecided:
         ConsensusResult.objects.filter(clip_id__in=undecided).delete()
 

@@ -29,7 +29,10 @@ def video_candidates_create(*, video: Video, spans: list[candidates.ClipSpan] | 
     created = []
     for span in spans:
         clip, was_created = Clip.objects.get_or_create(
-            video=video, action_class=video.query_class, start=span.start, end=span.end,
+            video=video,
+            action_class=video.query_class,
+            start=span.start,
+            end=span.end,
             defaults={"method": span.method, "scores": span.scores, "required_labels": required},
         )
         if was_created:
@@ -56,8 +59,9 @@ def clip_media_cut(*, clip_id: int) -> Clip:
         source = video_local_path(clip.video, Path(tmp))
         out_video, out_poster = Path(tmp) / "clip.mp4", Path(tmp) / "clip.jpg"
         # ffmpeg's -ss counts from the container start, as clip times do: no start-time offset to add.
-        media.cut_clip(source=source, start=clip.start, duration=clip.end - clip.start,
-                       out_video=out_video, out_poster=out_poster)
+        media.cut_clip(
+            source=source, start=clip.start, duration=clip.end - clip.start, out_video=out_video, out_poster=out_poster
+        )
         with transaction.atomic():
             clip = Clip.objects.select_for_update(of=("self",)).select_related("video").get(pk=clip_id)
             if clip.media_state == Clip.MediaState.READY and clip.media:  # another run finished first
@@ -81,6 +85,10 @@ def clips_requeue_pending() -> int:
     """
     from backend.clips.tasks import clip_media_cut_task
 
-    pending = (Clip.objects.filter(media_state=Clip.MediaState.PENDING).exclude(video__file="")
-               .order_by("pk").values_list("pk", flat=True))
+    pending = (
+        Clip.objects.filter(media_state=Clip.MediaState.PENDING)
+        .exclude(video__file="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     return sum(task_publish(clip_media_cut_task, pk) for pk in pending.iterator())

@@ -30,24 +30,25 @@ def pages_release_expired(*, now=None) -> int:
     expired = Page.objects.filter(submitted_at__isnull=True, released_at__isnull=True, expires_at__lt=now)
     for page_id in expired.values_list("pk", flat=True)[:500]:
         with transaction.atomic():
-            page = Page.objects.select_for_update().filter(
-                pk=page_id, submitted_at__isnull=True, released_at__isnull=True
-            ).first()
+            page = (
+                Page.objects.select_for_update()
+                .filter(pk=page_id, submitted_at__isnull=True, released_at__isnull=True)
+                .first()
+            )
             if page is None:
                 continue
             clip_ids = list(page.items.values_list("clip_id", flat=True))
             _lock_clips(clip_ids)
             Clip.objects.filter(pk__in=clip_ids, lease_count__gt=0, gold__isnull=True).update(
-                lease_count=F("lease_count") - 1)
+                lease_count=F("lease_count") - 1
+            )
             page.released_at = now
             page.save(update_fields=["released_at"])
             released += 1
     return released
 
 
-def page_next(
-    *, annotator, project: Project, action_class: ActionClass, size: int | None = None, after=None
-) -> Page:
+def page_next(*, annotator, project: Project, action_class: ActionClass, size: int | None = None, after=None) -> Page:
     """The annotator's open page for this class, or a new one leased from the queue.
 
     `after` (a page uid) asks for the page after that one: the grid prefetches it so the next page shows at once.
@@ -59,9 +60,17 @@ def page_next(
     pages_release_expired()
     now = timezone.now()
     existing = (
-        Page.objects.filter(annotator=annotator, project=project, action_class=action_class,
-                            submitted_at__isnull=True, released_at__isnull=True, expires_at__gt=now)
-        .exclude(uid=after).order_by("created_at").first()
+        Page.objects.filter(
+            annotator=annotator,
+            project=project,
+            action_class=action_class,
+            submitted_at__isnull=True,
+            released_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .exclude(uid=after)
+        .order_by("created_at")
+        .first()
     )
     if existing:
         return existing
@@ -75,7 +84,9 @@ def page_next(
         if not chosen:
             raise QueueError(f"no clips of {action_class.name} are waiting for you", code="empty")
         page = Page.objects.create(
-            annotator=annotator, project=project, action_class=action_class,
+            annotator=annotator,
+            project=project,
+            action_class=action_class,
             expires_at=now + timedelta(minutes=project.lease_minutes),
         )
         PageItem.objects.bulk_create([PageItem(page=page, clip=c, position=i) for i, c in enumerate(chosen)])
@@ -103,8 +114,9 @@ def _eligible(*, annotator, project: Project, action_class: ActionClass):
     # NOT EXISTS, not LEFT JOIN … IS NULL: the planner can then stream the queue index and stop after the rows it
     # needs (at HACS size its row estimates for one open class are far too low to trust a sort). The filter and
     # order match clip_ready_queue_idx (partial: open and ready clips only).
-    regular = (ready.filter(is_open=True, label_count__lt=F("required_labels") - F("lease_count"))
-               .filter(~labelled, ~leased, ~example, ~is_gold))
+    regular = ready.filter(is_open=True, label_count__lt=F("required_labels") - F("lease_count")).filter(
+        ~labelled, ~leased, ~example, ~is_gold
+    )
     gold = ready.filter(is_gold).filter(~labelled, ~leased, ~example)
     return regular, gold
 
@@ -138,8 +150,9 @@ def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: rand
     return min(gold, n)
 
 
-def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size: int,
-                rng: random.Random | None = None) -> tuple[list[Clip], list[Clip]]:
+def _draw_clips(
+    *, annotator, project: Project, action_class: ActionClass, size: int, rng: random.Random | None = None
+) -> tuple[list[Clip], list[Clip]]:
     """(regular, gold) clips for a new page of `size`, drawn as video groups.
 
     One rule shapes every group, regular or gold, so a group's size and members say nothing of its kind: when the
@@ -154,12 +167,22 @@ def _draw_clips(*, annotator, project: Project, action_class: ActionClass, size:
     gold_pool = list(gold_qs.only("pk", "video_id", "start"))
     gold_ids = {c.pk for c in gold_pool}
     n_gold = _gold_for_page(size=size, regular=regular_qs.count(), gold=len(gold_pool), rate=project.gold_rate, rng=rng)
-    streamed = list(regular_qs.order_by("video_id", "start", "pk")
-                    .select_for_update(skip_locked=True, of=("self",), no_key=True)[: 2 * size + cap])
+    streamed = list(
+        regular_qs.order_by("video_id", "start", "pk").select_for_update(skip_locked=True, of=("self",), no_key=True)[
+            : 2 * size + cap
+        ]
+    )
     gold_videos = list(dict.fromkeys(c.video_id for c in gold_pool))
     rng.shuffle(gold_videos)
-    siblings = (list(regular_qs.filter(video_id__in=gold_videos).exclude(pk__in=[c.pk for c in streamed])
-                     .select_for_update(skip_locked=True, of=("self",), no_key=True)) if n_gold else [])
+    siblings = (
+        list(
+            regular_qs.filter(video_id__in=gold_videos)
+            .exclude(pk__in=[c.pk for c in streamed])
+            .select_for_update(skip_locked=True, of=("self",), no_key=True)
+        )
+        if n_gold
+        else []
+    )
     abundant = len(streamed) + len(siblings) > size  # the regular work alone could fill more than the page
 
     def k_of(group: list[Clip]) -> int:
@@ -207,5 +230,9 @@ def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> i
 
 
 def _lock_clips(clip_ids: list[int]) -> list[Clip]:
-    return list(Clip.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=clip_ids)
-                .select_related("gold").order_by("pk"))
+    return list(
+        Clip.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=clip_ids)
+        .select_related("gold")
+        .order_by("pk")
+    )

@@ -30,7 +30,7 @@ from backend.exports.hacs import (
 
 def _batches(items: list, size: int = BATCH) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 class _BatchedLoad:
@@ -52,8 +52,9 @@ class _BatchedLoad:
         with transaction.atomic():
             videos: dict[str, Video] = {}
             for batch in _batches(list(tally.videos)):
-                videos.update((v.external_id, v) for v in Video.objects.filter(project=self.project,
-                                                                               external_id__in=batch))
+                videos.update(
+                    (v.external_id, v) for v in Video.objects.filter(project=self.project, external_id__in=batch)
+                )
             if self.gold:
                 unknown = [(v.first_line, ext) for ext, v in tally.videos.items() if ext not in videos]
                 if unknown:
@@ -61,13 +62,26 @@ class _BatchedLoad:
                     _refuse_unknown_gold_videos(self.project, min(unknown), rows_unknown)
             old = {v.pk for v in videos.values()}
             clips = self._existing_clips(old)
-            db_subset = min(((tally.videos[ext].first_line, _subset_conflict(ext, v.subset, tally.videos[ext].subset))
-                             for ext, v in videos.items() if v.subset != tally.videos[ext].subset), default=None)
+            db_subset = min(
+                (
+                    (tally.videos[ext].first_line, _subset_conflict(ext, v.subset, tally.videos[ext].subset))
+                    for ext, v in videos.items()
+                    if v.subset != tally.videos[ext].subset
+                ),
+                default=None,
+            )
             label = None
             if not self.gold:
-                label = min(((row.line, _label_conflict(hit[1], row.label)) for row, class_id in kept
-                             if (hit := clips.get(self._span(videos, row, class_id))) and hit[1] is not None
-                             and hit[1] != row.label), default=None)
+                label = min(
+                    (
+                        (row.line, _label_conflict(hit[1], row.label))
+                        for row, class_id in kept
+                        if (hit := clips.get(self._span(videos, row, class_id)))
+                        and hit[1] is not None
+                        and hit[1] != row.label
+                    ),
+                    default=None,
+                )
             _refuse_first(tally.conflict, db_subset, label)
             new_videos = self._write_videos(tally, videos)
             return {"rows": len(kept), "videos": new_videos, **self._write_clips(kept, videos, clips, old)}
@@ -82,14 +96,24 @@ class _BatchedLoad:
         out = {}
         for batch in _batches(sorted(video_ids)):
             for pk, video, cls, start, end, gold, consensus in Clip.objects.filter(video_id__in=batch).values_list(
-                    "pk", "video_id", "action_class_id", "start", "end", "gold__value", "consensus__value"):
+                "pk", "video_id", "action_class_id", "start", "end", "gold__value", "consensus__value"
+            ):
                 out[(video, cls, start, end)] = (pk, gold if gold is not None else consensus)
         return out
 
     def _write_videos(self, tally: _Tally, videos: dict[str, Video]) -> int:
-        new = [Video(project=self.project, external_id=ext, subset=v.subset, query_class_id=v.class_id,
-                     duration=v.duration, source_url=_youtube_url(ext))
-               for ext, v in tally.videos.items() if ext not in videos]
+        new = [
+            Video(
+                project=self.project,
+                external_id=ext,
+                subset=v.subset,
+                query_class_id=v.class_id,
+                duration=v.duration,
+                source_url=_youtube_url(ext),
+            )
+            for ext, v in tally.videos.items()
+            if ext not in videos
+        ]
         Video.objects.bulk_create(new, batch_size=BATCH)
         longer = [v for ext, v in videos.items() if not v.file and tally.videos[ext].duration > v.duration]
         for video in longer:
@@ -98,8 +122,13 @@ class _BatchedLoad:
         videos.update((v.external_id, v) for v in new)
         return len(new)
 
-    def _write_clips(self, kept: list[tuple[Row, int]], videos: dict[str, Video],
-                     clips: dict[tuple, tuple[int, int | None]], old: set[int]) -> dict:
+    def _write_clips(
+        self,
+        kept: list[tuple[Row, int]],
+        videos: dict[str, Video],
+        clips: dict[tuple, tuple[int, int | None]],
+        old: set[int],
+    ) -> dict:
         new: list[tuple[Clip, Row]] = []
         answer: list[tuple[int, Row]] = []  # (existing clip id, row) that gets a consensus or gold answer
         unchanged = 0
@@ -108,8 +137,20 @@ class _BatchedLoad:
             hit = clips.get((video.pk, class_id, row.start, row.end)) if video.pk in old else None
             if hit is None:
                 state = Clip.MediaState.PENDING if video.file else Clip.MediaState.NONE
-                new.append((Clip(video=video, action_class_id=class_id, start=row.start, end=row.end,
-                                 method=Clip.Method.IMPORTED, is_open=self.gold, media_state=state), row))
+                new.append(
+                    (
+                        Clip(
+                            video=video,
+                            action_class_id=class_id,
+                            start=row.start,
+                            end=row.end,
+                            method=Clip.Method.IMPORTED,
+                            is_open=self.gold,
+                            media_state=state,
+                        ),
+                        row,
+                    )
+                )
             elif self.gold or hit[1] is None:
                 answer.append((hit[0], row))
             else:
@@ -119,12 +160,20 @@ class _BatchedLoad:
         if self.gold:
             GoldAnswer.objects.bulk_create(
                 [GoldAnswer(clip_id=pk, value=row.label, author=self.author) for pk, row in targets],
-                batch_size=BATCH, update_conflicts=True, unique_fields=["clip"], update_fields=["value", "author"])
+                batch_size=BATCH,
+                update_conflicts=True,
+                unique_fields=["clip"],
+                update_fields=["value", "author"],
+            )
             _publish_media_tasks(clip.pk for clip, _ in new if clip.video.file)
         else:
             ConsensusResult.objects.bulk_create(
-                [ConsensusResult(clip_id=pk, value=row.label, mode="imported", n_labels=0, unanimous=True)
-                 for pk, row in targets], batch_size=BATCH)
+                [
+                    ConsensusResult(clip_id=pk, value=row.label, mode="imported", n_labels=0, unanimous=True)
+                    for pk, row in targets
+                ],
+                batch_size=BATCH,
+            )
             for batch in _batches([pk for pk, _ in answer]):
                 Clip.objects.filter(pk__in=batch).update(is_open=False)
         return {"clips": len(new), "unchanged": unchanged}

@@ -20,8 +20,7 @@ from backend.exports.hacs import (
 )
 
 
-def clips_import_file(*, path: Path, project: Project, gold: bool = False, author=None,
-                      progress: bool = False) -> dict:
+def clips_import_file(*, path: Path, project: Project, gold: bool = False, author=None, progress: bool = False) -> dict:
     """Check and import a HACS CSV/JSON file, streaming it: the rows are never all in memory (CSV).
 
     Raises ImportFileError (nothing written) and UnicodeDecodeError for a file that is not UTF-8.
@@ -29,12 +28,27 @@ def clips_import_file(*, path: Path, project: Project, gold: bool = False, autho
     total = _count_lines(path) if progress else None
     checker = RowChecker()
     with path.open(encoding="utf-8-sig", newline="") as fh:  # -sig: a leading byte-order mark is dropped
-        return clips_load(rows=checker.rows(records(fh)), project=project, gold=gold, author=author,
-                          problems=checker.problems, total=total, progress=progress)
+        return clips_load(
+            rows=checker.rows(records(fh)),
+            project=project,
+            gold=gold,
+            author=author,
+            problems=checker.problems,
+            total=total,
+            progress=progress,
+        )
 
 
-def clips_load(*, rows: Iterable[Row], project: Project, gold: bool = False, author=None,
-               problems: Problems | None = None, total: int | None = None, progress: bool = False) -> dict:
+def clips_load(
+    *,
+    rows: Iterable[Row],
+    project: Project,
+    gold: bool = False,
+    author=None,
+    problems: Problems | None = None,
+    total: int | None = None,
+    progress: bool = False,
+) -> dict:
     """Write checked rows in one transaction: videos by external id, clips, consensus (or gold) answers.
 
     `rows` may be a stream whose checker reports into `problems`: they are raised (nothing written) once the
@@ -45,7 +59,8 @@ def clips_load(*, rows: Iterable[Row], project: Project, gold: bool = False, aut
     try:
         if connection.vendor == "postgresql":
             return _PostgresLoad(project=project, gold=gold, author=author, bar=bar, progress=progress).run(
-                rows, problems)
+                rows, problems
+            )
         return _BatchedLoad(project=project, gold=gold, author=author, bar=bar).run(rows, problems)
     finally:
         bar.close()
@@ -54,5 +69,3 @@ def clips_load(*, rows: Iterable[Row], project: Project, gold: bool = False, aut
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1)
-
-

@@ -99,8 +99,10 @@ class _PostgresLoad:
                 raise ImportFileError("the file has no rows — nothing was imported")
             self._stage_videos(cur, tally)
             if self.gold:
-                cur.execute("SELECT first_line, external_id, sum(n_rows) OVER () FROM import_video "
-                            "WHERE db_id IS NULL ORDER BY first_line LIMIT 1")
+                cur.execute(
+                    "SELECT first_line, external_id, sum(n_rows) OVER () FROM import_video "
+                    "WHERE db_id IS NULL ORDER BY first_line LIMIT 1"
+                )
                 unknown = cur.fetchone()
                 if unknown:
                     _refuse_unknown_gold_videos(self.project, (unknown[0], unknown[1]), unknown[2])
@@ -125,8 +127,11 @@ class _PostgresLoad:
             cur.execute(f"SET CONSTRAINTS {fk_names} DEFERRED")  # as Django declares them, for the caller's rest
             cur.execute("DROP TABLE import_row, import_video, import_clip")
         self._lap("commit")
-        log.info("bulk import of %d rows: %s", counts["rows"],
-                 ", ".join(f"{stage} {sec:.1f} s" for stage, sec in self.seconds.items()))
+        log.info(
+            "bulk import of %d rows: %s",
+            counts["rows"],
+            ", ".join(f"{stage} {sec:.1f} s" for stage, sec in self.seconds.items()),
+        )
         return counts
 
     # staging
@@ -135,8 +140,10 @@ class _PostgresLoad:
         # ON COMMIT DROP ends them with the transaction; dropped first in case an enclosing transaction (a test)
         # has seen an earlier import.
         cur.execute("DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip")
-        cur.execute('CREATE TEMP TABLE import_row (line integer, vno integer, class_id bigint, start float8, '
-                    '"end" float8, label smallint) ON COMMIT DROP')
+        cur.execute(
+            "CREATE TEMP TABLE import_row (line integer, vno integer, class_id bigint, start float8, "
+            '"end" float8, label smallint) ON COMMIT DROP'
+        )
 
     def _copy(self, cur, table: str, lines: Iterator[str], bar: tqdm | None = None, not_null: tuple = ()) -> None:
         reader = _LineReader(lines, bar)
@@ -147,12 +154,15 @@ class _PostgresLoad:
         cur.execute(f"ANALYZE {table}")  # temporary tables are never analysed by autovacuum
 
     def _duplicates(self, cur, problems: Problems) -> None:
-        cur.execute('''
+        cur.execute(
+            """
             SELECT r.line, d.first_line, count(*) OVER () FROM import_row r JOIN (
                 SELECT vno, class_id, start, "end", min(line) AS first_line FROM import_row
                 GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
             ) d USING (vno, class_id, start, "end")
-            WHERE r.line > d.first_line ORDER BY r.line LIMIT %s''', [MAX_REPORTED])
+            WHERE r.line > d.first_line ORDER BY r.line LIMIT %s""",
+            [MAX_REPORTED],
+        )
         found = cur.fetchall()
         for line, first, _ in found:
             problems.add(line, f"duplicate of line {first}")
@@ -160,30 +170,44 @@ class _PostgresLoad:
             problems.count += found[0][2] - len(found)  # counted, not named
 
     def _stage_videos(self, cur, tally: _Tally) -> None:
-        cur.execute("CREATE TEMP TABLE import_video_file (vno integer, external_id text, subset text, "
-                    "class_id bigint, duration float8, source_url text, first_line integer, n_rows integer) "
-                    "ON COMMIT DROP")
+        cur.execute(
+            "CREATE TEMP TABLE import_video_file (vno integer, external_id text, subset text, "
+            "class_id bigint, duration float8, source_url text, first_line integer, n_rows integer) "
+            "ON COMMIT DROP"
+        )
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
 
         def lines() -> Iterator[str]:
             for external_id, v in tally.videos.items():
-                writer.writerow((v.vno, external_id, v.subset, v.class_id, repr(v.duration),
-                                 _youtube_url(external_id), v.first_line, v.rows))
+                writer.writerow(
+                    (
+                        v.vno,
+                        external_id,
+                        v.subset,
+                        v.class_id,
+                        repr(v.duration),
+                        _youtube_url(external_id),
+                        v.first_line,
+                        v.rows,
+                    )
+                )
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()
 
         self._copy(cur, "import_video_file", lines(), not_null=("source_url",))
         # A new video's id comes from the table's own sequence now, so its clips can be written without a join.
-        cur.execute(f'''
+        cur.execute(
+            f"""
             CREATE TEMP TABLE import_video ON COMMIT DROP AS
             SELECT f.*, v.id AS db_id, v.subset AS db_subset, v.duration AS db_duration,
                    coalesce(v.file <> '', false) AS has_file,
                    coalesce(v.id, nextval(pg_get_serial_sequence('{Video._meta.db_table}', 'id'))) AS video_id
             FROM import_video_file f
-            LEFT JOIN {Video._meta.db_table} v ON v.project_id = %s AND v.external_id = f.external_id''',
-                    [self.project.pk])
+            LEFT JOIN {Video._meta.db_table} v ON v.project_id = %s AND v.external_id = f.external_id""",
+            [self.project.pk],
+        )
         cur.execute("DROP TABLE import_video_file")
         cur.execute("CREATE INDEX ON import_video USING brin (video_id)")
         cur.execute("ANALYZE import_video")
@@ -191,12 +215,12 @@ class _PostgresLoad:
     def _stage_clips(self, cur) -> None:
         # new_id: the clip's id if it is new, drawn from the table's sequence in staging order (so chunks by
         # new_id are chunks of the file); clip_id: the id it ends up with (an existing clip's, if there is one).
-        cur.execute(f'''
+        cur.execute(f"""
             CREATE TEMP TABLE import_clip ON COMMIT DROP AS
             SELECT r.line, r.class_id, r.start, r."end", r.label, v.video_id, v.db_id IS NOT NULL AS old_video,
                    v.has_file, nextval(pg_get_serial_sequence('{Clip._meta.db_table}', 'id')) AS new_id,
                    NULL::bigint AS clip_id, false AS existed, NULL::smallint AS known
-            FROM import_row r JOIN import_video v USING (vno)''')
+            FROM import_row r JOIN import_video v USING (vno)""")
         cur.execute("CREATE INDEX ON import_clip USING brin (new_id)")
         cur.execute("ANALYZE import_clip")
 
@@ -226,16 +250,20 @@ class _PostgresLoad:
         return created
 
     def _db_subset_conflict(self, cur) -> tuple[int, str] | None:
-        cur.execute("SELECT first_line, external_id, db_subset, subset FROM import_video "
-                    "WHERE db_id IS NOT NULL AND db_subset <> subset ORDER BY first_line LIMIT 1")
+        cur.execute(
+            "SELECT first_line, external_id, db_subset, subset FROM import_video "
+            "WHERE db_id IS NOT NULL AND db_subset <> subset ORDER BY first_line LIMIT 1"
+        )
         found = cur.fetchone()
         return (found[0], _subset_conflict(*found[1:])) if found else None
 
     def _label_conflict(self, cur) -> tuple[int, str] | None:
         if self.gold:
             return None
-        cur.execute("SELECT line, known, label FROM import_clip WHERE known IS NOT NULL AND known <> label "
-                    "ORDER BY line LIMIT 1")
+        cur.execute(
+            "SELECT line, known, label FROM import_clip WHERE known IS NOT NULL AND known <> label "
+            "ORDER BY line LIMIT 1"
+        )
         found = cur.fetchone()
         return (found[0], _label_conflict(found[1], found[2])) if found else None
 
@@ -246,8 +274,9 @@ class _PostgresLoad:
         cur.execute(f"SELECT min({key}), max({key}), count(*) FROM {table} WHERE {where}")
         low, high, count = cur.fetchone()
         written = 0
-        with tqdm(total=count, unit=" rows", desc=desc, disable=not self.progress, file=sys.stderr,
-                  mininterval=0.5) as bar:
+        with tqdm(
+            total=count, unit=" rows", desc=desc, disable=not self.progress, file=sys.stderr, mininterval=0.5
+        ) as bar:
             for start in range(low or 0, (high or -1) + 1, CHUNK):
                 cur.execute(sql.format(chunk=f"AND {key} >= %s AND {key} < %s"), [*params, start, start + CHUNK])
                 written += cur.rowcount
@@ -280,70 +309,99 @@ class _PostgresLoad:
     def _insert_clips(self, which: str) -> tuple[str, list]:
         columns, exprs, params = self._insert_select(
             Clip,
-            given={"id": "new_id", "uid": "gen_random_uuid()", "video_id": "video_id", "action_class_id": "class_id",
-                   "start": "start", "end": '"end"',
-                   "media_state": f"CASE WHEN has_file THEN '{Clip.MediaState.PENDING}' "
-                                  f"ELSE '{Clip.MediaState.NONE}' END"},
+            given={
+                "id": "new_id",
+                "uid": "gen_random_uuid()",
+                "video_id": "video_id",
+                "action_class_id": "class_id",
+                "start": "start",
+                "end": '"end"',
+                "media_state": f"CASE WHEN has_file THEN '{Clip.MediaState.PENDING}' ELSE '{Clip.MediaState.NONE}' END",
+            },
             constants={"method": Clip.Method.IMPORTED, "is_open": self.gold},
         )
         # Rows of new videos cannot meet an existing clip (nobody else sees the video yet); old videos' can.
         conflict = 'ON CONFLICT (video_id, action_class_id, start, "end") DO NOTHING'
         if which == "old_video":
-            return f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip " \
-                   f"WHERE old_video ORDER BY new_id {conflict}", params
-        return f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip " \
-               f"WHERE NOT old_video {{chunk}} ORDER BY new_id {conflict}", params
+            return (
+                f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
+                f"WHERE old_video ORDER BY new_id {conflict}",
+                params,
+            )
+        return (
+            f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
+            f"WHERE NOT old_video {{chunk}} ORDER BY new_id {conflict}",
+            params,
+        )
 
     def _write_videos(self, cur) -> int:
         columns, exprs, params = self._insert_select(
             Video,
-            given={"id": "video_id", "uid": "gen_random_uuid()", "external_id": "external_id",
-                   "source_url": "source_url", "query_class_id": "class_id", "subset": "subset",
-                   "duration": "duration"},
+            given={
+                "id": "video_id",
+                "uid": "gen_random_uuid()",
+                "external_id": "external_id",
+                "source_url": "source_url",
+                "query_class_id": "class_id",
+                "subset": "subset",
+                "duration": "duration",
+            },
             constants={"project_id": self.project.pk},
         )
-        sql = (f"INSERT INTO {Video._meta.db_table} ({columns}) SELECT {exprs} FROM import_video "
-               "WHERE db_id IS NULL {chunk} ORDER BY video_id ON CONFLICT (project_id, external_id) DO NOTHING")
-        written = self._chunked(cur, sql, params, table="import_video", key="video_id", where="db_id IS NULL",
-                                desc="videos")
+        sql = (
+            f"INSERT INTO {Video._meta.db_table} ({columns}) SELECT {exprs} FROM import_video "
+            "WHERE db_id IS NULL {chunk} ORDER BY video_id ON CONFLICT (project_id, external_id) DO NOTHING"
+        )
+        written = self._chunked(
+            cur, sql, params, table="import_video", key="video_id", where="db_id IS NULL", desc="videos"
+        )
         cur.execute("SELECT count(*) FROM import_video WHERE db_id IS NULL")
         if written != cur.fetchone()[0]:  # another import added one of these videos meanwhile
-            raise ImportFileError("videos of this file were added to the project while it was being imported; "
-                                  "run the import again — nothing was imported")
+            raise ImportFileError(
+                "videos of this file were added to the project while it was being imported; "
+                "run the import again — nothing was imported"
+            )
         # A video without a local file is as long as its latest clip says (as the row-by-row import did).
-        cur.execute(f"UPDATE {Video._meta.db_table} v SET duration = i.duration FROM import_video i "
-                    "WHERE v.id = i.db_id AND NOT i.has_file AND i.duration > i.db_duration")
+        cur.execute(
+            f"UPDATE {Video._meta.db_table} v SET duration = i.duration FROM import_video i "
+            "WHERE v.id = i.db_id AND NOT i.has_file AND i.duration > i.db_duration"
+        )
         return written
 
     def _write_new_video_clips(self, cur) -> int:
         sql, params = self._insert_clips("new_video")
-        return self._chunked(cur, sql, params, table="import_clip", key="new_id", where="NOT old_video",
-                             desc="clips")
+        return self._chunked(cur, sql, params, table="import_clip", key="new_id", where="NOT old_video", desc="clips")
 
     def _write_consensus(self, cur) -> int:
         """Consensus rows for clips without a label; an existing clip that gets one is closed. Returns how many
         rows were already there with the same label."""
         columns, exprs, params = self._insert_select(
-            ConsensusResult, given={"clip_id": "coalesce(clip_id, new_id)", "value": "label"},
+            ConsensusResult,
+            given={"clip_id": "coalesce(clip_id, new_id)", "value": "label"},
             constants={"mode": "imported", "n_labels": 0, "unanimous": True},
         )
-        sql = (f"INSERT INTO {ConsensusResult._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-               "WHERE known IS NULL {chunk} ON CONFLICT (clip_id) DO NOTHING")
+        sql = (
+            f"INSERT INTO {ConsensusResult._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
+            "WHERE known IS NULL {chunk} ON CONFLICT (clip_id) DO NOTHING"
+        )
         self._chunked(cur, sql, params, table="import_clip", key="new_id", where="known IS NULL", desc="labels")
-        cur.execute(f"UPDATE {Clip._meta.db_table} SET is_open = false "
-                    "WHERE id IN (SELECT clip_id FROM import_clip WHERE existed AND known IS NULL)")
+        cur.execute(
+            f"UPDATE {Clip._meta.db_table} SET is_open = false "
+            "WHERE id IN (SELECT clip_id FROM import_clip WHERE existed AND known IS NULL)"
+        )
         cur.execute("SELECT count(*) FROM import_clip WHERE known IS NOT NULL")
         return cur.fetchone()[0]
 
     def _write_gold(self, cur) -> None:
         columns, exprs, params = self._insert_select(
-            GoldAnswer, given={"clip_id": "clip_id", "value": "label"},
+            GoldAnswer,
+            given={"clip_id": "clip_id", "value": "label"},
             constants={"author_id": self.author.pk if self.author else None},
         )
-        cur.execute(f"INSERT INTO {GoldAnswer._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-                    "ON CONFLICT (clip_id) DO UPDATE SET value = EXCLUDED.value, author_id = EXCLUDED.author_id",
-                    params)
+        cur.execute(
+            f"INSERT INTO {GoldAnswer._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
+            "ON CONFLICT (clip_id) DO UPDATE SET value = EXCLUDED.value, author_id = EXCLUDED.author_id",
+            params,
+        )
         cur.execute("SELECT clip_id FROM import_clip WHERE NOT existed AND has_file ORDER BY line")
         _publish_media_tasks(pk for (pk,) in cur.fetchall())
-
-

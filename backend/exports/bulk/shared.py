@@ -17,7 +17,6 @@ CHUNK = 50_000  # staging rows per INSERT … SELECT: small enough for a lively 
 BATCH = 2_000  # rows per bulk_create / IN (…) on SQLite
 
 
-
 class _Video:
     """What the file says about one video: its first row's subset and class, the latest clip end, rows."""
 
@@ -65,8 +64,10 @@ def _refuse_first(*conflicts: tuple[int, str] | None) -> None:
 
 def _refuse_unknown_gold_videos(project: Project, first: tuple[int, str], rows: int) -> None:
     line, youtube_id = first
-    raise ImportFileError(f"line {line}: gold clips need the video {youtube_id!r} in project {project.name!r} "
-                          f"({rows} rows refer to unknown videos) — nothing was imported")
+    raise ImportFileError(
+        f"line {line}: gold clips need the video {youtube_id!r} in project {project.name!r} "
+        f"({rows} rows refer to unknown videos) — nothing was imported"
+    )
 
 
 def _publish_media_tasks(clip_ids: Iterable[int]) -> None:
@@ -79,5 +80,3 @@ def _publish_media_tasks(clip_ids: Iterable[int]) -> None:
 
 def _class_ids() -> dict[str, int]:
     return dict(ActionClass.objects.filter(is_leaf=True).values_list("name", "pk"))
-
-

@@ -23,4 +23,22 @@ from backend.segments.services.work import (
     segment_task_submit,
 )
 
-__all__ = ["DONE", "LIVE", "MAX_SEGMENTS", "SubmitResult", "check_segments", "segment_annotations_revoke", "segment_draft_save", "segment_final_pick", "segment_gold_task_next", "segment_queue_waiting", "segment_settings_get", "segment_submit_floor", "segment_task_next", "segment_task_open", "segment_task_reject", "segment_task_submit", "segment_tasks_release_expired"]
+__all__ = [
+    "DONE",
+    "LIVE",
+    "MAX_SEGMENTS",
+    "SubmitResult",
+    "check_segments",
+    "segment_annotations_revoke",
+    "segment_draft_save",
+    "segment_final_pick",
+    "segment_gold_task_next",
+    "segment_queue_waiting",
+    "segment_settings_get",
+    "segment_submit_floor",
+    "segment_task_next",
+    "segment_task_open",
+    "segment_task_reject",
+    "segment_task_submit",
+    "segment_tasks_release_expired",
+]

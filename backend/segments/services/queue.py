@@ -70,8 +70,11 @@ def segment_tasks_release_expired(*, now=None) -> int:
     expired = SegmentAnnotation.objects.filter(status=SegmentAnnotation.Status.LEASED, expires_at__lt=now)
     for task_id in expired.values_list("pk", flat=True)[:500]:
         with transaction.atomic():
-            task = SegmentAnnotation.objects.select_for_update().filter(
-                pk=task_id, status=SegmentAnnotation.Status.LEASED).first()
+            task = (
+                SegmentAnnotation.objects.select_for_update()
+                .filter(pk=task_id, status=SegmentAnnotation.Status.LEASED)
+                .first()
+            )
             if task is None:
                 continue
             if task.kind == SegmentAnnotation.Kind.REGULAR:
@@ -89,15 +92,20 @@ def _lock_video(pk: int) -> SegmentVideo:
 
 
 def _live_of(annotator):
-    return SegmentAnnotation.objects.filter(segment_video=OuterRef("pk"), annotator=annotator, active=True,
-                                            kind=SegmentAnnotation.Kind.REGULAR, status__in=LIVE)
+    return SegmentAnnotation.objects.filter(
+        segment_video=OuterRef("pk"),
+        annotator=annotator,
+        active=True,
+        kind=SegmentAnnotation.Kind.REGULAR,
+        status__in=LIVE,
+    )
 
 
 def _available(*, annotator, project: Project, action_class: ActionClass):
     """Videos with media this annotator has not annotated or leased (gold and regular alike)."""
-    return (SegmentVideo.objects.filter(action_class=action_class, video__project=project,
-                                        media_state=SegmentVideo.MediaState.READY)
-            .exclude(Exists(_live_of(annotator))))
+    return SegmentVideo.objects.filter(
+        action_class=action_class, video__project=project, media_state=SegmentVideo.MediaState.READY
+    ).exclude(Exists(_live_of(annotator)))
 
 
 def _wanted(qs):
@@ -113,14 +121,25 @@ def segment_queue_waiting(*, annotator, project: Project, action_class: ActionCl
 
 
 def segment_task_open(*, annotator, project: Project, action_class: ActionClass, kind: str):
-    return (SegmentAnnotation.objects.filter(
-        annotator=annotator, kind=kind, status=SegmentAnnotation.Status.LEASED, active=True,
-        segment_video__video__project=project, segment_video__action_class=action_class,
-        expires_at__gt=timezone.now()).select_related("segment_video").order_by("created_at").first())
+    return (
+        SegmentAnnotation.objects.filter(
+            annotator=annotator,
+            kind=kind,
+            status=SegmentAnnotation.Status.LEASED,
+            active=True,
+            segment_video__video__project=project,
+            segment_video__action_class=action_class,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("segment_video")
+        .order_by("created_at")
+        .first()
+    )
 
 
-def segment_task_next(*, annotator, project: Project, action_class: ActionClass,
-                      rng: random.Random | None = None) -> SegmentAnnotation:
+def segment_task_next(
+    *, annotator, project: Project, action_class: ActionClass, rng: random.Random | None = None
+) -> SegmentAnnotation:
     """The annotator's open task of this class, or a new lease on a video from the queue.
 
     Checks: group membership, acknowledged clarifications (as the grid). A gold video is served instead of a regular
@@ -129,8 +148,9 @@ def segment_task_next(*, annotator, project: Project, action_class: ActionClass,
     """
     check_work_access(user=annotator, project=project, action_class=action_class)
     segment_tasks_release_expired()
-    existing = segment_task_open(annotator=annotator, project=project, action_class=action_class,
-                                 kind=SegmentAnnotation.Kind.REGULAR)
+    existing = segment_task_open(
+        annotator=annotator, project=project, action_class=action_class, kind=SegmentAnnotation.Kind.REGULAR
+    )
     if existing:
         return existing
     settings = segment_settings_get(project=project)
@@ -140,22 +160,37 @@ def segment_task_next(*, annotator, project: Project, action_class: ActionClass,
         video, draft = _resumable(annotator=annotator, available=available)
         if video is None:
             # SKIP LOCKED: annotators asking at once each get a different video instead of queueing on one row.
-            video = (_wanted(available).order_by("video_id", "pk")
-                     .select_for_update(skip_locked=True, of=("self",)).first())
+            video = (
+                _wanted(available).order_by("video_id", "pk").select_for_update(skip_locked=True, of=("self",)).first()
+            )
             if video is None:
                 raise QueueError(f"no videos of {action_class.name} are waiting for you", code="empty")
             gold = list(available.filter(is_gold=True).values_list("pk", flat=True))
             if gold and rng.random() < settings.gold_rate:
                 video = SegmentVideo.objects.get(pk=rng.choice(gold))
-        return _lease(video=video, annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
-                      minutes=settings.lease_minutes, draft=draft)
+        return _lease(
+            video=video,
+            annotator=annotator,
+            kind=SegmentAnnotation.Kind.REGULAR,
+            minutes=settings.lease_minutes,
+            draft=draft,
+        )
 
 
 def _resumable(*, annotator, available) -> tuple[SegmentVideo | None, dict]:
     """The video of this annotator's latest released lease with a draft, if it may still be given to them."""
-    released = (SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
-                                                 status=SegmentAnnotation.Status.RELEASED, active=True)
-                .exclude(draft={}).order_by("-draft_saved_at", "-pk").select_related("segment_video").first())
+    released = (
+        SegmentAnnotation.objects.filter(
+            annotator=annotator,
+            kind=SegmentAnnotation.Kind.REGULAR,
+            status=SegmentAnnotation.Status.RELEASED,
+            active=True,
+        )
+        .exclude(draft={})
+        .order_by("-draft_saved_at", "-pk")
+        .select_related("segment_video")
+        .first()
+    )
     if released is None:
         return None, {}
     candidates = available.filter(pk=released.segment_video_id)
@@ -165,9 +200,14 @@ def _resumable(*, annotator, available) -> tuple[SegmentVideo | None, dict]:
 
 def _lease(*, video: SegmentVideo, annotator, kind: str, minutes: int, draft: dict | None = None) -> SegmentAnnotation:
     task = SegmentAnnotation.objects.create(
-        segment_video=video, annotator=annotator, kind=kind, status=SegmentAnnotation.Status.LEASED,
-        expires_at=timezone.now() + timedelta(minutes=minutes), draft=draft or {},
-        draft_saved_at=timezone.now() if draft else None)
+        segment_video=video,
+        annotator=annotator,
+        kind=kind,
+        status=SegmentAnnotation.Status.LEASED,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+        draft=draft or {},
+        draft_saved_at=timezone.now() if draft else None,
+    )
     if kind == SegmentAnnotation.Kind.REGULAR:  # an admin's gold-mode lease holds no annotator's place
         SegmentVideo.objects.filter(pk=video.pk).update(lease_count=F("lease_count") + 1)
     return task
@@ -180,18 +220,29 @@ def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass
     random one, not the oldest, so gold videos are no older than the queue's.
     """
     segment_tasks_release_expired()
-    existing = segment_task_open(annotator=admin, project=project, action_class=action_class,
-                                 kind=SegmentAnnotation.Kind.GOLD)
+    existing = segment_task_open(
+        annotator=admin, project=project, action_class=action_class, kind=SegmentAnnotation.Kind.GOLD
+    )
     if existing:
         return existing
     settings = segment_settings_get(project=project)
     with transaction.atomic():
-        leased_gold = SegmentAnnotation.objects.filter(segment_video=OuterRef("pk"), kind=SegmentAnnotation.Kind.GOLD,
-                                                       status=SegmentAnnotation.Status.LEASED)
-        video = (SegmentVideo.objects.filter(action_class=action_class, video__project=project, is_gold=False,
-                                             final__isnull=True, media_state=SegmentVideo.MediaState.READY)
-                 .exclude(Exists(leased_gold)).order_by("annotation_count", "lease_count", "?")
-                 .select_for_update(skip_locked=True, of=("self",)).first())
+        leased_gold = SegmentAnnotation.objects.filter(
+            segment_video=OuterRef("pk"), kind=SegmentAnnotation.Kind.GOLD, status=SegmentAnnotation.Status.LEASED
+        )
+        video = (
+            SegmentVideo.objects.filter(
+                action_class=action_class,
+                video__project=project,
+                is_gold=False,
+                final__isnull=True,
+                media_state=SegmentVideo.MediaState.READY,
+            )
+            .exclude(Exists(leased_gold))
+            .order_by("annotation_count", "lease_count", "?")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
         if video is None:
             raise QueueError(f"no videos of {action_class.name} are left to make gold", code="empty")
         return _lease(video=video, annotator=admin, kind=SegmentAnnotation.Kind.GOLD, minutes=settings.lease_minutes)
@@ -202,5 +253,3 @@ def _locked_task(*, annotator, task_uid) -> SegmentAnnotation:
     if task is None:
         raise QueueError("no such task", code="not_found")
     return task
-
-

@@ -30,15 +30,20 @@ from backend.segments.services.queue import (
 def _check_version(task: SegmentAnnotation, version: int | None) -> None:
     """Optimistic concurrency: a save or submit naming an older version than the task's comes from a stale tab."""
     if version is not None and version != task.version:
-        raise QueueError("this video was changed in another tab or window; the other tab's work is kept — reload "
-                         "this one to go on", code="conflict", extra={"version": task.version, "draft": task.draft})
+        raise QueueError(
+            "this video was changed in another tab or window; the other tab's work is kept — reload this one to go on",
+            code="conflict",
+            extra={"version": task.version, "draft": task.draft},
+        )
 
 
 def _check_repeat(task: SegmentAnnotation, submit_token: str) -> None:
     """A finished task submitted again: a retry (same token) is answered as done; another tab's is a conflict."""
     if submit_token and task.submit_token and submit_token != task.submit_token:
-        raise QueueError("this video was already submitted from another tab or window; nothing was stored from "
-                         "this one", code="conflict")
+        raise QueueError(
+            "this video was already submitted from another tab or window; nothing was stored from this one",
+            code="conflict",
+        )
 
 
 def segment_submit_floor(video: SegmentVideo) -> float:
@@ -87,9 +92,16 @@ class SubmitResult:
     already_submitted: bool
 
 
-def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[float]], seconds_spent: float,
-                        suggestions: dict | None = None, version: int | None = None,
-                        submit_token: str = "") -> SubmitResult:
+def segment_task_submit(
+    *,
+    annotator,
+    task_uid,
+    segments: Sequence[Sequence[float]],
+    seconds_spent: float,
+    suggestions: dict | None = None,
+    version: int | None = None,
+    submit_token: str = "",
+) -> SubmitResult:
     """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice.
 
     Only ``segments`` become annotations; ``suggestions`` (proposal ids accepted, adjusted, dismissed) is recorded
@@ -109,22 +121,45 @@ def segment_task_submit(*, annotator, task_uid, segments: Sequence[Sequence[floa
         clean = check_segments(segments, duration=video.media_duration or video.video.duration, fps=video.media_fps)
         if not clean:
             raise QueueError('mark at least one segment, or reject the video ("no such action")')
-        Segment.objects.bulk_create([Segment(annotation=task, action_class=video.action_class, start=s, end=e,
-                                             position=i) for i, (s, e) in enumerate(clean)])
+        Segment.objects.bulk_create(
+            [
+                Segment(annotation=task, action_class=video.action_class, start=s, end=e, position=i)
+                for i, (s, e) in enumerate(clean)
+            ]
+        )
         decisions = check_suggestion_decisions(task=task, decisions=suggestions)
         task.suggestion_decisions = decisions
         task.suggestions_accepted = len(decisions["accepted"])
         task.suggestions_adjusted = len(decisions["adjusted"])
         task.suggestions_dismissed = len(decisions["dismissed"])
-        task.save(update_fields=["suggestion_decisions", "suggestions_accepted", "suggestions_adjusted",
-                                 "suggestions_dismissed"])
-        _finish(task=task, video=video, status=SegmentAnnotation.Status.SUBMITTED, seconds_spent=seconds_spent,
-                submit_token=submit_token)
+        task.save(
+            update_fields=[
+                "suggestion_decisions",
+                "suggestions_accepted",
+                "suggestions_adjusted",
+                "suggestions_dismissed",
+            ]
+        )
+        _finish(
+            task=task,
+            video=video,
+            status=SegmentAnnotation.Status.SUBMITTED,
+            seconds_spent=seconds_spent,
+            submit_token=submit_token,
+        )
     return SubmitResult(stored=len(clean), already_submitted=False)
 
 
-def segment_task_reject(*, annotator, task_uid, reason: str, note: str = "", seconds_spent: float,
-                        version: int | None = None, submit_token: str = "") -> SubmitResult:
+def segment_task_reject(
+    *,
+    annotator,
+    task_uid,
+    reason: str,
+    note: str = "",
+    seconds_spent: float,
+    version: int | None = None,
+    submit_token: str = "",
+) -> SubmitResult:
     """Skip the video with a reason (too blurry, too dark, not playable, no such action, other)."""
     if reason not in SegmentAnnotation.RejectReason.values:
         raise QueueError(f"reason must be one of {', '.join(SegmentAnnotation.RejectReason.values)}")
@@ -136,20 +171,28 @@ def segment_task_reject(*, annotator, task_uid, reason: str, note: str = "", sec
         _check_version(task, version)
         video = _lock_video(task.segment_video_id)
         if task.kind == SegmentAnnotation.Kind.REGULAR:  # an unplayable video is seen at once: the base floor only
-            check_not_too_early(shown_at=task.created_at, floor_seconds=dj_settings.SUBMIT_FLOOR_VIDEO_SECONDS,
-                                what="video")
+            check_not_too_early(
+                shown_at=task.created_at, floor_seconds=dj_settings.SUBMIT_FLOOR_VIDEO_SECONDS, what="video"
+            )
         task.reject_reason, task.reject_note = reason, note.strip()[:500]
-        _finish(task=task, video=video, status=SegmentAnnotation.Status.REJECTED, seconds_spent=seconds_spent,
-                submit_token=submit_token)
+        _finish(
+            task=task,
+            video=video,
+            status=SegmentAnnotation.Status.REJECTED,
+            seconds_spent=seconds_spent,
+            submit_token=submit_token,
+        )
     return SubmitResult(stored=0, already_submitted=False)
 
 
-def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, seconds_spent: float,
-            submit_token: str = "") -> None:
+def _finish(
+    *, task: SegmentAnnotation, video: SegmentVideo, status: str, seconds_spent: float, submit_token: str = ""
+) -> None:
     """Close a task and update its video. Precondition: the caller holds the task's and the video's row locks."""
     if task.status == SegmentAnnotation.Status.RELEASED and task.kind == SegmentAnnotation.Kind.REGULAR:
-        again = SegmentAnnotation.objects.filter(segment_video=video, annotator=task.annotator, active=True,
-                                                 kind=task.kind, status__in=LIVE).exists()
+        again = SegmentAnnotation.objects.filter(
+            segment_video=video, annotator=task.annotator, active=True, kind=task.kind, status__in=LIVE
+        ).exists()
         if again:
             raise QueueError("this video is open again in your queue: submit it from there", code="invalid")
     if task.status == SegmentAnnotation.Status.LEASED and task.kind == SegmentAnnotation.Kind.REGULAR:
@@ -159,13 +202,23 @@ def _finish(*, task: SegmentAnnotation, video: SegmentVideo, status: str, second
     task.seconds_spent = max(0.0, float(seconds_spent))
     task.draft = {}
     task.submit_token = submit_token[:64]
-    task.save(update_fields=["status", "submitted_at", "seconds_spent", "draft", "reject_reason", "reject_note",
-                             "submit_token"])
+    task.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "seconds_spent",
+            "draft",
+            "reject_reason",
+            "reject_note",
+            "submit_token",
+        ]
+    )
     if task.kind == SegmentAnnotation.Kind.GOLD:
         # The reference replaces any earlier one. A rejected video (unplayable, no action) is no use as a check and
         # leaves the queue too: it is exported as rejected.
-        SegmentAnnotation.objects.filter(segment_video=video, kind=SegmentAnnotation.Kind.GOLD, status__in=DONE,
-                                         active=True).exclude(pk=task.pk).update(active=False)
+        SegmentAnnotation.objects.filter(
+            segment_video=video, kind=SegmentAnnotation.Kind.GOLD, status__in=DONE, active=True
+        ).exclude(pk=task.pk).update(active=False)
         video.is_gold = status == SegmentAnnotation.Status.SUBMITTED
         video.is_open = False
         video.final = task
@@ -211,8 +264,13 @@ def segment_annotations_revoke(*, annotator, action_class: ActionClass) -> int:
     Called by quality's send-back (which records it); runs in the caller's transaction or its own.
     """
     with transaction.atomic():
-        tasks = SegmentAnnotation.objects.filter(annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR,
-                                                 segment_video__action_class=action_class, active=True, status__in=DONE)
+        tasks = SegmentAnnotation.objects.filter(
+            annotator=annotator,
+            kind=SegmentAnnotation.Kind.REGULAR,
+            segment_video__action_class=action_class,
+            active=True,
+            status__in=DONE,
+        )
         video_ids = sorted(set(tasks.values_list("segment_video_id", flat=True)))
         videos = list(SegmentVideo.objects.select_for_update(of=("self",)).filter(pk__in=video_ids).order_by("pk"))
         count = tasks.update(active=False)

@@ -14,9 +14,15 @@ def segment_queues(context) -> list[dict]:
     user = context["request"].user
     if not user.is_authenticated:
         return []
-    return [{
-        "project": q.project, "action_class": q.action_class,
-        "waiting": segment_queue_waiting(annotator=user, project=q.project, action_class=q.action_class),
-        "in_progress": segment_task_open(annotator=user, project=q.project, action_class=q.action_class,
-                                         kind=SegmentAnnotation.Kind.REGULAR) is not None,
-    } for q in annotator_classes(user)]
+    return [
+        {
+            "project": q.project,
+            "action_class": q.action_class,
+            "waiting": segment_queue_waiting(annotator=user, project=q.project, action_class=q.action_class),
+            "in_progress": segment_task_open(
+                annotator=user, project=q.project, action_class=q.action_class, kind=SegmentAnnotation.Kind.REGULAR
+            )
+            is not None,
+        }
+        for q in annotator_classes(user)
+    ]

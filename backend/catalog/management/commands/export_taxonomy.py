@@ -6,8 +6,10 @@ from backend.catalog.taxonomy import TaxonomyError, taxonomy_dumps, taxonomy_nod
 
 
 class Command(BaseCommand):
-    help = ("Write the loaded taxonomy as a node list in ActivityNet's layout (what load_taxonomy reads): the whole "
-            "tree, or with --root the subtree under one node.")
+    help = (
+        "Write the loaded taxonomy as a node list in ActivityNet's layout (what load_taxonomy reads): the whole "
+        "tree, or with --root the subtree under one node."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", default="-", help="file path, or - for standard output")

@@ -29,7 +29,9 @@ class Command(BaseCommand):
                 refused += 1
                 self.stderr.write(self.style.ERROR(f"refused {path}: {exc}"))
                 continue
-            self.stdout.write(f"ingested {path} as {video.external_id} ({video.duration:.1f} s, "
-                              f"{video.clips.count()} candidate clips)")
+            self.stdout.write(
+                f"ingested {path} as {video.external_id} ({video.duration:.1f} s, "
+                f"{video.clips.count()} candidate clips)"
+            )
         if refused:
             raise CommandError(f"{refused} of {len(paths)} file(s) refused; nothing was stored for them")

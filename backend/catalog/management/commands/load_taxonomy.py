@@ -7,12 +7,16 @@ from backend.catalog.taxonomy import TaxonomyError
 
 
 class Command(BaseCommand):
-    help = ("Load a taxonomy node list (ActivityNet's layout: nodeId, nodeName, parentId, parentName; any depth, any "
-            "number of roots). Default: ActivityNet v1.3 (272 nodes, 200 leaf classes). HAA500's areas are in "
-            "backend/catalog/data/haa500_taxonomy.json.")
+    help = (
+        "Load a taxonomy node list (ActivityNet's layout: nodeId, nodeName, parentId, parentName; any depth, any "
+        "number of roots). Default: ActivityNet v1.3 (272 nodes, 200 leaf classes). HAA500's areas are in "
+        "backend/catalog/data/haa500_taxonomy.json."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", type=Path, help="node list JSON (nodeId, nodeName, parentId, parentName)")
+        parser.add_argument(
+            "path", nargs="?", type=Path, help="node list JSON (nodeId, nodeName, parentId, parentName)"
+        )
 
     def handle(self, *args, path=None, **options):
         try:

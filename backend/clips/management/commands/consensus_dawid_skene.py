@@ -5,8 +5,10 @@ from backend.clips.dawid_skene import consensus_dawid_skene
 
 
 class Command(BaseCommand):
-    help = ("Fit Dawid-Skene to all labels of a project (gold clamped); report where it differs from the 2-of-3 "
-            "majority and each annotator's estimated accuracy; --apply makes it the final label of decided clips.")
+    help = (
+        "Fit Dawid-Skene to all labels of a project (gold clamped); report where it differs from the 2-of-3 "
+        "majority and each annotator's estimated accuracy; --apply makes it the final label of decided clips."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--project", default=None)

@@ -4,8 +4,10 @@ from backend.core.tasks import requeue_all
 
 
 class Command(BaseCommand):
-    help = ("Publish again the tasks whose rows still wait (clip media, mining stages, segment media, human-centric "
-            "scores), e.g. after a broker outage. Every worker also does this when it starts.")
+    help = (
+        "Publish again the tasks whose rows still wait (clip media, mining stages, segment media, human-centric "
+        "scores), e.g. after a broker outage. Every worker also does this when it starts."
+    )
 
     def handle(self, *args, **options):
         counts = requeue_all()

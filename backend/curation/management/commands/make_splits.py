@@ -12,8 +12,10 @@ def ratios_arg(text: str) -> tuple[int, int, int]:
 
 
 class Command(BaseCommand):
-    help = ("HAA500 class-balanced splits: per class, --per-class curatable clips (positive consensus or segment "
-            "clips; trimmed ones first) split train:val:test, no video in two splits. Stores each clip's split.")
+    help = (
+        "HAA500 class-balanced splits: per class, --per-class curatable clips (positive consensus or segment "
+        "clips; trimmed ones first) split train:val:test, no video in two splits. Stores each clip's split."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--project", default=None, help="project id or name (default: the only project)")
@@ -27,12 +29,19 @@ class Command(BaseCommand):
         if per_class < 1:
             raise CommandError("--per-class must be at least 1")
         try:
-            results = splits_make(project=project_arg(project), action_class=class_arg(action_class),
-                                  per_class=per_class, ratios=ratios_arg(ratios), seed=seed, trimmed_only=trimmed_only)
+            results = splits_make(
+                project=project_arg(project),
+                action_class=class_arg(action_class),
+                per_class=per_class,
+                ratios=ratios_arg(ratios),
+                seed=seed,
+                trimmed_only=trimmed_only,
+            )
         except SplitsError as exc:
             raise CommandError(f"no split was stored:\n{exc}") from None
         for r in results:
             source = "trimmed clips" if r.from_trimmed_only else f"trimmed and untrimmed clips ({r.trimmed} trimmed)"
-            self.stdout.write(f"{r.action_class}: train {r.train}, val {r.val}, test {r.test} from {r.videos} "
-                              f"video(s), {source}")
+            self.stdout.write(
+                f"{r.action_class}: train {r.train}, val {r.val}, test {r.test} from {r.videos} video(s), {source}"
+            )
         self.stdout.write(self.style.SUCCESS(f"splits stored for {len(results)} class(es)"))

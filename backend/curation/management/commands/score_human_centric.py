@@ -8,8 +8,10 @@ from backend.curation.services import human_centric_enqueue
 
 
 class Command(BaseCommand):
-    help = ("Queue the human-centric score (HAA500's detectable joints, BlazePose) of a project's curatable clips "
-            "for the Celery worker: clips not scored yet, or with --all every one again.")
+    help = (
+        "Queue the human-centric score (HAA500's detectable joints, BlazePose) of a project's curatable clips "
+        "for the Celery worker: clips not scored yet, or with --all every one again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--project", default=None, help="project id or name (default: the only project)")
@@ -18,11 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="wait for the worker and show its progress")
 
     def handle(self, *args, project, action_class, all, wait, **options):
-        job, count = human_centric_enqueue(project=project_arg(project), action_class=class_arg(action_class),
-                                           rescore=all)
+        job, count = human_centric_enqueue(
+            project=project_arg(project), action_class=class_arg(action_class), rescore=all
+        )
         if job is None:
-            self.stdout.write("nothing to score: every curatable clip with a video file has its score "
-                              "(--all scores them again)")
+            self.stdout.write(
+                "nothing to score: every curatable clip with a video file has its score (--all scores them again)"
+            )
             return
         self.stdout.write(self.style.SUCCESS(f"queued job {job.pk}: {count} clip(s) to score"))
         if not wait:

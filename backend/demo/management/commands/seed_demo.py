@@ -18,12 +18,28 @@ ANNOTATORS = [("annotator1", "actionloom-1"), ("annotator2", "actionloom-2"), ("
 
 # (class, definition, [(photo, motion, shows the action?)]); the last video of each class gives guideline examples.
 DEMO = [
-    ("Drinking coffee", "A person drinks coffee from a cup or mug. The cup must reach the mouth in the clip.",
-     [("astronaut", "pan", True), ("coffee", "zoom", True), ("camera", "pan", False), ("rocket", "zoom", False),
-      ("astronaut", "zoom", True)]),
-    ("Walking the dog", "A person walks a dog on a leash. A dog alone or a person alone is not this action.",
-     [("camera", "zoom", True), ("chelsea", "pan", False), ("astronaut", "pan", True), ("coffee", "pan", False),
-      ("camera", "pan", True)]),
+    (
+        "Drinking coffee",
+        "A person drinks coffee from a cup or mug. The cup must reach the mouth in the clip.",
+        [
+            ("astronaut", "pan", True),
+            ("coffee", "zoom", True),
+            ("camera", "pan", False),
+            ("rocket", "zoom", False),
+            ("astronaut", "zoom", True),
+        ],
+    ),
+    (
+        "Walking the dog",
+        "A person walks a dog on a leash. A dog alone or a person alone is not this action.",
+        [
+            ("camera", "zoom", True),
+            ("chelsea", "pan", False),
+            ("astronaut", "pan", True),
+            ("coffee", "pan", False),
+            ("camera", "pan", True),
+        ],
+    ),
 ]
 
 
@@ -73,22 +89,35 @@ class Command(BaseCommand):
                     for i, (photo, motion, shows_action) in enumerate(videos):
                         path = Path(tmp) / f"{class_name.replace(' ', '_')}_{i}.mp4"
                         make_motion_video(image=getattr(data, photo)(), out=path, seconds=seconds, motion=motion)
-                        video = video_ingest(project=project, path=path, action_class=action_class,
-                                             original_name=path.name, external_id=f"demo-{action_class.pk}-{i}")
+                        video = video_ingest(
+                            project=project,
+                            path=path,
+                            action_class=action_class,
+                            original_name=path.name,
+                            external_id=f"demo-{action_class.pk}-{i}",
+                        )
                         clips = list(video.clips.order_by("start"))
                         if i == len(videos) - 1:  # guideline examples, never asked
-                            GuidelineExample.objects.create(guideline=guideline, clip=clips[0],
-                                                            kind=GuidelineExample.Kind.POSITIVE, note=f"{class_name}: the action is clearly visible")
-                            GuidelineExample.objects.create(guideline=guideline, clip=clips[-1],
-                                                            kind=GuidelineExample.Kind.HARD_NEGATIVE,
-                                                            note="similar scene, but the action does not happen")
+                            GuidelineExample.objects.create(
+                                guideline=guideline,
+                                clip=clips[0],
+                                kind=GuidelineExample.Kind.POSITIVE,
+                                note=f"{class_name}: the action is clearly visible",
+                            )
+                            GuidelineExample.objects.create(
+                                guideline=guideline,
+                                clip=clips[-1],
+                                kind=GuidelineExample.Kind.HARD_NEGATIVE,
+                                note="similar scene, but the action does not happen",
+                            )
                         elif i < 2:  # one gold clip in each of the first two videos
                             clip_gold_set(clip=clips[0], value=1 if shows_action else -1, author=users["admin"])
             from backend.segments.media import segment_videos_enqueue
 
             segment_videos_enqueue(project=project)  # the timeline tool has the demo videos too
-        self.stdout.write(self.style.SUCCESS(f"created {DEMO_PROJECT}: the worker is cutting clips and making "
-                                             "the timeline's proxies"))
+        self.stdout.write(
+            self.style.SUCCESS(f"created {DEMO_PROJECT}: the worker is cutting clips and making the timeline's proxies")
+        )
 
     def _print_credentials(self) -> None:
         self.stdout.write("\nDemo accounts (http://127.0.0.1:8000/accounts/login/):")

@@ -7,28 +7,49 @@ from workers.evaluation.report import EvaluationInputError, evaluate_files, form
 
 
 class Command(BaseCommand):
-    help = ("Score ActivityNet-layout predictions against ground truth: detection mAP at tIoU 0.50:0.05:0.95, or "
-            "with --proposals average recall vs average number of proposals (AR@AN) and AUC. With --proposals and no "
-            "files: the platform's own S-CNN proposals against the annotated (final) segments, and the annotators' "
-            "active seconds per video with and without suggestions.")
+    help = (
+        "Score ActivityNet-layout predictions against ground truth: detection mAP at tIoU 0.50:0.05:0.95, or "
+        "with --proposals average recall vs average number of proposals (AR@AN) and AUC. With --proposals and no "
+        "files: the platform's own S-CNN proposals against the annotated (final) segments, and the annotators' "
+        "active seconds per video with and without suggestions."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("ground_truth", type=Path, nargs="?", help="ActivityNet JSON (e.g. from export_segments)")
-        parser.add_argument("predictions", type=Path, nargs="?",
-                            help='{"version", "results": {video_id: [{label, segment, score}]}, "external_data"}')
+        parser.add_argument(
+            "predictions",
+            type=Path,
+            nargs="?",
+            help='{"version", "results": {video_id: [{label, segment, score}]}, "external_data"}',
+        )
         parser.add_argument("--proposals", action="store_true", help="proposal task: labels are ignored")
         parser.add_argument("--project", default=None, help="with --proposals and no files: only this project")
         parser.add_argument("--subset", default=None, help="evaluate only this subset of the ground truth")
         parser.add_argument("--json", dest="json_path", type=Path, default=None, help="also write the full result here")
-        parser.add_argument("--ignore-unknown-videos", action="store_true",
-                            help="drop predictions on videos outside the evaluated subset (officially they count)")
+        parser.add_argument(
+            "--ignore-unknown-videos",
+            action="store_true",
+            help="drop predictions on videos outside the evaluated subset (officially they count)",
+        )
 
-    def handle(self, *args, ground_truth, predictions, proposals, project, subset, json_path: Path | None,
-               ignore_unknown_videos, **options):
+    def handle(
+        self,
+        *args,
+        ground_truth,
+        predictions,
+        proposals,
+        project,
+        subset,
+        json_path: Path | None,
+        ignore_unknown_videos,
+        **options,
+    ):
         if ground_truth is None and predictions is None:
             if not proposals:
-                raise CommandError("give GROUND_TRUTH and PREDICTIONS files (or --proposals to score the platform's "
-                                   "own proposals against its annotated segments)")
+                raise CommandError(
+                    "give GROUND_TRUTH and PREDICTIONS files (or --proposals to score the platform's "
+                    "own proposals against its annotated segments)"
+                )
             result = self._platform_proposals(project=project, subset=subset)
         elif ground_truth is None or predictions is None:
             raise CommandError("give both GROUND_TRUTH and PREDICTIONS, or neither (with --proposals)")
@@ -42,9 +63,13 @@ class Command(BaseCommand):
                 except (OSError, UnicodeDecodeError, ValueError) as exc:
                     raise CommandError(f"{name} {path}: {exc}") from exc
             try:
-                result = evaluate_files(ground_truth=files["ground truth"], predictions=files["predictions"],
-                                        proposals=proposals, subset=subset,
-                                        ignore_unknown_videos=ignore_unknown_videos)
+                result = evaluate_files(
+                    ground_truth=files["ground truth"],
+                    predictions=files["predictions"],
+                    proposals=proposals,
+                    subset=subset,
+                    ignore_unknown_videos=ignore_unknown_videos,
+                )
             except EvaluationInputError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(format_table(result))
@@ -65,25 +90,38 @@ class Command(BaseCommand):
         ground_truth, results = proposal_evaluation_files(project=scope, subset=subset)
         runs = proposal_runs_summary(project=scope)
         timing = suggestion_time(project=scope)
-        self.stdout.write(f"S-CNN proposals of {project or 'every project'}: "
-                          + (", ".join(f"{k}: {v}" for k, v in runs.items()) or "none computed yet"))
+        self.stdout.write(
+            f"S-CNN proposals of {project or 'every project'}: "
+            + (", ".join(f"{k}: {v}" for k, v in runs.items()) or "none computed yet")
+        )
         result: dict = {"proposal_runs": runs, "suggestion_time": timing}
         if ground_truth["database"]:
             # Only the annotated videos' proposals are stored in the results, so nothing lies outside the ground truth.
-            result.update(evaluate_files(ground_truth=ground_truth, predictions=results, proposals=True,
-                                         subset=subset))
+            result.update(evaluate_files(ground_truth=ground_truth, predictions=results, proposals=True, subset=subset))
             self.stdout.write(format_table(result))
         else:
             self.stdout.write("no annotated (final) segments to score the proposals against")
         self.stdout.write("\nActive seconds per video (submitted regular annotations):")
-        self.stdout.write(f"{'':>20}  {'videos':>6}  {'mean s':>8}  {'median s':>8}  {'accepted':>8}  "
-                          f"{'adjusted':>8}  {'dismissed':>9}")
+        self.stdout.write(
+            f"{'':>20}  {'videos':>6}  {'mean s':>8}  {'median s':>8}  {'accepted':>8}  "
+            f"{'adjusted':>8}  {'dismissed':>9}"
+        )
         for key, label in (("with", "with suggestions"), ("without", "without suggestions")):
             row = timing[key]
-            cells = [_num(row[k]) for k in ("mean_seconds", "median_seconds", "accepted_per_video",
-                                            "adjusted_per_video", "dismissed_per_video")]
-            self.stdout.write(f"{label:>20}  {row['annotations']:>6}  {cells[0]:>8}  {cells[1]:>8}  {cells[2]:>8}  "
-                              f"{cells[3]:>8}  {cells[4]:>9}")
+            cells = [
+                _num(row[k])
+                for k in (
+                    "mean_seconds",
+                    "median_seconds",
+                    "accepted_per_video",
+                    "adjusted_per_video",
+                    "dismissed_per_video",
+                )
+            ]
+            self.stdout.write(
+                f"{label:>20}  {row['annotations']:>6}  {cells[0]:>8}  {cells[1]:>8}  {cells[2]:>8}  "
+                f"{cells[3]:>8}  {cells[4]:>9}"
+            )
         return result
 
 

@@ -7,9 +7,11 @@ from backend.exports.haa500 import Haa500ExportError, haa500_export
 
 
 class Command(BaseCommand):
-    help = ("Export the clips in splits in HAA500's layout into an empty folder: <class>.txt (HAA500's own file: "
-            "train, val, test lines), <split>/<class>.txt, curation.csv/.json with the human-centric score, and with "
-            "--cut the clips cut frame-exactly (H.264 MP4) under clips/<split>/<class>/.")
+    help = (
+        "Export the clips in splits in HAA500's layout into an empty folder: <class>.txt (HAA500's own file: "
+        "train, val, test lines), <split>/<class>.txt, curation.csv/.json with the human-centric score, and with "
+        "--cut the clips cut frame-exactly (H.264 MP4) under clips/<split>/<class>/."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", required=True, type=Path, help="a new or empty folder")
@@ -21,8 +23,9 @@ class Command(BaseCommand):
             self.stderr.write(f"\rcut {done}/{total}", ending="")
 
         try:
-            rows = haa500_export(out_dir=output, project=project_arg(project) if project else None, cut=cut,
-                                 progress=progress)
+            rows = haa500_export(
+                out_dir=output, project=project_arg(project) if project else None, cut=cut, progress=progress
+            )
         except Haa500ExportError as exc:
             raise CommandError(str(exc)) from None
         if cut:

@@ -9,8 +9,10 @@ from backend.exports import activitynet
 
 
 class Command(BaseCommand):
-    help = ("Export segments as ActivityNet JSON (version, taxonomy, database); rejected videos are left out and "
-            "listed in FILE.rejected.json.")
+    help = (
+        "Export segments as ActivityNet JSON (version, taxonomy, database); rejected videos are left out and "
+        "listed in FILE.rejected.json."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", required=True, help="file path, or - for standard output")
@@ -24,8 +26,10 @@ class Command(BaseCommand):
                 sys.stdout.write(chunk)
             return
         path = Path(output)
-        for target, chunks in ((path, activitynet.stream), (Path(f"{output}.rejected.json"),
-                                                            activitynet.stream_rejected)):
+        for target, chunks in (
+            (path, activitynet.stream),
+            (Path(f"{output}.rejected.json"), activitynet.stream_rejected),
+        ):
             with target.open("w", encoding="utf-8") as fh:
                 for chunk in chunks(project=proj, subset=subset):
                     fh.write(chunk)

@@ -15,8 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--gold", action="store_true", help="rows are gold answers for existing videos")
         parser.add_argument("--project", default=None)
-        parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                            help="show a progress bar (default: when standard error is a terminal)")
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="show a progress bar (default: when standard error is a terminal)",
+        )
 
     def handle(self, *args, path, gold, project, progress, **options):
         try:
@@ -25,8 +29,9 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc}") from exc
         try:
             proj = project_resolve(name=project)
-            counts = bulk.clips_import_file(path=path, project=proj, gold=gold,
-                                            progress=sys.stderr.isatty() if progress is None else progress)
+            counts = bulk.clips_import_file(
+                path=path, project=proj, gold=gold, progress=sys.stderr.isatty() if progress is None else progress
+            )
         except UnicodeDecodeError:
             # The file streams, so the decoder's position is within a chunk: name the byte as a whole read does.
             try:
@@ -34,12 +39,16 @@ class Command(BaseCommand):
                 position = "a byte"
             except UnicodeDecodeError as exc:
                 position = f"byte {exc.start}"
-            raise CommandError(f"{path}: not UTF-8 text (a binary file?): {position} cannot be decoded "
-                               "— nothing was imported") from None
+            raise CommandError(
+                f"{path}: not UTF-8 text (a binary file?): {position} cannot be decoded — nothing was imported"
+            ) from None
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         except (hacs.ImportFileError, IngestError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"imported {counts['rows']} rows: {counts['clips']} new clips, {counts['videos']} new videos, "
-            f"{counts['unchanged']} already present"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"imported {counts['rows']} rows: {counts['clips']} new clips, {counts['videos']} new videos, "
+                f"{counts['unchanged']} already present"
+            )
+        )

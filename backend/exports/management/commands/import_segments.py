@@ -8,8 +8,10 @@ from backend.exports import activitynet
 
 
 class Command(BaseCommand):
-    help = ("Import ActivityNet-style segments (also HACS Segments files: string durations, no taxonomy/version); "
-            "--gold makes them reference segments of videos already in the project.")
+    help = (
+        "Import ActivityNet-style segments (also HACS Segments files: string durations, no taxonomy/version); "
+        "--gold makes them reference segments of videos already in the project."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
@@ -34,7 +36,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from exc
         except RecursionError:  # a value nested just under json's limit, met again while checking or quoting it
             raise CommandError(f"{path}: the JSON is nested too deeply to be segments — nothing was imported") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"imported {len(videos)} videos: {counts['annotations']} {'gold ' if gold else ''}annotations with "
-            f"{counts['segments']} segments, {counts['videos']} new videos, {counts['unchanged']} already present, "
-            f"{counts['skipped']} skipped (new and without annotations)"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"imported {len(videos)} videos: {counts['annotations']} {'gold ' if gold else ''}annotations with "
+                f"{counts['segments']} segments, {counts['videos']} new videos, {counts['unchanged']} already present, "
+                f"{counts['skipped']} skipped (new and without annotations)"
+            )
+        )

@@ -59,7 +59,11 @@ class Command(BaseCommand):
         removed = VideoMining.objects.filter(video_id__in=ids, stage=Stage.REMOVED).count()
         for ext, message in failed:
             self.stderr.write(self.style.ERROR(f"{ext}: {message}"))
-        self.stdout.write(self.style.SUCCESS(f"mined {len(ids) - len(failed)} video(s); {removed} removed "
-                                             f"(duplicates or no person), {len(failed)} failed"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"mined {len(ids) - len(failed)} video(s); {removed} removed "
+                f"(duplicates or no person), {len(failed)} failed"
+            )
+        )
         if failed:
             raise CommandError(f"{len(failed)} video(s) failed")

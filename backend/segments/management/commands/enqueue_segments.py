@@ -18,4 +18,6 @@ class Command(BaseCommand):
         except IngestError as exc:
             raise CommandError(str(exc)) from exc
         jobs = segment_videos_enqueue(project=proj, action_class=action_class)
-        self.stdout.write(self.style.SUCCESS(f"queued segment media for {len(jobs)} videos (jobs {[j.pk for j in jobs]})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"queued segment media for {len(jobs)} videos (jobs {[j.pk for j in jobs]})")
+        )

@@ -14,16 +14,19 @@ from backend.segments.proposals import (
 
 
 class Command(BaseCommand):
-    help = ("Compute the S-CNN proposals (timeline suggestions) of every video whose proxy is ready, with the current "
-            "frame classifiers; --train-head also trains the project's learned proposal head from its annotated "
-            "segments and re-ranks with it when it beats the mean probability on held-out videos.")
+    help = (
+        "Compute the S-CNN proposals (timeline suggestions) of every video whose proxy is ready, with the current "
+        "frame classifiers; --train-head also trains the project's learned proposal head from its annotated "
+        "segments and re-ranks with it when it beats the mean probability on held-out videos."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--project", default=None, help="only this project's videos")
         parser.add_argument("--force", action="store_true", help="score the frames again even when nothing changed")
         parser.add_argument("--train-head", action="store_true", help="train the learned proposal head first")
-        parser.add_argument("--head-subset", default=None,
-                            help="train the head on this subset's annotated videos only (e.g. training)")
+        parser.add_argument(
+            "--head-subset", default=None, help="train the head on this subset's annotated videos only (e.g. training)"
+        )
         parser.add_argument("--enqueue", action="store_true", help="leave the work to the Celery workers")
 
     def handle(self, *args, project, force, train_head, head_subset, enqueue, **options):
@@ -41,7 +44,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{proj}: proposal head v{head.version} from {head.segments} segments of {head.videos} videos; "
                     f"held-out AUC {_pct(head.holdout_auc_head)} vs {_pct(head.holdout_auc_mean)} (mean probability)"
-                    f" on {head.holdout_videos} videos: {'in use' if head.active else 'not used'}")
+                    f" on {head.holdout_videos} videos: {'in use' if head.active else 'not used'}"
+                )
         if enqueue:
             count = segment_proposals_enqueue(project=scope, force=force)
             self.stdout.write(self.style.SUCCESS(f"queued proposals for {count} videos"))
@@ -60,12 +64,16 @@ class Command(BaseCommand):
             states[state] = states.get(state, 0) + 1
         ready = SegmentProposalRun.objects.filter(segment_video__in=videos, state="ready")
         total = sum(r.proposals.count() for r in ready)
-        self.stdout.write(self.style.SUCCESS(
-            f"proposals: {', '.join(f'{k} {v}' for k, v in sorted(states.items())) or 'no videos'}; "
-            f"{total} proposals on {ready.count()} videos"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"proposals: {', '.join(f'{k} {v}' for k, v in sorted(states.items())) or 'no videos'}; "
+                f"{total} proposals on {ready.count()} videos"
+            )
+        )
         if states.get(SegmentProposalRun.State.NO_CLASSIFIER):
-            self.stdout.write("no frame classifier knows some classes: those videos get no suggestions "
-                              "(manage.py train_classifier)")
+            self.stdout.write(
+                "no frame classifier knows some classes: those videos get no suggestions (manage.py train_classifier)"
+            )
 
 
 def _pct(value) -> str:
