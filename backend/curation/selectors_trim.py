@@ -1,7 +1,7 @@
 """Trim tool reads: where a clip's video plays in the browser, which frames it has, and the curation as the tool and
 its API show it.
 
-**The trim tool's time base** (the one place it is written down; the frame rule itself is workers/frame_exact.py and
+**The trim tool's time base** (the one place it is written down; the frame rule itself is workers/media/frame_exact.py and
 backend/curation/timing.py, which the curation back end shares):
 
 - A frame number k counts from the source's **first video frame** (k = 0), at the source's constant rate R
@@ -13,7 +13,7 @@ backend/curation/timing.py, which the curation back end shares):
   first frame sits D = V0 − S after it (``timing.FrameTiming.offset``). A clip ``[c0, c1)`` is ``[c0 − D, c1 − D)`` in
   tool time and holds the frames that start in it; ``container_start_time`` / ``container_end_time`` of a trim are
   its tool times + D (cutting ``-ss container_start_time -t duration`` gives exactly its frames).
-- The browser: the timeline proxy starts at the first frame (workers/proxy.py), so there media time = tool time.
+- The browser: the timeline proxy starts at the first frame (workers/media/proxy.py), so there media time = tool time.
   A source file played as it is keeps its own presentation timestamps in Chromium (a positive container start is
   not moved to 0), so the first frame plays at media time V0 = S + D. The page gets that ``origin``: media time =
   origin + tool time, and the frame on screen is ``floor((currentTime − origin) · R)`` — the number stored.

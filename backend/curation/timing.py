@@ -1,9 +1,9 @@
 """Which frames of its video a clip covers, on the curation axis: frame k from the first video frame (see
-workers/frame_exact.py), the timeline tool's axis.
+workers/media/frame_exact.py), the timeline tool's axis.
 
 A trimmed clip is its curation's ``first_frame`` … ``last_frame``. An untrimmed one is its grid span: clip times count
 from the container start (ffmpeg's ``-ss``, backend/clips/services.clip_media_cut), the first frame sits D seconds
-after it (D = first video frame − container start, workers/proxy.py), so the span is ``[start − D, end − D)`` on the
+after it (D = first video frame − container start, workers/media/proxy.py), so the span is ``[start − D, end − D)`` on the
 curation axis and its frames are those that start in it.
 """
 

@@ -3,7 +3,7 @@
     {"version": str, "taxonomy": [{"nodeId", "nodeName", "parentId", "parentName"}, …],
      "database": {video_id: {"subset", "duration", "url", "annotations": [{"label", "segment": [start, end]}]}}}
 
-Times are seconds from the video's first frame (workers/proxy.py), written as stored (no rounding on the way out, so an
+Times are seconds from the video's first frame (workers/media/proxy.py), written as stored (no rounding on the way out, so an
 import followed by an export gives back the same numbers). The export streams: the database object is written entry
 by entry from a server-side cursor. Videos whose final answer is a rejection are left out and listed by
 ``stream_rejected`` (the side report). The import checks the whole file before writing anything, in one transaction.

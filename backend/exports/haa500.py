@@ -13,10 +13,10 @@ What ``haa500_export`` writes into an empty folder::
     curation.json                {"version", "clips": [the same rows, typed]}
     clips/<split>/<class>/<class>_<NNN>.mp4      with cut: NNN is the clip's line in <class>.txt, from 000
 
-Times are seconds from the video's first frame (the timeline's and the ActivityNet export's axis, workers/proxy.py):
+Times are seconds from the video's first frame (the timeline's and the ActivityNet export's axis, workers/media/proxy.py):
 a clip of frames first … last runs from first / fps to (last + 1) / fps. A trimmed clip's frames are its trim; an
 untrimmed one's are the frames that start in its grid span moved onto that axis (backend/curation/timing.py). The cut
-clip holds exactly those frames (workers/frame_exact.py), so file and table agree frame for frame.
+clip holds exactly those frames (workers/media/frame_exact.py), so file and table agree frame for frame.
 
 ``num_of_dominant_figure`` is 1, 2 or 3 (3: more than two), ``is_camera_moving`` 1 or 0, as the trim tool records
 them; a clip in a split without them is refused, naming it, because HAA500's files have no empty fields.

@@ -46,7 +46,7 @@ def task_payload(task: SegmentAnnotation, request) -> dict:
 
 
 class SegmentSpriteOutputSerializer(serializers.Serializer):
-    """The thumbnail sheet's layout (workers/proxy.py SpriteSheet); empty until the video's media is made."""
+    """The thumbnail sheet's layout (workers/media/proxy.py SpriteSheet); empty until the video's media is made."""
 
     interval = serializers.FloatField(required=False, help_text="seconds between thumbnails")
     tile_width = serializers.IntegerField(required=False)

@@ -1,4 +1,4 @@
-"""Segment media writes: sending videos to segment annotation and storing their proxy and sprite (workers/proxy.py).
+"""Segment media writes: sending videos to segment annotation and storing their proxy and sprite (workers/media/proxy.py).
 
 Each media job has a catalog.Job status row (kind "segment_media", stage and progress) that the dashboard shows.
 """

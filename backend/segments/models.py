@@ -1,6 +1,6 @@
 """Dense segment annotation (HACS Segments): videos in the timeline queue, each annotator's work on one, its segments.
 
-Times are seconds from the source's first video frame (see workers/proxy.py): what the tool shows is what is stored
+Times are seconds from the source's first video frame (see workers/media/proxy.py): what the tool shows is what is stored
 and what the ActivityNet export writes.
 """
 

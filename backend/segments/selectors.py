@@ -26,7 +26,7 @@ def clip_marks(*, segment_video: SegmentVideo) -> list[dict]:
 
     Only consensus values: a gold clip's answer never reaches an annotator.
     """
-    offset = segment_video.first_frame_offset  # clip times count from the container start (workers/proxy.py)
+    offset = segment_video.first_frame_offset  # clip times count from the container start (workers/media/proxy.py)
     rows = (
         ConsensusResult.objects.filter(clip__video_id=segment_video.video_id)
         .order_by("clip__start")

@@ -5,7 +5,7 @@ import { tickStep } from "./frames.js";
 
 export const SECOND_STEPS = [0.04, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120];
 
-// Thumb k of the sprite shows the frame at k * interval (workers/proxy.py make_sprite). The canvas is redrawn only
+// Thumb k of the sprite shows the frame at k * interval (workers/media/proxy.py make_sprite). The canvas is redrawn only
 // when the range, its size or the sprite's readiness change: a timeline renders on every frame of playback.
 export function drawFilmStrip(canvas, { from, to, sprite, meta, width }) {
   const height = canvas.clientHeight;

@@ -1,5 +1,5 @@
 // Frame math of the video tools (timeline and trim). Times are seconds from the video's first frame
-// (workers/proxy.py, backend/curation/selectors_trim.py): frame k is on screen from k / fps to (k + 1) / fps.
+// (workers/media/proxy.py, backend/curation/selectors_trim.py): frame k is on screen from k / fps to (k + 1) / fps.
 
 // A small tolerance absorbs float error: 2.0 s at 25 fps is frame 50, not 49.
 export const frameAt = (t, fps) => Math.max(0, Math.floor(t * fps + 1e-3));
