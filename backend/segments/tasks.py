@@ -40,7 +40,8 @@ def segment_proposals_make_task(self, segment_video_id: int, force: bool = False
 def segment_proposal_head_task(self, project_id: int) -> None:
     """Train a project's proposal head (when enough segments are annotated) and re-rank its videos' proposals."""
     from backend.catalog.models import Project
-    from backend.segments.proposals import proposal_head_train, segment_proposals_enqueue
+    from backend.segments.proposal_head import proposal_head_train
+    from backend.segments.proposals import segment_proposals_enqueue
 
     project = Project.objects.get(pk=project_id)
     head = proposal_head_train(project=project)

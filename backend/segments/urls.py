@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.segments import api
+from backend.segments import api, api_admin
 from backend.segments.views import timeline
 
 urlpatterns = [
@@ -16,14 +16,18 @@ urlpatterns = [
     ),
     path(
         "api/projects/<int:project_id>/segments/dashboard/",
-        api.SegmentDashboardApi.as_view(),
+        api_admin.SegmentDashboardApi.as_view(),
         name="api-segment-dashboard",
     ),
     path(
-        "api/projects/<int:project_id>/segments/enqueue/", api.SegmentEnqueueApi.as_view(), name="api-segment-enqueue"
+        "api/projects/<int:project_id>/segments/enqueue/",
+        api_admin.SegmentEnqueueApi.as_view(),
+        name="api-segment-enqueue",
     ),
     path(
-        "api/segment-videos/<int:segment_video_id>/final/", api.SegmentFinalPickApi.as_view(), name="api-segment-final"
+        "api/segment-videos/<int:segment_video_id>/final/",
+        api_admin.SegmentFinalPickApi.as_view(),
+        name="api-segment-final",
     ),
     path("timeline/<int:project_id>/<int:class_id>/", timeline, name="timeline"),
 ]

@@ -479,7 +479,8 @@ def main() -> None:
     from backend.catalog.services import taxonomy_load
     from backend.mining.training import classifier_train
     from backend.segments.models import SegmentProposalRun, SegmentSettings, SegmentVideo
-    from backend.segments.proposals import proposal_head_train, segment_proposals_make
+    from backend.segments.proposal_head import proposal_head_train
+    from backend.segments.proposals import segment_proposals_make
 
     call_command("migrate", verbosity=0)
     taxonomy_load()

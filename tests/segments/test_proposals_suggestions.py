@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from backend.mining.models import ClassifierModel
-from backend.segments import proposals, services
+from backend.segments import proposal_head, proposals, services
 from backend.segments.models import (
     Segment,
     SegmentAnnotation,
@@ -230,9 +230,9 @@ def test_a_head_is_trained_only_with_enough_segments_and_used_only_if_it_wins_on
     project, annotated, monkeypatch
 ):
     SegmentSettings.objects.create(project=project, proposal_head_min_segments=13)
-    assert proposals.proposal_head_train(project=project) is None  # 12 segments < 13
+    assert proposal_head.proposal_head_train(project=project) is None  # 12 segments < 13
     SegmentSettings.objects.filter(project=project).update(proposal_head_min_segments=12)
-    head = proposals.proposal_head_train(project=project)
+    head = proposal_head.proposal_head_train(project=project)
     assert (head.version, head.videos, head.segments, head.holdout_videos) == (1, 12, 12, 3)  # every 4th held out
     assert head.holdout_auc_head > head.holdout_auc_mean and head.active
 
@@ -286,7 +286,7 @@ def test_a_head_that_loses_on_held_out_videos_is_kept_but_not_used(project, anno
     # the held-out comparison scores the head first, then the mean probability: say the head lost
     verdicts = iter([40.0, 60.0])
     monkeypatch.setattr(proposals.head_compute, "proposals_auc", lambda **kwargs: next(verdicts))
-    head = proposals.proposal_head_train(project=project)
+    head = proposal_head.proposal_head_train(project=project)
     assert (head.holdout_auc_head, head.holdout_auc_mean, head.active) == (40.0, 60.0, False)
     assert proposals.current_head(project=project) is None
     assert SegmentProposalHead.objects.count() == 1
@@ -309,7 +309,7 @@ def test_a_head_is_queued_when_a_submitted_video_brings_the_annotated_segments_t
         assert published == ([] if len(segments) == 2 else [project.pk])
     # once a head learnt from 3, the next one waits for a quarter more (4)
     SegmentProposalHead.objects.create(project=project, version=1, parameters={}, videos=2, segments=3)
-    assert not proposals.proposal_head_due(project=project)
+    assert not proposal_head.proposal_head_due(project=project)
 
 
 # --- evaluate_segments --proposals on the platform's own data --------------------------------------------------------

@@ -19,6 +19,7 @@ from backend.exports.bulk.shared import (
     CHUNK,
     _class_ids,
     _label_conflict,
+    _LineReader,
     _publish_media_tasks,
     _refuse_first,
     _refuse_unknown_gold_videos,
@@ -33,36 +34,6 @@ from backend.exports.hacs import (
     Row,
     _youtube_url,
 )
-
-
-class _LineReader(io.TextIOBase):
-    """A file for psycopg2's copy_expert over an iterator of lines. An exception of the iterator (a refused
-    file) ends the COPY cleanly and is raised again by `reraise()`, so it is the error the caller sees."""
-
-    def __init__(self, lines: Iterator[str], bar: tqdm | None = None) -> None:
-        self._lines, self._bar, self.error = lines, bar, None
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> str:
-        out, length, count = [], 0, 0
-        try:
-            for line in self._lines:
-                out.append(line)
-                length += len(line)
-                count += 1
-                if 0 < size <= length:
-                    break
-        except Exception as exc:  # noqa: BLE001 — kept and raised again once COPY has ended
-            self.error = exc
-        if self._bar is not None:
-            self._bar.update(count)
-        return "".join(out)
-
-    def reraise(self) -> None:
-        if self.error is not None:
-            raise self.error
 
 
 class _PostgresLoad:

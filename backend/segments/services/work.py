@@ -105,9 +105,9 @@ def segment_task_submit(
     """Store the task's segments (at least one) and the time spent; a repeated submit stores nothing twice.
 
     Only ``segments`` become annotations; ``suggestions`` (proposal ids accepted, adjusted, dismissed) is recorded
-    on the task for measuring the suggestions (segments.proposals.check_suggestion_decisions).
+    on the task for measuring the suggestions (segments.suggestions.check_suggestion_decisions).
     """
-    from backend.segments.proposals import check_suggestion_decisions
+    from backend.segments.suggestions import check_suggestion_decisions
 
     with transaction.atomic():
         task = _locked_task(annotator=annotator, task_uid=task_uid)
@@ -228,7 +228,7 @@ def _finish(
     video.save(update_fields=["lease_count", "annotation_count", "is_open", "is_gold", "final"])
     if video.final_id == task.pk and status == SegmentAnnotation.Status.SUBMITTED:
         # More annotated segments: a (new) learned proposal head may be due (issue 6; segments.proposals).
-        from backend.segments.proposals import proposal_head_queue_if_due
+        from backend.segments.proposal_head import proposal_head_queue_if_due
 
         proposal_head_queue_if_due(project=video.video.project)
 

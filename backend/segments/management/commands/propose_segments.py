@@ -5,12 +5,8 @@ from tqdm import tqdm
 
 from backend.catalog.models import Project
 from backend.segments.models import SegmentProposalRun, SegmentVideo
-from backend.segments.proposals import (
-    proposal_head_train,
-    segment_proposals_enqueue,
-    segment_proposals_failed,
-    segment_proposals_make,
-)
+from backend.segments.proposal_head import proposal_head_train
+from backend.segments.proposals import segment_proposals_enqueue, segment_proposals_failed, segment_proposals_make
 
 
 class Command(BaseCommand):
