@@ -127,7 +127,7 @@ def test_the_gold_video_is_not_always_first_on_the_page(world):
         video = VideoFactory(project=world.project, query_class=world.action_class)
         for i in range(3):
             clip_with_key(video=video, action_class=world.action_class, start=2.0 * i, end=2.0 * i + 2)
-    members = [UserFactory(username=f"ann-{i}") for i in range(40)]
+    members = [UserFactory(username=f"ann-{i}") for i in range(100)]  # gold at its small share: ~13 pages
     world.project.groups.get(classes=world.action_class).members.add(*members)
     world.clarification.acknowledged_by.add(*members)
     positions = []
