@@ -40,6 +40,11 @@ def pytest_configure(config):
 
     # Settings create no folders (house style); the SQLite test database lives in var/, which a fresh clone lacks.
     Path(settings.VAR_DIR).mkdir(exist_ok=True)
+    # The embedded broker's folders are made where the broker is first used (a publish, a worker's start); tests also
+    # purge this run's queue before any of that, so they are made here too.
+    from backend.core.tasks import ensure_embedded_broker
+
+    ensure_embedded_broker()
 
 
 def pytest_sessionfinish(session, exitstatus):

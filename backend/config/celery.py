@@ -45,4 +45,8 @@ def requeue_pending_on_worker_start(sender=None, **kwargs) -> None:
     finally:
         connections.close_all()  # the pool's children fork from this process: leave them no open connection
     if sum(counts.values()):
-        log.info("worker start: re-enqueued %s", ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+        log.info(
+            "worker start: re-enqueued %d task(s) left pending (%s)",
+            sum(counts.values()),
+            ", ".join(f"{n} {name}" for name, n in counts.items() if n),
+        )

@@ -12,5 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = requeue_all()
         for name, count in counts.items():
-            self.stdout.write(f"{name}: {count} task(s) published")
-        self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} task(s) published"))
+            self.stdout.write(f"re-enqueued {count} {name} task(s)")
+        self.stdout.write(self.style.SUCCESS(f"re-enqueued {sum(counts.values())} task(s) in all"))
