@@ -110,6 +110,8 @@ def cross_class_auc(X: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
     clf = HistGradientBoostingClassifier(
         max_iter=100, learning_rate=0.05, max_depth=3, min_samples_leaf=max(5, len(y) // 50), random_state=0
     )
+    if any(len(np.unique(y[classes == c])) < 2 for c in np.unique(classes)):
+        return float("nan")  # a class with one kind only (e.g. every page holds gold): nothing to tell apart there
     with threadpool_limits(1):  # a shared machine: OpenMP threads fighting over 2 cores take minutes
         proba = cross_val_predict(clf, X, y, cv=GroupKFold(n_splits=2), groups=classes, method="predict_proba")[:, 1]
     aucs = [roc_auc_score(y[classes == c], proba[classes == c]) for c in np.unique(classes)]
@@ -747,6 +749,8 @@ def fixed_run(name: str, settings):
 def check(aucs: dict[str, float], what: str, open_leak: str) -> None:
     """No better than chance (<= MAX_AUC); between that and what a leak put back reaches, an open leak (xfail,
     with the figures); beyond it, a failure."""
+    aucs = {k: v for k, v in aucs.items() if not math.isnan(v)}  # undefined (one kind only): says nothing
+    assert aucs, "no channel could be measured"
     assert max(aucs.values()) <= LEAK_AUC, f"{what} can be told apart: AUC {aucs}"
     if max(aucs.values()) > MAX_AUC:
         pytest.xfail(f"open: {open_leak} (AUC {aucs})")
@@ -776,7 +780,9 @@ def test_grid_gold_is_spread_over_each_annotators_work(settings):
         print(
             f"\n[gold-indistinguishable] grid: pages with gold vs pages without, {name}: AUC {aucs[name]:.3f}", end=""
         )
-    aucs = {k: v for k, v in aucs.items() if not math.isnan(v)}  # no gold-free page: nothing to tell apart
+    aucs = {k: v for k, v in aucs.items() if not math.isnan(v)}
+    if not aucs:  # in each class every page held gold: there is no gold-free page for a place in the work to tell
+        return
     check(aucs, "gold by the place in the annotator's work", "gold by the place of a page in the annotator's work")
 
 
