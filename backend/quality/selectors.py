@@ -40,10 +40,13 @@ SHOWN_EVERY = 10
 SHOWN_STEP = 0.05
 
 
-def shown_cutoff(submitted_times: list) -> object | None:
-    """The submission time up to which an annotator's own figure counts: the last whole block of SHOWN_EVERY."""
-    cut = len(submitted_times) // SHOWN_EVERY * SHOWN_EVERY
-    return sorted(submitted_times)[cut - 1] if cut else None
+def shown_cutoff(submitted_times) -> object | None:
+    """The submission time up to which an annotator's own figure counts: the last whole block of SHOWN_EVERY.
+
+    `submitted_times`: a queryset of submission times; two small queries (a count, one row), not every row.
+    """
+    cut = submitted_times.count() // SHOWN_EVERY * SHOWN_EVERY
+    return submitted_times.order_by("submitted_at")[cut - 1] if cut else None
 
 
 def shown_figure(value: float | None) -> float | None:
@@ -55,9 +58,7 @@ def annotator_accuracy_shown(*, annotator) -> float | None:
     from backend.clips.models import Page
 
     cutoff = shown_cutoff(
-        list(
-            Page.objects.filter(annotator=annotator, submitted_at__isnull=False).values_list("submitted_at", flat=True)
-        )
+        Page.objects.filter(annotator=annotator, submitted_at__isnull=False).values_list("submitted_at", flat=True)
     )
     if cutoff is None:
         return None
@@ -70,11 +71,9 @@ def annotator_segment_f1_shown(*, annotator) -> float | None:
     from backend.segments.selectors import DONE, annotator_segment_accuracy
 
     cutoff = shown_cutoff(
-        list(
-            SegmentAnnotation.objects.filter(
-                annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, status__in=DONE, submitted_at__isnull=False
-            ).values_list("submitted_at", flat=True)
-        )
+        SegmentAnnotation.objects.filter(
+            annotator=annotator, kind=SegmentAnnotation.Kind.REGULAR, status__in=DONE, submitted_at__isnull=False
+        ).values_list("submitted_at", flat=True)
     )
     if cutoff is None:
         return None
