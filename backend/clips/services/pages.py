@@ -10,6 +10,7 @@ NO KEY UPDATE (counters are not keys) so the foreign-key checks of a new page's 
 from __future__ import annotations
 
 import random
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -75,6 +76,26 @@ def page_next(*, annotator, project: Project, action_class: ActionClass, size: i
     if existing:
         return existing
     size = max(1, min(size or project.page_size, MAX_PAGE_SIZE))
+    for attempt in range(DRAW_ATTEMPTS):
+        page = _page_lease(annotator=annotator, project=project, action_class=action_class, size=size, now=now)
+        if page is not None:
+            return page
+        # Nothing drawn. Either the queue is empty for this annotator, or every clip left in it is locked at this
+        # instant by other annotators' draws (SKIP LOCKED): near the end of a class, a few people asking at once
+        # would otherwise be told "nothing waiting" while clips still wait. Those draws commit in milliseconds.
+        regular_qs, _ = _eligible(annotator=annotator, project=project, action_class=action_class)
+        if not regular_qs.exists():
+            break
+        time.sleep(DRAW_BACKOFF_SECONDS * 2**attempt)
+    raise QueueError(f"no clips of {action_class.name} are waiting for you", code="empty")
+
+
+DRAW_ATTEMPTS = 6  # backoff 0.05 … 0.8 s, about 1.5 s in all before "empty" when clips exist but are all locked
+DRAW_BACKOFF_SECONDS = 0.05
+
+
+def _page_lease(*, annotator, project: Project, action_class: ActionClass, size: int, now) -> Page | None:
+    """One draw of a page of up to `size` clips, leased in one transaction; None when the draw found nothing."""
     with transaction.atomic():
         regular, gold = _draw_clips(annotator=annotator, project=project, action_class=action_class, size=size)
         # Videos in a random order, each video's clips together and in time order. Not by video id: gold videos
@@ -82,7 +103,7 @@ def page_next(*, annotator, project: Project, action_class: ActionClass, size: i
         video_rank = {vid: random.random() for vid in {c.video_id for c in regular + gold}}
         chosen = sorted(regular + gold, key=lambda c: (video_rank[c.video_id], c.video_id, c.start, c.pk))
         if not chosen:
-            raise QueueError(f"no clips of {action_class.name} are waiting for you", code="empty")
+            return None
         page = Page.objects.create(
             annotator=annotator,
             project=project,
