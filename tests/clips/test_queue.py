@@ -134,17 +134,18 @@ def test_gold_clips_are_mixed_in_at_the_project_rate(annotators, project, action
     make_clips(videos=6, per_video=3)
     for clip in make_clips(videos=2, per_video=3):
         services.clip_gold_set(clip=clip, value=1, author=admin_user)
-    # gold comes in whole (cut) video groups until the page's share (2 of 20) is expected: 1..3 of a gold video's
-    # clips at a time, so a page holds about 2, never none, never more than two groups' worth
+    # the 18 regular clips fit on one page: gold comes beside them at the project's rate (2 for 18), in whole gold
+    # groups trimmed to the count drawn; a fixed share of pages holds none (GOLD_FREE_PAGES), as anywhere in the work
     golds = []
-    for user in annotators:
-        page = services.page_next(annotator=user, project=project, action_class=action_class)
+    for i in range(60):
+        page = services.page_next(annotator=annotators[i % len(annotators)], project=project, action_class=action_class)
         kinds = [hasattr(i.clip, "gold") for i in page.items.select_related("clip__gold")]
-        assert len(kinds) == 20 and 1 <= sum(kinds) <= 6
+        assert len(kinds) <= 20 and kinds.count(False) >= 15 and sum(kinds) <= 3
         golds.append(sum(kinds))
         page.delete()
         Clip.objects.update(lease_count=0)
-    assert 1.5 <= sum(golds) / len(golds) <= 3.5, golds
+    assert 1.5 <= sum(golds) / len(golds) <= 2.5, golds
+    assert 0 < golds.count(0) / len(golds) <= 0.35, golds
 
 
 def test_gold_answers_count_for_accuracy_not_consensus(annotators, project, action_class, make_clips, admin_user):

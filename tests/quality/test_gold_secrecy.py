@@ -13,9 +13,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def page_with_gold(annotators, project, action_class, make_clips, admin_user, demo_video):
+def page_with_gold(annotators, project, action_class, make_clips, admin_user, demo_video, monkeypatch):
     """A page of real clips (media cut from a real video), two of them gold."""
     from backend.catalog.services import video_ingest
+
+    # the page must hold its gold: not one of the pages left without any at random (GOLD_FREE_PAGES)
+    monkeypatch.setattr("backend.clips.services.pages.GOLD_FREE_PAGES", 0.0)
 
     project.gold_rate = 0.3
     project.clips_per_video = 3

@@ -18,8 +18,11 @@ the check can fail.
 
 Where in their work the annotator is (the page's rank, the counter's level, the lease's response time) is asked on
 its own: a small golden set served at a fixed share ran out part-way through each annotator's work and left their
-late pages gold-free; the draw now spreads gold over each annotator's remaining work (clips/services/pages.py,
-_gold_for_page), rounded at random, so small pages hold gold too.
+late pages gold-free; the draw now spreads gold a little thinner than evenly over each annotator's remaining work
+(clips/services/pages.py, _gold_for_page), so it outlasts it, rounded at random so small pages hold gold too, and
+leaves a fixed share of pages without gold anywhere in the work (GOLD_FREE_PAGES), so that the last pages are not
+the only ones without. With 8-22 gold-free pages a run, the AUC's noise (sd about 0.08) is near the margin: a run
+above 0.6 is reported as an open leak by check(), above 0.75 it fails.
 
 Not made observable here: "gold mode took the oldest videos first". Nothing an annotator receives carries a video's
 age (media keys are random, media is served without Last-Modified/ETag, groups come in random order, the queues'
@@ -767,15 +770,6 @@ def test_grid_gold_is_indistinguishable(settings):
     check(report("grid", fixed_run("grid", settings)), "grid gold", GROUPS_LEAK)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "open (issue 11): on PostgreSQL the pages without gold still fall at one place in an annotator's work (AUC "
-        "0.99 by the page's rank, 0.96 by the lease's response time, in one run of two; the other run had no "
-        "gold-free page to measure): spreading gold by gold / (regular + gold) of the annotator's eligible clips "
-        "does not yet keep it even to the end"
-    ),
-)
 def test_grid_gold_is_spread_over_each_annotators_work(settings):
     """Where a page falls in the annotator's work (its rank, the counter's level) and the lease's response time, on
     their own (the page's shape is test_grid_gold_is_indistinguishable's): they must not tell pages with gold."""

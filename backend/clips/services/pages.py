@@ -160,15 +160,34 @@ def _cut(group: list[Clip], k: int, rng: random.Random) -> list[Clip]:
     return sorted(rng.sample(group, min(k, len(group))), key=lambda c: (c.start, c.pk))
 
 
+GOLD_FREE_PAGES = 0.15  # of the pages while gold lasts: a page without gold is no sign of where the work stands
+# Spread a little thinner than even, so the annotator's gold outlasts their regular work: the page draw serves a
+# random number of gold clips around its share, and gold run out early would leave the work's last pages without.
+GOLD_SPREAD = 0.8
+
+
 def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: random.Random) -> int:
-    """Gold clips on a page of `size`: the project's rate, or, when the annotator's gold would run out before their
-    regular work does, the share that spreads it evenly over what is left (gold / (regular + gold)). Rounded at
-    random, so a small share still comes in proportion. Front-loading a small golden set would make an annotator's
-    late pages gold-free, and a page's place in their work would tell (tests/security/test_gold_indistinguishable.py).
+    """Gold clips on a new page of `size`, when the annotator has `regular` regular and `gold` gold clips left.
+
+    The expected number is the project's rate of the page; when the annotator's gold would run out before their
+    regular work does, the share that spreads it evenly over what is left (gold / (regular + gold)); on the last page
+    (all the regular work fits), the rate beside the regular clips left (spread share: GOLD_SPREAD). Gold-free pages come at the same chance
+    everywhere in the work (GOLD_FREE_PAGES), not only as the small pages at its end, where a share below one clip
+    leaves most pages without gold: were the work's last pages the only pages without gold, a page's place in the
+    work would say whether it is checked (tests/security/test_gold_indistinguishable.py). The mean stays the share,
+    so the counter's formula (_gold_share) holds.
     """
-    share = min(rate, gold / max(1, regular + gold)) * size
-    n = int(share) + (rng.random() < share - int(share))
-    return min(gold, n)
+    if regular <= size:
+        share = min(gold, regular * rate / max(1e-9, 1 - rate))
+    else:
+        share = min(rate, GOLD_SPREAD * gold / max(1, regular + gold)) * size
+    if share <= 0:
+        return 0
+    with_gold = min(share, 1 - GOLD_FREE_PAGES)
+    if rng.random() >= with_gold:
+        return 0
+    n = share / with_gold  # at least one, on the pages that hold gold
+    return min(gold, int(n) + (rng.random() < n - int(n)))
 
 
 def _draw_clips(
@@ -195,15 +214,12 @@ def _draw_clips(
     )
     gold_videos = list(dict.fromkeys(c.video_id for c in gold_pool))
     rng.shuffle(gold_videos)
-    siblings = (
-        list(
-            regular_qs.filter(video_id__in=gold_videos)
-            .exclude(pk__in=[c.pk for c in streamed])
-            .select_for_update(skip_locked=True, of=("self",), no_key=True)
-        )
-        if n_gold
-        else []
-    )
+    sibling_qs = regular_qs.filter(video_id__in=gold_videos).exclude(pk__in=[c.pk for c in streamed])
+    if n_gold:
+        siblings = list(sibling_qs.select_for_update(skip_locked=True, of=("self",), no_key=True))
+    else:  # read all the same (unlocked, unused): a draw that skipped it would answer sooner on gold-free pages
+        list(sibling_qs)
+        siblings = []
     abundant = len(streamed) + len(siblings) > size  # the regular work alone could fill more than the page
 
     def k_of(group: list[Clip]) -> int:
@@ -234,10 +250,11 @@ def _draw_clips(
         chosen += _cut(group, min(k, need), rng)
     gold = [c for c in chosen if c.pk in gold_ids]
     regular = [c for c in chosen if c.pk not in gold_ids]
-    allowed = _gold_share(regular=len(regular), gold=len(gold), rate=project.gold_rate)
-    if len(chosen) < size and allowed < len(gold):  # too few regular clips: keep the gold share, not the page size
-        gold = gold[:allowed]
-    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold]))  # the full rows (drawn with a few fields)
+    if not abundant:  # the last page: whole gold groups may bring more gold than was drawn for it
+        gold = gold[:n_gold]
+    # The full rows (drawn with a few fields), read even when no gold was drawn (an empty IN sends no query, and a
+    # page without gold would come back sooner).
+    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold] or [-1]))
     return regular, gold
 
 
