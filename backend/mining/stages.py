@@ -18,7 +18,15 @@ from backend.catalog.storage import video_local_path
 from backend.clips.models import Clip
 from backend.core.faults import fault_point
 from backend.mining.models import Shot, Stage, VideoMining, from_bytes, to_bytes
-from backend.mining.services import _advance, _backbone, _classifier, _detector, class_names, latest_classifiers, log
+from backend.mining.services import (
+    _advance,
+    _backbone,
+    _classifier,
+    _detector,
+    classifier_class_index,
+    latest_classifiers,
+    log,
+)
 from workers import mining as compute
 from workers.candidates import ClipSpan
 
@@ -141,15 +149,33 @@ def stage_persons(mining: VideoMining) -> None:
 
 
 def stage_scores(mining: VideoMining) -> None:
+    """SLAC §3.6: both classifiers on each person shot's candidate frames, read at the video's class column in the
+    label list the classifiers were trained with. Without that column (no classifiers, a class added after the
+    last `retrain`) only the candidate times are stored, and sampling falls back to Random, with the reason."""
     from workers.detection.base import shot_has_person
+    from workers.shots import Shot as ShotSpan
 
+    video = mining.video
     youtube, web = latest_classifiers()
-    frames = _analysis_frames(mining.video)
-    person_shots = [s for s in Shot.objects.filter(video=mining.video) if shot_has_person(s.person_score or 0.0)]
+    class_index, note = classifier_class_index(youtube=youtube, web=web, class_name=video.query_class.name)
+    frames = _analysis_frames(video)
+    shots = list(Shot.objects.filter(video=video))
+    video_end = max((s.end for s in shots), default=0.0)  # the last shot ends where the video does
+    person_shots = [s for s in shots if shot_has_person(s.person_score or 0.0)]
+    # HACS §3.3.2 scores each shot's central frame; SLAC §3.6 (QBC) a random frame of each shot.
+    placement = (
+        compute.CandidatePlacement.RANDOM if strategy_for(video) == "qbc" else compute.CandidatePlacement.CENTRAL
+    )
     blobs = {}
     for shot in person_shots:
-        times = compute.candidate_times(shot)
-        if youtube is None or web is None:  # no classifiers yet: times only; sampling falls back to Random
+        span = compute.sampling_span(ShotSpan(index=shot.index, start=shot.start, end=shot.end), duration=video_end)
+        times = compute.candidate_times(
+            shot=span,
+            placement=placement,
+            per_shot=settings.MINING_CANDIDATES_PER_SHOT,
+            seed=[video.pk, shot.index],  # the same random frame when the stage runs again
+        )
+        if class_index is None or youtube is None or web is None:
             blobs[shot.pk] = _npz(times=np.asarray(times))
             continue
         scored = compute.score_candidates(
@@ -165,12 +191,13 @@ def stage_scores(mining: VideoMining) -> None:
             p_youtube=scored.p_youtube.astype(np.float32),
             p_google=scored.p_google.astype(np.float32),
             features=scored.features.astype(np.float32),
+            class_index=np.asarray(class_index),  # the column these scores were read with
         )
     with transaction.atomic():
         for shot in person_shots:
             shot.candidates = blobs[shot.pk]
         Shot.objects.bulk_update(person_shots, ["candidates"])
-        _advance(mining, Stage.SCORES)
+        _advance(mining, Stage.SCORES, sampling_note=note)
 
 
 def _npz(**arrays: np.ndarray) -> bytes:
@@ -187,39 +214,41 @@ def strategy_for(video: Video) -> str:
 def stage_sample(mining: VideoMining) -> None:
     """HACS §3.3.2 / SLAC §3.6 sampling over the candidate frames of the video's person shots."""
     from workers.detection.base import shot_has_person
-    from workers.sampling import CandidateFrames, sample_clips
+    from workers.sampling import CandidateFrames, draws_for_budget, sample_clips
     from workers.shots import Shot as ShotSpan
 
     video = mining.video
     shots = list(Shot.objects.filter(video=video))
-    spans = [ShotSpan(index=s.index, start=s.start, end=s.end) for s in shots]
+    video_end = max((s.end for s in shots), default=0.0)
+    # Clips are placed inside each shot's sampling span: never across a cut, even one detected late.
+    spans = [
+        compute.sampling_span(ShotSpan(index=s.index, start=s.start, end=s.end), duration=video_end) for s in shots
+    ]
     person = [s for s in shots if shot_has_person(s.person_score or 0.0) and s.candidates is not None]
     parts = [np.load(io.BytesIO(bytes(s.candidates))) for s in person]
     times = np.concatenate([p["times"] for p in parts]) if parts else np.zeros(0)
     strategy = strategy_for(video)
-    scored = bool(parts) and all("p_youtube" in p for p in parts)
+    # Scores stored before the classifiers' own label list was used carry no class_index: Random until re-scored.
+    scored = bool(parts) and all("p_youtube" in p and "class_index" in p for p in parts)
     if not scored:
-        strategy = "random"  # no trained classifiers yet: the scores the other strategies need do not exist
+        strategy = "random"  # the scores the other strategies need do not exist (stage_scores stored why)
     n = len(times)
-    names = class_names()
-    class_index = names.index(video.query_class.name) if video.query_class.name in names else 0
+    class_index = int(parts[0]["class_index"]) if scored else 0
     candidates = CandidateFrames.from_shots(
         times=times,
         shots=spans,
-        p_youtube=np.concatenate([p["p_youtube"] for p in parts])
-        if scored
-        else np.full((n, len(names)), 1 / len(names)),
-        p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
+        p_youtube=np.concatenate([p["p_youtube"] for p in parts]) if scored else np.ones((n, 1)),
+        p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.ones((n, 1)),
         features=np.concatenate([p["features"] for p in parts]) if scored else np.ones((n, 1)),
     )
-    num = None if strategy != "random" else video.project.clips_per_video
     picked = (
         sample_clips(
             candidates=candidates,
             class_index=class_index,
             strategy=strategy,
             seed=video.pk,
-            num_samples=num,
+            # One per-video budget for every strategy (issue 12): a video costs the same to label whichever ran.
+            num_samples=draws_for_budget(strategy=strategy, budget=video.project.clips_per_video),
             video_duration=video.duration,
         )
         if n
