@@ -96,6 +96,14 @@ def test_a_class_added_after_training_gets_random_sampling_and_the_dashboard_say
     [job] = client.get(f"/api/projects/{mining_project.pk}/mining/").json()["jobs"]
     assert (job["strategy"], job["message"]) == ("random", CLASS_NOT_TRAINED_NOTE)
     assert "Random sampling until `retrain` includes it" in job["message"]
+    # and the "add a class" flow's mining step says it too
+    from django.utils import timezone
+
+    from backend.catalog.models import ClassSetup
+    from backend.curation.class_setup import class_setup_progress
+
+    setup = ClassSetup.objects.create(project=mining_project, action_class=video.query_class, started_at=timezone.now())
+    assert class_setup_progress(setup=setup).sampling_note == CLASS_NOT_TRAINED_NOTE
 
 
 def test_classifiers_with_different_label_lists_give_random_sampling(
