@@ -26,7 +26,8 @@ TRAINING_FRAME_INTERVAL = 1.0  # seconds between the frames of a shot the video-
 SHOT_ANALYSIS_FPS = 10.0  # shot detection rate; cut times are late by at most 0.1 s at this rate
 # A cut found at SHOT_ANALYSIS_FPS is the time of the first decoded frame of the new shot (the fps filter rounds
 # up), so the true cut lies up to one decoded-frame interval *before* it: a shot's stored end may hold 0.1 s of the
-# next shot, its stored start never holds the previous one. Clips keep this far from a shot's end at a cut.
+# next shot, its stored start never holds the previous one. The pipeline refines the cuts around the shots it
+# samples at the video's own rate (workers.shots.refine_cuts); shots scored before that keep this far from a cut.
 CUT_LATENESS = 1.0 / SHOT_ANALYSIS_FPS
 CANDIDATES_PER_SHOT = 1  # HACS §3.3.2 / SLAC §3.6: one frame per shot (settings.MINING_CANDIDATES_PER_SHOT)
 

@@ -10,7 +10,7 @@ from backend.catalog.models import ActionClass, Video
 from backend.mining.models import Shot, Stage, VideoMining
 from backend.mining.services import class_names, stage_run
 from tests.factories import VideoFactory
-from workers.mining import AnalysisFrames, CandidatePlacement, candidate_times
+from workers.mining import CUT_LATENESS, AnalysisFrames, CandidatePlacement, candidate_times, sampling_span
 from workers.shots import Shot as ShotSpan
 
 pytestmark = pytest.mark.django_db
@@ -115,18 +115,24 @@ def test_no_sampled_clip_crosses_a_cut_even_one_detected_late(mining_project, cu
 
     video = mine_as_people(path)
 
+    # the cuts bounding the shots clips come from are refined to their exact frame (25 fps: 3.04 s and 5.08 s)
     shots = list(Shot.objects.filter(video=video))
     assert [(s.start, s.end) for s in shots] == [
-        (0.0, pytest.approx(3.1)),
-        (pytest.approx(3.1), pytest.approx(5.1)),
-        (pytest.approx(5.1), pytest.approx(8.08, abs=0.05)),
+        (0.0, pytest.approx(3.04)),
+        (pytest.approx(3.04), pytest.approx(5.08)),
+        (pytest.approx(5.08), pytest.approx(8.08, abs=0.05)),
     ]
     # the same number of candidate frames from the long and the short shots (the setting: 3 per shot)
     assert [len(np.load(io.BytesIO(bytes(s.candidates)))["times"]) for s in shots] == [3, 3, 3]
     clips = list(video.clips.all())
-    assert clips
     for clip in clips:
         assert clip.end - clip.start == pytest.approx(2.0)
         assert any(a - 1e-6 <= clip.start and clip.end <= b + 1e-6 for a, b in true_shots), (clip.start, clip.end)
-    # the rule kept from workers/sampling.py: a shot with less than 2 s left after the lateness margin gets no clip
-    assert not [c for c in clips if c.start >= 3.04 - 1e-6 and c.end <= 5.08 + 1e-6]
+    # every shot holds a clip; the 2.04-s one just one (a second would overlap the first)
+    assert [sum(a - 1e-6 <= c.start and c.end <= b + 1e-6 for c in clips) for a, b in true_shots] == [1, 1, 1]
+
+
+def test_a_shot_whose_cut_was_not_refined_keeps_clear_of_it():
+    """Shots scored before cuts were refined: a shot's end at a cut may hold CUT_LATENESS of the next shot."""
+    assert sampling_span(ShotSpan(index=0, start=0.0, end=3.1), duration=8.08) == ShotSpan(0, 0.0, 3.1 - CUT_LATENESS)
+    assert sampling_span(ShotSpan(index=2, start=5.1, end=8.08), duration=8.08) == ShotSpan(2, 5.1, 8.08)  # video end
