@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,22 @@ from workers.shots import Shot
 ANALYSIS_FPS = 2.0  # frames per second kept for content analysis
 ANALYSIS_SHORT_SIDE = 256  # SLAC §3.4 resizes to short side 256 before the central 224 crop
 DEDUP_FPS = 0.2  # SLAC §3.4: frames at 0.2 fps for the video's mean feature
-CANDIDATE_INTERVAL = 1.0  # seconds between candidate frames inside a person shot
+TRAINING_FRAME_INTERVAL = 1.0  # seconds between the frames of a shot the video-frame classifier learns from
 SHOT_ANALYSIS_FPS = 10.0  # shot detection rate; cut times are late by at most 0.1 s at this rate
+# A cut found at SHOT_ANALYSIS_FPS is the time of the first decoded frame of the new shot (the fps filter rounds
+# up), so the true cut lies up to one decoded-frame interval *before* it: a shot's stored end may hold 0.1 s of the
+# next shot, its stored start never holds the previous one. The pipeline refines the cuts around the shots it
+# samples at the video's own rate (workers.shots.refine_cuts); shots scored before that keep this far from a cut.
+CUT_LATENESS = 1.0 / SHOT_ANALYSIS_FPS
+CANDIDATES_PER_SHOT = 1  # HACS §3.3.2 / SLAC §3.6: one frame per shot (settings.MINING_CANDIDATES_PER_SHOT)
+
+
+class CandidatePlacement(StrEnum):
+    """Where a shot's candidate frames sit: HACS scores each shot's central frame, SLAC a random frame of it."""
+
+    CENTRAL = "central"
+    RANDOM = "random"
+
 
 Progress = Callable[[float], None]
 
@@ -33,7 +48,12 @@ class AnalysisFrames:
     times: np.ndarray  # seconds
 
     def nearest(self, t: float) -> int:
-        return int(np.clip(np.searchsorted(self.times, t), 0, len(self.times) - 1)) if len(self.times) else 0
+        """Index of the frame whose time is closest to ``t`` (the earlier one on a tie); 0 when there is none."""
+        if not len(self.times):
+            return 0
+        after = int(np.clip(np.searchsorted(self.times, t), 0, len(self.times) - 1))
+        before = max(after - 1, 0)
+        return before if abs(t - self.times[before]) <= abs(self.times[after] - t) else after
 
     def at(self, times: Sequence[float]) -> np.ndarray:
         idx = [self.nearest(t) for t in times]
@@ -110,8 +130,40 @@ def shot_person_scores(
     return scores.max(axis=1).tolist()
 
 
-def candidate_times(shot: Shot, interval: float = CANDIDATE_INTERVAL) -> list[float]:
-    """Frames a clip may be centred on: the shot's central frame and one every `interval` seconds around it."""
+def sampling_span(shot: Shot, *, duration: float) -> Shot:
+    """The part of a detected shot a clip may cover: its stored end less CUT_LATENESS when it ends at a cut (not
+    at the video's end), so a clip placed inside it lies inside the true shot, never across the cut."""
+    end = shot.end - CUT_LATENESS if shot.end < duration - 1e-6 else shot.end
+    return Shot(index=shot.index, start=shot.start, end=max(end, shot.start))
+
+
+def candidate_times(
+    *,
+    shot: Shot,
+    placement: CandidatePlacement | str,
+    per_shot: int = CANDIDATES_PER_SHOT,
+    seed: int | Sequence[int] | None = None,
+) -> list[float]:
+    """The frames of one shot a clip may be centred on, the same number for a long and a short shot, so long shots
+    do not dominate the draw.
+
+    CENTRAL (HACS §3.3.2, each shot's central frame): the centres of ``per_shot`` equal parts of the shot, which
+    for one is the shot's centre. RANDOM (SLAC §3.6, a random frame per shot): ``per_shot`` uniform times in the
+    shot, fixed by ``seed`` so a re-run stage stores the same candidates.
+    """
+    length = shot.end - shot.start
+    if length <= 0 or per_shot <= 0:
+        return []
+    if CandidatePlacement(placement) is CandidatePlacement.CENTRAL:
+        times = [shot.start + length * (k + 0.5) / per_shot for k in range(per_shot)]
+    else:
+        times = np.random.default_rng(seed).uniform(shot.start, shot.end, size=per_shot).tolist()
+    return sorted(min(max(round(t, 3), shot.start), shot.end) for t in times)  # ms, as clips are stored
+
+
+def training_frame_times(shot: Shot, interval: float = TRAINING_FRAME_INTERVAL) -> list[float]:
+    """Frames the video-frame classifier learns from: the shot's central frame and one every `interval` seconds
+    around it (training wants many frames of a shot; sampling wants the same number from every shot)."""
     centre = (shot.start + shot.end) / 2
     half = (shot.end - shot.start) / 2
     offsets = np.arange(interval, half, interval) if half > interval else np.array([])

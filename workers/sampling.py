@@ -37,6 +37,10 @@ the frame's shot and the video. Rules, in order:
 4. Union (HACS §3.3.2, for validation/test videos): Random ∪ Max-Entropy ∪ Max-Consensus, each drawing
    independently; draws are placed round-robin (random, max_entropy, max_consensus, random, …); a frame drawn
    by several methods yields one clip, tagged with the first method in that order.
+
+The counts above are ``sample_clips``' defaults (SLAC's 8 + 1, HACS's one per method). The mining pipeline gives
+every strategy one per-video budget instead (``draws_for_budget``), so Random, Max-Entropy, Max-Consensus and QBC
+videos cost the same to label; its candidate frames are one per shot (workers/mining.py ``candidate_times``).
 """
 
 from __future__ import annotations
@@ -234,6 +238,22 @@ def sample_clips(
                 clips.append(clip)
                 break
     return sorted(clips, key=lambda clip: clip.start)
+
+
+def draws_for_budget(*, strategy: Strategy | str, budget: int) -> int:
+    """The ``num_samples`` that gives a video at most ``budget`` clips under ``strategy``: one per-video budget for
+    every strategy, so Random, Max-Entropy, Max-Consensus and QBC videos cost the same to label.
+
+    Random, Max-Entropy and Max-Consensus draw ``budget`` frames. QBC draws ``budget - 1`` and its easy positive
+    (rule 3) takes the last place. The union draws ``budget // 3`` per method (at least one), HACS's one clip per
+    method at the default budget of 3.
+    """
+    strategy = Strategy(strategy)
+    if strategy is Strategy.QBC:
+        return max(budget - 1, 0)
+    if strategy is Strategy.UNION:
+        return max(budget // len(UNION_METHODS), 1)
+    return max(budget, 0)
 
 
 def place_clip(

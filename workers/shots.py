@@ -19,7 +19,8 @@ is half the L1 distance (total variation), which lies in [0, 1]: 0 for identical
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,3 +224,41 @@ def _lookahead_frames(*, timestamps: np.ndarray, flash_window: float) -> int:
         return 1
     step = float(np.median(np.diff(timestamps)))
     return max(1, round(flash_window / step)) if step > 0 else 1
+
+
+REFINE_SIZE = (64, 48)  # frames compared when refining a cut: the colour histogram needs no detail
+
+
+def refine_cuts(*, path: str | Path, cut_times: Sequence[float], fps: float, lateness: float) -> list[float]:
+    """Exact times of cuts found at a lower rate, at the video's own rate ``fps``: each true cut lies within
+    ``lateness`` seconds before its found time (a lower-rate decode sees the new shot up to one of its frames late);
+    the frame in that window whose histogram differs most from the frame before starts the new shot.
+
+    Frames are numbered as workers/media/frame_exact.py does (frame k shows from k / fps) and found by counting in one
+    decode up to the last cut, never by seeking, so a refined time is a frame's exact start.
+    """
+    from workers.media.frame_exact import _numbering
+    from workers.media.probing import ffmpeg_binary, run
+
+    if not len(cut_times):
+        return []
+    windows = [range(max(math.floor((t - lateness) * fps) - 1, 0), math.ceil(t * fps + 1e-6) + 2) for t in cut_times]
+    wanted = sorted({k for window in windows for k in window})
+    select = "+".join(f"between(n\\,{w.start}\\,{w.stop - 1})" for w in windows)
+    width, height = REFINE_SIZE
+    args = [ffmpeg_binary(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn"]
+    args += ["-vf", f"{_numbering(fps)},select={select},scale={width}:{height}", "-fps_mode", "passthrough"]
+    args += ["-frames:v", str(len(wanted)), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"]
+    data = run(args).stdout
+    got = len(data) // (width * height * 3)
+    frames = np.frombuffer(data, np.uint8, count=got * width * height * 3).reshape(got, height, width, 3)
+    histograms = {k: h for k, h in zip(wanted, frame_histograms(frames), strict=False)}
+    refined = []
+    for found, window in zip(cut_times, windows, strict=True):
+        pairs = [(k - 1, k) for k in window if k - 1 in histograms and k in histograms]
+        if not pairs:  # the video ended inside the window: keep the time found
+            refined.append(float(found))
+            continue
+        distances = [float(histogram_distance(histograms[a], histograms[b])) for a, b in pairs]
+        refined.append(pairs[int(np.argmax(distances))][1] / fps)
+    return refined

@@ -229,6 +229,8 @@ DEDUP_THRESHOLD = env.float("ACTIONLOOM_DEDUP_THRESHOLD", default=0.935)  # SLAC
 # Batch sizes (CPU defaults; raise them on a GPU worker): frames per forward pass, and per training step.
 INFERENCE_BATCH = env.int("ACTIONLOOM_INFERENCE_BATCH", default=32)  # read by workers/classifiers/backbone.py
 TRAIN_BATCH_SIZE = env.int("ACTIONLOOM_TRAIN_BATCH_SIZE", default=32)
+# Candidate frames per shot (HACS/SLAC score one frame per shot, so a long shot weighs no more than a short one).
+MINING_CANDIDATES_PER_SHOT = env.int("ACTIONLOOM_MINING_CANDIDATES_PER_SHOT", default=1)
 MINING_CACHE_DIR = Path(env("ACTIONLOOM_MINING_CACHE_DIR", default=str(VAR_DIR / "cache" / "mining")))
 CELERY_TASK_ROUTES = {
     "backend.mining.tasks.*": {"queue": env("ACTIONLOOM_MINING_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)}

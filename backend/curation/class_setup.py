@@ -132,6 +132,8 @@ class SetupProgress:
     clips_ready: int
     positive_examples: int
     hard_negative_examples: int
+    # Why mining gave the class's videos Random clips (a new class: the classifiers were trained without it); "".
+    sampling_note: str = ""
 
 
 def class_setup_progress(*, setup: ClassSetup) -> SetupProgress:
@@ -161,6 +163,11 @@ def class_setup_progress(*, setup: ClassSetup) -> SetupProgress:
         clips_ready=clips["ready"],
         positive_examples=examples.get(GuidelineExample.Kind.POSITIVE, 0),
         hard_negative_examples=examples.get(GuidelineExample.Kind.HARD_NEGATIVE, 0),
+        sampling_note=VideoMining.objects.filter(video__in=videos)
+        .exclude(sampling_note="")
+        .values_list("sampling_note", flat=True)
+        .first()
+        or "",
     )
 
 

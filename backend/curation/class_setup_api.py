@@ -72,6 +72,7 @@ class ClassSetupProgressOutputSerializer(serializers.Serializer):
     clips_ready = serializers.IntegerField()
     positive_examples = serializers.IntegerField()
     hard_negative_examples = serializers.IntegerField()
+    sampling_note = serializers.CharField(help_text="why mining gave the class's videos Random clips; empty if not")
 
 
 class ClassSetupMinutesOutputSerializer(serializers.Serializer):

@@ -25,7 +25,8 @@ MiningJobOutputSerializer = type(
         "state": serializers.ChoiceField(choices=Job.State.values),
         "stage": serializers.CharField(),
         "progress": serializers.FloatField(help_text="0..1"),
-        "message": serializers.CharField(),
+        "message": serializers.CharField(help_text="why it was removed, or why it got Random sampling"),
+        "strategy": serializers.CharField(help_text="the sampling strategy it got; empty before sampling"),
     },
 )
 
@@ -82,7 +83,7 @@ class MiningApi(APIView):
         )
         jobs = (
             Job.objects.filter(kind="mine", video__project=project)
-            .select_related("video", "video__query_class")
+            .select_related("video", "video__query_class", "video__mining")
             .order_by("state", "-updated_at")[:100]
         )
         return Response(
@@ -96,6 +97,7 @@ class MiningApi(APIView):
                         "stage": j.stage,
                         "progress": j.progress,
                         "message": j.message,
+                        "strategy": getattr(getattr(j.video, "mining", None), "strategy", ""),
                     }
                     for j in jobs
                 ],

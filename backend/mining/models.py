@@ -54,6 +54,9 @@ class VideoMining(models.Model):
     )
     removed_reason = models.CharField(max_length=40, blank=True)
     strategy = models.CharField(max_length=16, blank=True)
+    # Why the video got a weaker strategy than its project asks for (e.g. Random because the classifiers were
+    # trained before its class existed); shown on the dashboard, empty when the project's strategy ran.
+    sampling_note = models.CharField(max_length=200, blank=True)
     # A worker running a stage claims the video (host:pid, until when); a second delivery of the same task backs
     # off, unless the claimant is a dead process on the same host or its claim ran out.
     claimed_by = models.CharField(max_length=120, blank=True)

@@ -53,6 +53,28 @@ def class_names() -> list[str]:
     return [*ActionClass.objects.filter(is_leaf=True).order_by("node_id").values_list("name", flat=True), "background"]
 
 
+NO_CLASSIFIERS_NOTE = "no classifiers trained yet: Random sampling until then"
+CLASS_NOT_TRAINED_NOTE = "classifiers not trained on this class yet: Random sampling until `retrain` includes it"
+CLASSIFIERS_DISAGREE_NOTE = "the two classifiers give this class different columns: Random sampling until `retrain`"
+
+
+def classifier_class_index(
+    *, youtube: ClassifierModel | None, web: ClassifierModel | None, class_name: str
+) -> tuple[int | None, str]:
+    """The column of ``class_name`` in the two classifiers' outputs, from the label list each was trained with
+    (its ``class_names``), not today's class list: a class added after training would otherwise be read from
+    another class's column. None and the reason when the committee cannot score the class: no classifiers, a
+    class one of them never saw, or different columns (their KL compares the distributions column by column).
+    """
+    if youtube is None or web is None:
+        return None, NO_CLASSIFIERS_NOTE
+    if class_name not in youtube.class_names or class_name not in web.class_names:
+        return None, CLASS_NOT_TRAINED_NOTE
+    if youtube.class_names != web.class_names:
+        return None, CLASSIFIERS_DISAGREE_NOTE
+    return youtube.class_names.index(class_name), ""
+
+
 def latest_classifiers() -> tuple[ClassifierModel | None, ClassifierModel | None]:
     return (
         ClassifierModel.objects.filter(kind=ClassifierModel.Kind.YOUTUBE).first(),
@@ -117,7 +139,7 @@ def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
         progress=progress,
         updated_at=timezone.now(),
         state=Job.State.DONE if done else Job.State.RUNNING,
-        message=mining.removed_reason if stage == Stage.REMOVED else "",
+        message=mining.removed_reason if stage == Stage.REMOVED else mining.sampling_note,
     )
 
 

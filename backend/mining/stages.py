@@ -18,7 +18,15 @@ from backend.catalog.storage import video_local_path
 from backend.clips.models import Clip
 from backend.core.faults import fault_point
 from backend.mining.models import Shot, Stage, VideoMining, from_bytes, to_bytes
-from backend.mining.services import _advance, _backbone, _classifier, _detector, class_names, latest_classifiers, log
+from backend.mining.services import (
+    _advance,
+    _backbone,
+    _classifier,
+    _detector,
+    classifier_class_index,
+    latest_classifiers,
+    log,
+)
 from workers import mining as compute
 from workers.candidates import ClipSpan
 
@@ -141,16 +149,34 @@ def stage_persons(mining: VideoMining) -> None:
 
 
 def stage_scores(mining: VideoMining) -> None:
+    """SLAC §3.6: both classifiers on each person shot's candidate frames, read at the video's class column in the
+    label list the classifiers were trained with. Without that column (no classifiers, a class added after the
+    last `retrain`) only the candidate times are stored, and sampling falls back to Random, with the reason."""
     from workers.detection.base import shot_has_person
+    from workers.shots import Shot as ShotSpan
 
+    video = mining.video
     youtube, web = latest_classifiers()
-    frames = _analysis_frames(mining.video)
-    person_shots = [s for s in Shot.objects.filter(video=mining.video) if shot_has_person(s.person_score or 0.0)]
+    class_index, note = classifier_class_index(youtube=youtube, web=web, class_name=video.query_class.name)
+    frames = _analysis_frames(video)
+    shots = list(Shot.objects.filter(video=video))
+    video_end = max((s.end for s in shots), default=0.0)  # the last shot ends where the video does
+    person_shots = [s for s in shots if shot_has_person(s.person_score or 0.0)]
+    exact = _refine_cuts(video=video, shots=shots, person_shots=person_shots, video_end=video_end)
+    # HACS §3.3.2 scores each shot's central frame; SLAC §3.6 (QBC) a random frame of each shot.
+    placement = (
+        compute.CandidatePlacement.RANDOM if strategy_for(video) == "qbc" else compute.CandidatePlacement.CENTRAL
+    )
     blobs = {}
     for shot in person_shots:
-        times = compute.candidate_times(shot)
-        if youtube is None or web is None:  # no classifiers yet: times only; sampling falls back to Random
-            blobs[shot.pk] = _npz(times=np.asarray(times))
+        times = compute.candidate_times(
+            shot=ShotSpan(index=shot.index, start=shot.start, end=shot.end),
+            placement=placement,
+            per_shot=settings.MINING_CANDIDATES_PER_SHOT,
+            seed=[video.pk, shot.index],  # the same random frame when the stage runs again
+        )
+        if class_index is None or youtube is None or web is None:
+            blobs[shot.pk] = _npz(times=np.asarray(times), exact_bounds=np.asarray(exact))
             continue
         scored = compute.score_candidates(
             frames=frames,
@@ -165,12 +191,37 @@ def stage_scores(mining: VideoMining) -> None:
             p_youtube=scored.p_youtube.astype(np.float32),
             p_google=scored.p_google.astype(np.float32),
             features=scored.features.astype(np.float32),
+            class_index=np.asarray(class_index),  # the column these scores were read with
+            exact_bounds=np.asarray(exact),  # whether the shot's cuts were refined at the video's own rate
         )
     with transaction.atomic():
         for shot in person_shots:
             shot.candidates = blobs[shot.pk]
+        Shot.objects.bulk_update(shots, ["start", "end"])
         Shot.objects.bulk_update(person_shots, ["candidates"])
-        _advance(mining, Stage.SCORES)
+        _advance(mining, Stage.SCORES, sampling_note=note)
+
+
+def _refine_cuts(*, video: Video, shots: list[Shot], person_shots: list[Shot], video_end: float) -> bool:
+    """Move the cuts that bound person shots (the shots clips are sampled from) to their exact frame, found at the
+    video's own rate (workers.shots.refine_cuts), in place on `shots`: the 10-fps detection places a cut up to
+    0.1 s late, where a clip pushed to its shot's end would show the next shot. Exact cuts stay exact when the
+    stage runs again (the window around an exact cut holds it). False when the video's rate is unknown."""
+    from workers.shots import refine_cuts
+
+    found = sorted({s.start for s in person_shots if s.start > 0} | {s.end for s in person_shots if s.end < video_end})
+    if not found:
+        return True
+    if not video.fps:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        exact = refine_cuts(
+            path=video_local_path(video, Path(tmp)), cut_times=found, fps=video.fps, lateness=compute.CUT_LATENESS
+        )
+    moved = dict(zip(found, exact, strict=True))
+    for shot in shots:  # a cut is the end of one shot and the start of the next: both move
+        shot.start, shot.end = moved.get(shot.start, shot.start), moved.get(shot.end, shot.end)
+    return True
 
 
 def _npz(**arrays: np.ndarray) -> bytes:
@@ -187,39 +238,50 @@ def strategy_for(video: Video) -> str:
 def stage_sample(mining: VideoMining) -> None:
     """HACS §3.3.2 / SLAC §3.6 sampling over the candidate frames of the video's person shots."""
     from workers.detection.base import shot_has_person
-    from workers.sampling import CandidateFrames, sample_clips
+    from workers.sampling import CandidateFrames, draws_for_budget, sample_clips
     from workers.shots import Shot as ShotSpan
 
     video = mining.video
     shots = list(Shot.objects.filter(video=video))
-    spans = [ShotSpan(index=s.index, start=s.start, end=s.end) for s in shots]
+    video_end = max((s.end for s in shots), default=0.0)
     person = [s for s in shots if shot_has_person(s.person_score or 0.0) and s.candidates is not None]
     parts = [np.load(io.BytesIO(bytes(s.candidates))) for s in person]
+    exact = {s.pk for s, p in zip(person, parts, strict=True) if "exact_bounds" in p and bool(p["exact_bounds"])}
+    # Clips are placed inside their shot, never across a cut: a shot whose cuts stage_scores refined as it is, one
+    # scored before that (its cuts up to 0.1 s late) inside its sampling span.
+    spans = [
+        ShotSpan(index=s.index, start=s.start, end=s.end)
+        if s.pk in exact
+        else compute.sampling_span(ShotSpan(index=s.index, start=s.start, end=s.end), duration=video_end)
+        for s in shots
+    ]
+    span_end = {s.pk: span.end for s, span in zip(shots, spans, strict=True)}
+    # a frame an earlier stage stored in the margin of a late cut is dropped with the margin
+    keep = [np.asarray(p["times"]) <= span_end[s.pk] for s, p in zip(person, parts, strict=True)]
+    parts = [{key: p[key][k] if p[key].ndim else p[key] for key in p.files} for p, k in zip(parts, keep, strict=True)]
     times = np.concatenate([p["times"] for p in parts]) if parts else np.zeros(0)
     strategy = strategy_for(video)
-    scored = bool(parts) and all("p_youtube" in p for p in parts)
+    # Scores stored before the classifiers' own label list was used carry no class_index: Random until re-scored.
+    scored = bool(parts) and all("p_youtube" in p and "class_index" in p for p in parts)
     if not scored:
-        strategy = "random"  # no trained classifiers yet: the scores the other strategies need do not exist
+        strategy = "random"  # the scores the other strategies need do not exist (stage_scores stored why)
     n = len(times)
-    names = class_names()
-    class_index = names.index(video.query_class.name) if video.query_class.name in names else 0
+    class_index = int(parts[0]["class_index"]) if scored else 0
     candidates = CandidateFrames.from_shots(
         times=times,
         shots=spans,
-        p_youtube=np.concatenate([p["p_youtube"] for p in parts])
-        if scored
-        else np.full((n, len(names)), 1 / len(names)),
-        p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.full((n, len(names)), 1 / len(names)),
+        p_youtube=np.concatenate([p["p_youtube"] for p in parts]) if scored else np.ones((n, 1)),
+        p_google=np.concatenate([p["p_google"] for p in parts]) if scored else np.ones((n, 1)),
         features=np.concatenate([p["features"] for p in parts]) if scored else np.ones((n, 1)),
     )
-    num = None if strategy != "random" else video.project.clips_per_video
     picked = (
         sample_clips(
             candidates=candidates,
             class_index=class_index,
             strategy=strategy,
             seed=video.pk,
-            num_samples=num,
+            # One per-video budget for every strategy (issue 12): a video costs the same to label whichever ran.
+            num_samples=draws_for_budget(strategy=strategy, budget=video.project.clips_per_video),
             video_duration=video.duration,
         )
         if n

@@ -48,7 +48,7 @@ def youtube_training_set(*, per_video: int = 20) -> tuple[np.ndarray, np.ndarray
                 label = len(names) - 1
             else:
                 continue
-            times = compute.candidate_times(shot)[:per_video]
+            times = compute.training_frame_times(shot)[:per_video]
             images.append(square(frames.at(times)))
             labels += [label] * len(times)
     if not labels:

@@ -165,3 +165,29 @@ def test_shots_from_cuts_tile_the_video():
 
     # cuts at the very start or past the end are ignored; the rest are sorted
     assert shots == [Shot(0, 0.0, 1.5), Shot(1, 1.5, 4.0), Shot(2, 4.0, 6.0)]
+
+
+@pytest.mark.parametrize("fps", [25, 30])
+def test_refine_cuts_finds_the_exact_frame_of_a_cut_found_late(tmp_path, fps):
+    """Hard cuts at frames 2.04·fps and 4.08·fps (rounded): found at 10 fps they are late; refined, exact."""
+    from workers.media.probing import ffmpeg_binary
+    from workers.shots import refine_cuts
+
+    lengths = [round(2.04 * fps), round(2.04 * fps), 2 * fps]  # frames per part
+    inputs = []
+    for source, frames in zip(["testsrc", "smptebars", "testsrc2"], lengths, strict=True):
+        inputs += ["-f", "lavfi", "-i", f"{source}=size=160x120:rate={fps}:duration={frames / fps}"]
+    out = tmp_path / "cuts.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-y", *inputs, "-filter_complex", "[0][1][2]concat=n=3:v=1[v]"]
+        + ["-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )
+    true_cuts = [lengths[0] / fps, (lengths[0] + lengths[1]) / fps]
+    found = [cut.start for cut in detect_shots(path=out, fps=10.0)[1:]]
+    assert all(t - 1e-6 <= f <= t + 0.1 + 1e-6 for t, f in zip(true_cuts, found, strict=True)), found
+
+    refined = refine_cuts(path=out, cut_times=found, fps=fps, lateness=0.1)
+
+    assert refined == pytest.approx(true_cuts, abs=1e-9)
+    assert refine_cuts(path=out, cut_times=refined, fps=fps, lateness=0.1) == pytest.approx(true_cuts, abs=1e-9)

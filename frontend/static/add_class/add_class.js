@@ -131,6 +131,7 @@ function renderMining() {
   if (mining) parts.push(`${p.jobs_running} being mined`, `${p.videos_removed} removed`);
   if (p.jobs_failed) parts.push(`${p.jobs_failed} failed (see the dashboard)`);
   parts.push(`${p.clips_ready} of ${p.clips} clips ready`);
+  if (p.sampling_note) parts.push(p.sampling_note);  // a new class: Random clips until `retrain` includes it
   $("mining-status").textContent = parts.join(" · ");
   $("mining-done").disabled = p.clips_ready === 0;
   const finished = p.clips_ready > 0 && p.clips_ready === p.clips && p.jobs_running === 0;

@@ -12,10 +12,11 @@ async function refresh() {
   $("mining-jobs").hidden = !data.jobs.length;
   $("mining-jobs").querySelector("tbody").replaceChildren(...data.jobs.map((j) =>
     el("tr", { class: j.state === "failed" ? "flagged" : "", dataset: { video: j.video } },
-      el("td", {}, j.video), el("td", {}, j.class), el("td", {}, `${j.stage} (${j.state})`),
+      el("td", {}, j.video), el("td", {}, j.class),
+      el("td", {}, `${j.stage} (${j.state})${j.strategy ? ` · ${j.strategy}` : ""}`),
       el("td", {}, el("progress", { max: "100", value: String(Math.round(j.progress * 100)) }),
         ` ${Math.round(j.progress * 100)}%`),
-      el("td", {}, j.message || ""))));
+      el("td", {}, j.message || ""))));  // why removed, or why Random sampling (e.g. a class added after training)
   $("mining-classifiers").textContent = data.classifiers.length
     ? data.classifiers.map((c) => `${c.kind} v${c.version} (validation accuracy ${(c.val_accuracy * 100).toFixed(1)}%)`).join(", ")
     : "none trained yet (Random sampling until then)";
