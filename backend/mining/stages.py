@@ -18,7 +18,15 @@ from backend.catalog.storage import video_local_path
 from backend.clips.models import Clip
 from backend.core.faults import fault_point
 from backend.mining.models import Shot, Stage, VideoMining, from_bytes, to_bytes
-from backend.mining.services import _advance, _backbone, _classifier, _detector, class_names, latest_classifiers, log
+from backend.mining.services import (
+    _advance,
+    _backbone,
+    _detector,
+    class_names,
+    classifier_load,
+    latest_classifiers,
+    log,
+)
 from workers import mining as compute
 from workers.candidates import ClipSpan
 
@@ -155,9 +163,9 @@ def stage_scores(mining: VideoMining) -> None:
         scored = compute.score_candidates(
             frames=frames,
             times=times,
-            predict_youtube=_classifier(youtube.file.path).predict_proba,
+            predict_youtube=classifier_load(youtube).predict_proba,
             # SLAC eq. 1 compares conv features: the last conv block, global-average-pooled (1280-d).
-            predict_google=_classifier(web.file.path).predict_proba,
+            predict_google=classifier_load(web).predict_proba,
             embed=_backbone().embed,
         )
         blobs[shot.pk] = _npz(
