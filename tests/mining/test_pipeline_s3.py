@@ -1,8 +1,9 @@
 """The whole pipeline on S3 storage, run by a worker with no media folder: every stage reads and writes through the
-storage API (issue 12 item 7). Train (an active-learning round), score and sample, the timeline's suggestions and a
+storage API (issue 12 item 7). Train (web images stored, then an active-learning round), score and sample, the timeline's suggestions and a
 clip's media all run against moto's S3; any use of local media storage fails the test.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from backend.mining.models import ClassifierModel, Stage, VideoMining
 from backend.mining.services import stage_run
 from tests.conftest import S3_BUCKET
 from tests.mining.test_active_learning import django_capture
-from tests.mining.test_pipeline import mine
+from tests.mining.test_pipeline import make_web_images, mine
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -64,6 +65,7 @@ def test_train_score_sample_propose_and_cut_with_s3_storage_and_no_local_media(
     s3, no_local_media, opened, mining_project, shot_videos, settings, tmp_path, monkeypatch
 ):
     from backend.mining.learning import learning_round_run
+    from backend.mining.training import classifier_train
     from backend.segments.media import segment_videos_enqueue
     from backend.segments.models import SegmentProposalRun, SegmentVideo
     from tests.segments.media import media_inline
@@ -84,13 +86,21 @@ def test_train_score_sample_propose_and_cut_with_s3_storage_and_no_local_media(
         )
         Clip.objects.filter(pk=clip.pk).update(label_count=3, is_open=False)
 
-    # when worker B trains both classifiers in an active-learning round (clip posters read from S3)
+    # and a web-image classifier trained on A from a folder of A's, which goes into the bucket
+    first_web = classifier_train(kind=ClassifierModel.Kind.WEB, folder=make_web_images(tmp_path / "web"), epochs=1)
+    shutil.rmtree(tmp_path / "web")  # only the bucket has them now
+    web_images = {k for k in keys(s3) if k.startswith(f"{first_web.image_folder}/")}
+    assert len(web_images) == 20 and first_web.train_counts == {"Long jump": 8, "background": 12}
+
+    # when worker B trains both classifiers in an active-learning round (clip posters and web images read from S3)
     another_worker(settings, tmp_path, "worker-b")
     posters_before = len([n for n in opened if n.endswith(".jpg")])
     with django_capture():
         round_ = learning_round_run(epochs=1, resample=False)
     assert len([n for n in opened if n.endswith(".jpg")]) - posters_before == len(clips)
     youtube, web = round_.youtube_model, round_.web_model
+    assert web.image_folder == first_web.image_folder and sum(web.train_counts.values()) == len(clips) + 20
+    assert web_images <= set(opened)
     # then the weights are stored in the bucket, not in a media folder
     assert {youtube.file.name, web.file.name} <= keys(s3)
     assert s3.head_object(Bucket=S3_BUCKET, Key=youtube.file.name)["ContentLength"] > 100_000
@@ -126,5 +136,5 @@ def test_train_score_sample_propose_and_cut_with_s3_storage_and_no_local_media(
     clip_media_cut(clip_id=sampled[0].pk)
     sampled[0].refresh_from_db()
     assert {sampled[0].media.name, sampled[0].poster.name} <= keys(s3)
-    assert ClassifierModel.objects.count() == 2
+    assert ClassifierModel.objects.count() == 3
     assert not no_local_media.exists()  # nothing was written where a local media folder would be
