@@ -7,6 +7,7 @@ is copied out of storage into a folder of the caller's, named by its stored name
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from django.db.models.fields.files import FieldFile
@@ -31,9 +32,14 @@ def stored_file_local_path(file: FieldFile, directory: Path) -> Path:
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-    with file.storage.open(file.name, "rb") as src, partial.open("wb") as dst:
-        for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
-            dst.write(chunk)
-    partial.replace(target)  # atomic: another process of this worker never reads half a file
+    # a partial file of this call's own: two processes or threads copying the same name never write into one file
+    handle, partial_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    partial = Path(partial_name)
+    try:
+        with os.fdopen(handle, "wb") as dst, file.storage.open(file.name, "rb") as src:
+            for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
+                dst.write(chunk)
+        partial.replace(target)  # atomic: a reader never sees half a file, nor a failed copy
+    finally:
+        partial.unlink(missing_ok=True)
     return target
