@@ -57,6 +57,36 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+S3_BUCKET = "actionloom-test"
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    """Default storage on S3 (django-storages) against moto's in-process S3; yields a boto3 client of the bucket."""
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        import boto3
+
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=S3_BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": S3_BUCKET,
+                    "querystring_auth": True,
+                    "querystring_expire": 600,
+                    "file_overwrite": False,
+                },
+            },
+        }
+        yield boto3.client("s3", region_name="us-east-1")
+
+
 @pytest.fixture(scope="session")
 def demo_video(tmp_path_factory) -> Path:
     """An 8-s real video (scikit-image's astronaut photo with camera motion), made once per session."""

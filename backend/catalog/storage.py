@@ -7,18 +7,12 @@ from pathlib import Path
 from django.core.files import File
 
 from backend.catalog.models import Video
+from backend.core.storage import stored_file_local_path
 
 
 def video_local_path(video: Video, tmp: Path) -> Path:
     """ffmpeg needs a path: local storage has one; remote storage (S3) is copied into `tmp` first."""
-    try:
-        return Path(video.file.path)
-    except NotImplementedError:
-        target = tmp / "source"
-        with video.file.open("rb") as src, target.open("wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                dst.write(chunk)
-        return target
+    return stored_file_local_path(video.file, tmp)
 
 
 def store_at_key(field, filename: str, path: Path) -> None:

@@ -128,7 +128,8 @@ def haa500_rows(*, project: Project | None = None) -> list[ExportClip]:
                     timing = video_frame_timing(video=video)  # stored values only: no download
                 if timing is None or (not curation.is_trimmed and timing.offset_from == "none" and video.file):
                     # an untrimmed clip needs the first-frame offset (a trim does not): not stored, so read the file
-                    timing = video_frame_timing(video=video, source=video_local_path(video, Path(tmp)))
+                    with tempfile.TemporaryDirectory(dir=tmp) as one:  # one video's copy on disk at a time
+                        timing = video_frame_timing(video=video, source=video_local_path(video, Path(one)))
                 timings[video.pk] = timing
                 first, last = clip_frames(clip=clip, curation=curation, timing=timing)
             except (TimingError, ValueError, OSError) as exc:

@@ -3,6 +3,7 @@ re-sample the videos nobody has labelled yet, so the next pages come from the be
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from backend.mining.services import class_names, latest_classifiers
 from backend.mining.signals import classifiers_retrained
 
 Progress = Callable[[float], None]
+log = logging.getLogger("actionloom.mining")
 
 
 def consensus_training_set() -> tuple[np.ndarray, np.ndarray, int]:
@@ -56,8 +58,9 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
         sets[ClassifierModel.Kind.YOUTUBE].append((y_images, y_labels))
     except ValueError:
         pass
-    if previous_web is not None and previous_web.image_folder and Path(previous_web.image_folder).is_dir():
-        w_images, w_labels, _ = web_training_set(folder=Path(previous_web.image_folder))
+    web_folder = _previous_web_images(previous_web)
+    if web_folder:
+        w_images, w_labels, _ = web_training_set(folder=web_folder)
         sets[ClassifierModel.Kind.WEB].append((w_images, w_labels))
     models = {}
     for step, (kind, parts) in enumerate(sets.items()):
@@ -76,7 +79,7 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
             trained=trained,
             names=names,
             counts=_counts(y, names),
-            image_folder=previous_web.image_folder if previous_web and kind == "web" else "",
+            image_folder=web_folder if kind == ClassifierModel.Kind.WEB else "",
         )
     with transaction.atomic():
         number = (LearningRound.objects.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -92,6 +95,21 @@ def learning_round_run(*, epochs: int = 4, resample: bool = True, progress: Prog
         round_.save(update_fields=["videos_resampled"])
     classifiers_retrained.send(sender=LearningRound)  # segments re-scores the timeline's suggestions with them
     return round_
+
+
+def _previous_web_images(previous_web: ClassifierModel | None) -> str:
+    """The storage folder of the web images the current web classifier learnt from, or "" when it has none.
+
+    A classifier trained before web images were stored recorded a local folder: it is stored now if this machine
+    has it (the new version records the stored copy); a worker on another machine goes without, and says so.
+    """
+    from backend.mining.training import web_images_location
+
+    folder = previous_web.image_folder if previous_web is not None else ""
+    if folder and Path(folder).is_absolute() and not Path(folder).is_dir():
+        log.warning("web images at %s are not on this machine: the web classifier retrains without them", folder)
+        return ""
+    return web_images_location(folder) if folder else ""
 
 
 def videos_resample() -> int:

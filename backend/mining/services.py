@@ -9,6 +9,7 @@ import os
 import socket
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from backend.catalog.models import ActionClass, Video
 from backend.core.jobs import job_update
 from backend.core.models import Job
+from backend.core.storage import stored_file_local_path
 from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import STAGE_ORDER, ClassifierModel, Stage, VideoMining
 
@@ -42,9 +44,13 @@ def _detector():
     )
 
 
-def _classifier(path: str):
+def classifier_load(model: ClassifierModel):
+    """A stored classifier's weights, ready to predict: read through storage (a worker on another machine has no
+    MEDIA_ROOT), copied once per worker into its local cache under the stored name, then loaded once per process
+    (workers/classifiers/frame_classifier.py keeps the loaded ones)."""
     from workers.classifiers.frame_classifier import load_frame_classifier
 
+    path = stored_file_local_path(model.file, Path(settings.MINING_CACHE_DIR) / "stored")
     return load_frame_classifier(path, device=settings.MINING_DEVICE)
 
 

@@ -21,9 +21,9 @@ from backend.mining.models import Shot, Stage, VideoMining, from_bytes, to_bytes
 from backend.mining.services import (
     _advance,
     _backbone,
-    _classifier,
     _detector,
     classifier_class_index,
+    classifier_load,
     latest_classifiers,
     log,
 )
@@ -181,9 +181,9 @@ def stage_scores(mining: VideoMining) -> None:
         scored = compute.score_candidates(
             frames=frames,
             times=times,
-            predict_youtube=_classifier(youtube.file.path).predict_proba,
+            predict_youtube=classifier_load(youtube).predict_proba,
             # SLAC eq. 1 compares conv features: the last conv block, global-average-pooled (1280-d).
-            predict_google=_classifier(web.file.path).predict_proba,
+            predict_google=classifier_load(web).predict_proba,
             embed=_backbone().embed,
         )
         blobs[shot.pk] = _npz(

@@ -33,8 +33,7 @@ def mine_stage_task(self, video_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True)
 def classifier_train_task(self, job_id: int, kind: str, folder: str | None = None, epochs: int = 8) -> None:
-    from pathlib import Path
-
+    """`folder`: web images in storage (train_classifier stores them there first, so any worker reads them)."""
     from backend.mining.training import classifier_train
 
     job_running(job_id, stage="training")
@@ -43,7 +42,7 @@ def classifier_train_task(self, job_id: int, kind: str, folder: str | None = Non
         job_update(job_id, progress=float(fraction))
 
     try:
-        record = classifier_train(kind=kind, folder=Path(folder) if folder else None, epochs=epochs, progress=progress)
+        record = classifier_train(kind=kind, folder=folder or None, epochs=epochs, progress=progress)
     except Exception as exc:
         log.exception("training %s failed", kind)
         job_failed(job_id, message=f"{type(exc).__name__}: {exc}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 
@@ -56,20 +59,62 @@ def youtube_training_set(*, per_video: int = 20) -> tuple[np.ndarray, np.ndarray
     return np.concatenate(images), np.asarray(labels), _counts(labels, names)
 
 
-def web_training_set(*, folder: Path) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Web images: one sub-folder per class name, plus `background/` (SLAC's Google-image classifier)."""
+WEB_IMAGES_PREFIX = "training/web"  # storage folder of the web-image sets, one sub-folder per stored set
+
+
+def _web_image_files(folder: Path) -> list[tuple[str, Path]]:
+    """(class folder name, image) of a local folder of web images; refuses folders that name no class."""
+    index = {name.lower() for name in class_names()}
+    files, unknown = [], []
+    for sub in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
+        if sub.name.lower() not in index:
+            unknown.append(sub.name)
+            continue
+        files += [(sub.name, p) for p in sorted(sub.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+    if unknown:
+        raise ValueError(f"folders that name no class: {', '.join(unknown[:10])}")
+    if not files:
+        raise ValueError(f"no images found under {folder}")
+    return files
+
+
+def web_images_store(*, folder: Path) -> str:
+    """Copy a local folder of web images (one sub-folder per class, plus `background/`) into storage, where any
+    worker reads them (the trainer, and every later active-learning round). Returns the storage folder."""
+    files = _web_image_files(folder)  # checked before anything is stored
+    prefix = f"{WEB_IMAGES_PREFIX}/{uuid.uuid4().hex}"
+    for class_folder, path in files:
+        with path.open("rb") as fh:
+            default_storage.save(f"{prefix}/{class_folder}/{path.name}", File(fh))
+    return prefix
+
+
+def web_images_location(folder: str | Path) -> str:
+    """The storage folder of a web-image set: a local folder (a `Path`, or an absolute path recorded before sets were
+    stored) is copied into storage first; a relative string already names a storage folder."""
+    if isinstance(folder, Path) or Path(folder).is_absolute():
+        return web_images_store(folder=Path(folder))
+    return folder
+
+
+def web_training_set(*, folder: str) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Web images under a storage folder: one sub-folder per class name, plus `background/` (SLAC's Google-image
+    classifier). Read through storage, so a worker on any machine trains on them."""
     from skimage import io as skio
 
     names = class_names()
     index = {name.lower(): i for i, name in enumerate(names)}
     images, labels, unknown = [], [], []
-    for sub in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
-        label = index.get(sub.name.lower())
+    subs, _ = default_storage.listdir(folder)
+    for sub in sorted(subs):
+        label = index.get(sub.lower())
         if label is None:
-            unknown.append(sub.name)
+            unknown.append(sub)
             continue
-        for path in sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-            image = skio.imread(path)
+        _, files = default_storage.listdir(f"{folder}/{sub}")
+        for name in sorted(f for f in files if Path(f).suffix.lower() in IMAGE_SUFFIXES):
+            with default_storage.open(f"{folder}/{sub}/{name}", "rb") as fh:
+                image = skio.imread(io.BytesIO(fh.read()))
             image = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image[..., :3]
             images.append(square(image[None].astype(np.uint8))[0])
             labels.append(label)
@@ -88,17 +133,19 @@ def _counts(labels: list[int] | np.ndarray, names: list[str]) -> dict:
 def classifier_train(
     *,
     kind: str,
-    folder: Path | None = None,
+    folder: str | Path | None = None,
     epochs: int = 8,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
 ) -> ClassifierModel:
     from workers.classifiers.frame_classifier import train_frame_classifier
 
+    web_folder = ""
     if kind == ClassifierModel.Kind.YOUTUBE:
         images, labels, counts = youtube_training_set()
     elif folder is not None:
-        images, labels, counts = web_training_set(folder=folder)
+        web_folder = web_images_location(folder)
+        images, labels, counts = web_training_set(folder=web_folder)
     else:
         raise ValueError("the web-image classifier needs a folder of images (one sub-folder per class)")
     names = class_names()
@@ -117,7 +164,7 @@ def classifier_train(
         trained=trained,
         names=names,
         counts=counts,
-        image_folder=str(Path(folder).resolve()) if folder else "",
+        image_folder=web_folder,
     )
 
 

@@ -21,13 +21,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 
 from backend.catalog.models import Project
+from backend.core.storage import stored_file_local_path
 from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import ClassifierModel
-from backend.mining.services import latest_classifiers
+from backend.mining.services import classifier_load, latest_classifiers
 from backend.segments.models import (
     SegmentProposal,
     SegmentProposalHead,
@@ -48,12 +48,6 @@ State = SegmentProposalRun.State
 
 
 # --- the classifiers ---------------------------------------------------------------------------------------------
-
-
-def _classifier(path: str):
-    from workers.classifiers.frame_classifier import load_frame_classifier
-
-    return load_frame_classifier(path, device=settings.MINING_DEVICE)
 
 
 def proposal_classifiers(*, segment_video: SegmentVideo) -> list[tuple[ClassifierModel, int]]:
@@ -130,14 +124,7 @@ def current_head(*, project: Project) -> SegmentProposalHead | None:
 
 def _proxy_path(segment_video: SegmentVideo, tmp: Path) -> Path:
     """ffmpeg needs a path: local storage has one; remote storage (S3) is copied into `tmp` first."""
-    try:
-        return Path(segment_video.proxy.path)
-    except NotImplementedError:
-        target = tmp / "proxy.mp4"
-        with segment_video.proxy.open("rb") as src, target.open("wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                dst.write(chunk)
-        return target
+    return stored_file_local_path(segment_video.proxy, tmp)
 
 
 def _num_frames(segment_video: SegmentVideo) -> int:
@@ -229,7 +216,7 @@ def _threshold(settings_row: SegmentSettings, head: SegmentProposalHead | None) 
 
 
 def _score_frames(*, run, segment_video, classifiers) -> tuple[np.ndarray, np.ndarray]:
-    predictors = [_classifier(model.file.path).predict_proba for model, _ in classifiers]
+    predictors = [classifier_load(model).predict_proba for model, _ in classifiers]
     indices = {index for _, index in classifiers}
     if len(indices) != 1:
         raise ValueError("the classifiers disagree on the class's index")

@@ -30,7 +30,7 @@ def suggestion_project(project, action_class, tmp_path, monkeypatch):
         ClassifierModel.objects.create(
             kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.9, class_names=names
         )
-    monkeypatch.setattr(proposals, "_classifier", lambda path: BrightnessClassifier(class_index=1, num_classes=3))
+    monkeypatch.setattr(proposals, "classifier_load", lambda model: BrightnessClassifier(class_index=1, num_classes=3))
     SegmentSettings.objects.create(project=project, gold_rate=0.0)
     annotator = UserFactory(username="annotator1", password="pass-1")
     GroupFactory(project=project, members=[annotator], classes=[action_class])

@@ -27,6 +27,26 @@ def mine(project, path: Path, class_name: str = "Long jump"):
     return video, stages
 
 
+def make_web_images(web_dir: Path) -> Path:
+    """A small "web image" set: random crops of scikit-image's photos, 8 of Long jump (people), 12 background."""
+    from skimage import data, io
+
+    rng = np.random.default_rng(0)
+    for folder, photos in {"Long jump": ["astronaut", "camera"], "background": ["coffee", "rocket", "chelsea"]}.items():
+        (web_dir / folder).mkdir(parents=True)
+        for name in photos:
+            image = getattr(data, name)()
+            for k in range(4):
+                h, w = image.shape[:2]
+                top, left = rng.integers(0, h // 4), rng.integers(0, w // 4)
+                io.imsave(
+                    web_dir / folder / f"{name}{k}.png",
+                    image[top : top + 3 * h // 4, left : left + 3 * w // 4],
+                    check_contrast=False,
+                )
+    return web_dir
+
+
 def test_person_shots_are_kept_and_clips_stay_inside_them(mining_project, shot_videos):
     video, stages = mine(mining_project, shot_videos["person_mix"])
     assert stages == [Stage.FEATURES, Stage.DEDUP, Stage.SHOTS, Stage.PERSONS, Stage.SCORES, Stage.SAMPLE, Stage.DONE]
@@ -95,28 +115,12 @@ def test_a_stage_run_twice_leaves_the_same_rows(mining_project, shot_videos):
 
 def test_trained_classifiers_drive_qbc_sampling(mining_project, shot_videos, tmp_path):
     """Both classifiers trained on real frames and images; then QBC clips carry their scores (SLAC eq. 1)."""
-    from skimage import data, io
-
     from backend.mining.training import classifier_train
 
     video, _ = mine(mining_project, shot_videos["person_mix"])
     assert {c.method for c in video.clips.all()} == {"random"}  # no classifiers yet: Random, said so
     youtube = classifier_train(kind=ClassifierModel.Kind.YOUTUBE, epochs=2)
-    rng = np.random.default_rng(0)
-    web_dir = tmp_path / "web"
-    for folder, photos in {"Long jump": ["astronaut", "camera"], "background": ["coffee", "rocket", "chelsea"]}.items():
-        (web_dir / folder).mkdir(parents=True)
-        for name in photos:
-            image = getattr(data, name)()
-            for k in range(4):  # random crops: a small "web image" set
-                h, w = image.shape[:2]
-                top, left = rng.integers(0, h // 4), rng.integers(0, w // 4)
-                io.imsave(
-                    web_dir / folder / f"{name}{k}.png",
-                    image[top : top + 3 * h // 4, left : left + 3 * w // 4],
-                    check_contrast=False,
-                )
-    web = classifier_train(kind=ClassifierModel.Kind.WEB, folder=web_dir, epochs=2)
+    web = classifier_train(kind=ClassifierModel.Kind.WEB, folder=make_web_images(tmp_path / "web"), epochs=2)
     assert (youtube.version, web.version) == (1, 1)
     assert len(youtube.class_names) == 201 and youtube.class_names[-1] == "background"
     assert youtube.train_counts["Long jump"] > 0 and web.train_counts["background"] == 12

@@ -34,10 +34,10 @@ def classifiers(action_class, monkeypatch):
     ]
     models = {}
 
-    def load(path):
-        return models.setdefault(path, BrightnessClassifier(class_index=1, num_classes=len(names)))
+    def load(model):
+        return models.setdefault(model.file.name, BrightnessClassifier(class_index=1, num_classes=len(names)))
 
-    monkeypatch.setattr(proposals, "_classifier", load)
+    monkeypatch.setattr(proposals, "classifier_load", load)
     return rows, models
 
 
@@ -138,8 +138,8 @@ def test_new_classifiers_score_the_frames_again(in_segments, classifiers, action
     run = proposals.segment_proposals_make(segment_video_id=segment_video.pk)
     assert run.youtube_model == youtube_v2
     # the new version looked at every sampled frame; the web classifier (unchanged) looked at them again with it
-    assert classifiers[1][youtube_v2.file.path].frames_seen == 24
-    assert classifiers[1][classifiers[0][1].file.path].frames_seen == 48
+    assert classifiers[1][youtube_v2.file.name].frames_seen == 24
+    assert classifiers[1][classifiers[0][1].file.name].frames_seen == 48
 
 
 def test_a_proxy_ffmpeg_cannot_read_fails_the_run_with_a_message(in_segments, classifiers, monkeypatch):

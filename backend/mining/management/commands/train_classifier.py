@@ -9,6 +9,7 @@ from tqdm import tqdm
 from backend.core.models import Job
 from backend.mining.models import ClassifierModel
 from backend.mining.tasks import classifier_train_task
+from backend.mining.training import web_images_store
 
 
 class Command(BaseCommand):
@@ -23,8 +24,14 @@ class Command(BaseCommand):
     def handle(self, *args, kind, images, epochs, timeout, **options):
         if kind == ClassifierModel.Kind.WEB and (images is None or not images.is_dir()):
             raise CommandError("--images must be a folder with one sub-folder per class (and background/)")
+        stored = None
+        if kind == ClassifierModel.Kind.WEB:
+            try:  # into storage, where the worker that trains (on any machine) reads them
+                stored = web_images_store(folder=images)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         job = Job.objects.create(kind=f"train-{kind}")
-        classifier_train_task.delay(job.pk, kind, str(images.resolve()) if images else None, epochs)
+        classifier_train_task.delay(job.pk, kind, stored, epochs)
         deadline = time.monotonic() + timeout
         with tqdm(total=100, unit="%", desc=f"training {kind}") as bar:
             while time.monotonic() < deadline:
