@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -28,9 +29,9 @@ from backend.exports.bulk.shared import (
     log,
 )
 from backend.exports.hacs import (
-    MAX_REPORTED,
     ImportFileError,
     Problems,
+    Repeats,
     Row,
     _youtube_url,
 )
@@ -48,7 +49,7 @@ class _PostgresLoad:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._clock
         self._clock = now
 
-    def run(self, rows: Iterable[Row], problems: Problems) -> dict:
+    def run(self, rows: Iterable[Row], problems: Problems, repeats: Repeats) -> dict:
         class_ids, tally = _class_ids(), _Tally()
 
         def staged_lines() -> Iterator[str]:
@@ -63,8 +64,8 @@ class _PostgresLoad:
             self._create_staging(cur)
             self._copy(cur, "import_row", staged_lines(), self.bar)
             self._lap("check+copy")
-            self._duplicates(cur, problems)
-            self._lap("duplicates")
+            self._repeats(cur, problems, repeats)
+            self._lap("repeats")
             problems.raise_if_any()
             if not tally.videos:
                 raise ImportFileError("the file has no rows — nothing was imported")
@@ -124,21 +125,22 @@ class _PostgresLoad:
         reader.reraise()
         cur.execute(f"ANALYZE {table}")  # temporary tables are never analysed by autovacuum
 
-    def _duplicates(self, cur, problems: Problems) -> None:
-        cur.execute(
-            """
-            SELECT r.line, d.first_line, count(*) OVER () FROM import_row r JOIN (
-                SELECT vno, class_id, start, "end", min(line) AS first_line FROM import_row
+    def _repeats(self, cur, problems: Problems, repeats: Repeats) -> None:
+        """Find the rows of clips the file names more than once (only those come back to Python), let the shared
+        rule decide (hacs.Repeats), and delete from staging the rows it leaves out."""
+        cur.execute("""
+            SELECT r.vno, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
+                SELECT vno, class_id, start, "end" FROM import_row
                 GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
             ) d USING (vno, class_id, start, "end")
-            WHERE r.line > d.first_line ORDER BY r.line LIMIT %s""",
-            [MAX_REPORTED],
+            ORDER BY r.vno, r.class_id, r.start, r."end", r.line""")
+        groups = (
+            [(line, label) for *_, line, label in group]
+            for _, group in itertools.groupby(cur.fetchall(), key=lambda found: found[:4])
         )
-        found = cur.fetchall()
-        for line, first, _ in found:
-            problems.add(line, f"duplicate of line {first}")
-        if found:
-            problems.count += found[0][2] - len(found)  # counted, not named
+        drop = repeats.resolve(groups, problems)
+        if drop and not problems.count:
+            cur.execute("DELETE FROM import_row WHERE line = ANY(%s)", [sorted(drop)])
 
     def _stage_videos(self, cur, tally: _Tally) -> None:
         cur.execute(
