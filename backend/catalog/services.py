@@ -89,7 +89,9 @@ def action_classes_create(*, names: Iterable[str], parent: str | None = None) ->
         )
     known = set(ActionClass.objects.filter(name__in=wanted).values_list("name", flat=True))
     with transaction.atomic():
-        top = ActionClass.objects.select_for_update().aggregate(top=Max("node_id"))["top"] or 0
+        # No lock to take (Django drops FOR UPDATE from an aggregate): two imports creating classes at once meet
+        # node_id's unique constraint, and the later one fails with nothing written.
+        top = ActionClass.objects.aggregate(top=Max("node_id"))["top"] or 0
         first = max(top + 1, FIRST_OWN_NODE_ID)
         ActionClass.objects.bulk_create(
             [
