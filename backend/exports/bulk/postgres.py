@@ -111,7 +111,9 @@ class _PostgresLoad:
     def _create_staging(self, cur) -> None:
         # ON COMMIT DROP ends them with the transaction; dropped first in case an enclosing transaction (a test)
         # has seen an earlier import.
-        cur.execute("DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip")
+        cur.execute(
+            "DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip, pg_temp.import_drop"
+        )
         cur.execute(
             "CREATE TEMP TABLE import_row (line integer, vno integer, class_id bigint, start float8, "
             '"end" float8, label smallint) ON COMMIT DROP'
@@ -126,21 +128,28 @@ class _PostgresLoad:
         cur.execute(f"ANALYZE {table}")  # temporary tables are never analysed by autovacuum
 
     def _repeats(self, cur, problems: Problems, repeats: Repeats) -> None:
-        """Find the rows of clips the file names more than once (only those come back to Python), let the shared
-        rule decide (hacs.Repeats), and delete from staging the rows it leaves out."""
-        cur.execute("""
-            SELECT r.vno, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
-                SELECT vno, class_id, start, "end" FROM import_row
-                GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
-            ) d USING (vno, class_id, start, "end")
-            ORDER BY r.vno, r.class_id, r.start, r."end", r.line""")
-        groups = (
-            [(line, label) for *_, line, label in group]
-            for _, group in itertools.groupby(cur.fetchall(), key=lambda found: found[:4])
-        )
-        drop = repeats.resolve(groups, problems)
+        """Find the rows of clips the file names more than once, let the shared rule decide (hacs.Repeats), and
+        delete from staging the rows it leaves out. The repeated rows stream from a server-side cursor and the lines
+        to drop go back by COPY, so a file given twice over (every row repeated) keeps memory as flat as a file of
+        distinct rows, bar the set of lines dropped."""
+        with connection.connection.cursor(name="import_repeats") as found:
+            found.itersize = CHUNK
+            found.execute("""
+                SELECT r.vno, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
+                    SELECT vno, class_id, start, "end" FROM import_row
+                    GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
+                ) d USING (vno, class_id, start, "end")
+                ORDER BY r.vno, r.class_id, r.start, r."end", r.line""")
+            groups = (
+                [(line, label) for *_, line, label in group]
+                for _, group in itertools.groupby(found, key=lambda row: row[:4])
+            )
+            drop = repeats.resolve(groups, problems)
         if drop and not problems.count:
-            cur.execute("DELETE FROM import_row WHERE line = ANY(%s)", [sorted(drop)])
+            cur.execute("CREATE TEMP TABLE import_drop (line integer) ON COMMIT DROP")
+            self._copy(cur, "import_drop", (f"{line}\n" for line in drop))
+            cur.execute("DELETE FROM import_row r USING import_drop d WHERE r.line = d.line")
+            cur.execute("DROP TABLE import_drop")
 
     def _stage_videos(self, cur, tally: _Tally) -> None:
         cur.execute(
