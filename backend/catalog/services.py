@@ -6,13 +6,15 @@ import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Max
 
-from backend.catalog.models import ActionClass, Project, Video
+from backend.catalog.models import ActionClass, Guideline, Project, Video
 from backend.catalog.signals import video_ingested
 from backend.core.errors import ApplicationError
 from workers.media import probing as media
@@ -37,12 +39,71 @@ def check_upload_size(*, name: str, size: int) -> None:
         raise FileTooLarge(f"{name}: the file is {size} bytes; the limit is {shown}")
 
 
-def taxonomy_load(*, path: Path | None = None) -> int:
+def taxonomy_load(*, path: Path | None = None, rename: bool = False) -> int:
     """Load a taxonomy node list (ActivityNet's layout, any depth, any number of roots; see catalog/taxonomy.py);
-    idempotent. Returns the number of nodes. Refuses a bad file with TaxonomyError, writing nothing."""
+    idempotent. Returns the number of nodes. Refuses a bad file with TaxonomyError, writing nothing; a loaded node
+    the file names otherwise is refused unless ``rename``."""
     from backend.catalog.taxonomy import taxonomy_load_file
 
-    return taxonomy_load_file(path=Path(path or settings.DEFAULT_TAXONOMY_FILE))
+    return taxonomy_load_file(path=Path(path or settings.DEFAULT_TAXONOMY_FILE), rename=rename)
+
+
+def taxonomy_root() -> ActionClass | None:
+    """The node new classes go under when no parent is named: the root (no parent) with the lowest node id —
+    ActivityNet's "Root" when its taxonomy is loaded. None when no taxonomy is loaded."""
+    return ActionClass.objects.filter(parent__isnull=True).order_by("node_id").first()
+
+
+def action_classes_create(*, names: Iterable[str], parent: str | None = None) -> list[ActionClass]:
+    """Create leaf classes (with their empty guidelines) under the node named ``parent``; by default under
+    ``taxonomy_root()`` (a root of their own when no taxonomy is loaded). Node ids follow the highest one, at least
+    FIRST_OWN_NODE_ID. Refuses (IngestError, nothing written) an unknown parent, a parent that is itself a class,
+    and a name a group of classes already has. The caller holds the transaction that decides whether they stay."""
+    from backend.catalog.taxonomy import FIRST_OWN_NODE_ID, MAX_NAME
+
+    wanted = sorted(set(names))
+    if not wanted:
+        return []
+    if parent is None:
+        node = taxonomy_root()
+    else:
+        node = ActionClass.objects.filter(name=parent).first()
+        if node is None:
+            raise IngestError(f"--parent {parent!r}: no node of the taxonomy has that name")
+    if node is not None and node.is_leaf:
+        raise IngestError(
+            f"--parent {node.name!r} is an action class, not a group of classes: name a group "
+            f"(its parent is {node.parent.name if node.parent else 'none'!r})"
+        )
+    bad = [name for name in wanted if not name.strip() or name != name.strip() or len(name) > MAX_NAME]
+    if bad:
+        raise IngestError(
+            f"class names must be 1 to {MAX_NAME} characters, without spaces around them: "
+            f"{', '.join(repr(b[:80]) for b in bad)}"
+        )
+    groups = list(ActionClass.objects.filter(name__in=wanted, is_leaf=False).values_list("name", flat=True))
+    if groups:
+        raise IngestError(
+            f"{', '.join(map(repr, sorted(groups)))}: a group of classes in the taxonomy, not a class; "
+            "--create-classes only makes new leaf classes"
+        )
+    known = set(ActionClass.objects.filter(name__in=wanted).values_list("name", flat=True))
+    with transaction.atomic():
+        # No lock to take (Django drops FOR UPDATE from an aggregate): two imports creating classes at once meet
+        # node_id's unique constraint, and the later one fails with nothing written.
+        top = ActionClass.objects.aggregate(top=Max("node_id"))["top"] or 0
+        first = max(top + 1, FIRST_OWN_NODE_ID)
+        ActionClass.objects.bulk_create(
+            [
+                ActionClass(node_id=first + i, name=name, parent=node, is_leaf=True)
+                for i, name in enumerate(n for n in wanted if n not in known)
+            ]
+        )
+        # read back rather than trusting bulk_create's ids (not every database returns them)
+        created = list(ActionClass.objects.filter(node_id__gte=first).order_by("node_id"))
+        Guideline.objects.bulk_create([Guideline(action_class=c) for c in created])
+    log.info("created %d classes under %s: %s", len(created), node.name if node else "no parent", wanted)
+    return created
 
 
 def action_class_resolve(*, name: str) -> ActionClass:

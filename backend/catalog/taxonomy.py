@@ -6,8 +6,9 @@ The format is ActivityNet v1.3's ``taxonomy`` list, one object per node::
      {"nodeId": 1, "nodeName": "Household Activities", "parentId": 0, "parentName": "Root"}, ...]
 
 Any depth and any number of roots (``parentId`` null), so HAA500's areas → composite actions → atomic actions fit as
-they are. ``nodeId`` is a node's identity: loading a file again updates names and parents in place (a renamed class
-keeps its clips). A file may also name, as a parent, a node that is not in it but already loaded (a subtree exported
+they are. ``nodeId`` is a node's identity: loading a file again updates parents in place, and names only when asked
+(``rename=True``, ``load_taxonomy --rename``; a renamed class keeps its clips): a node id that comes back under another
+name is refused, the differences listed, so a class is never renamed or repurposed by accident. A file may also name, as a parent, a node that is not in it but already loaded (a subtree exported
 with ``--root`` keeps its root's parent). Leaves — nodes nobody names as parent, counted over the whole database — are
 the labelable classes; each gets a guideline.
 
@@ -27,6 +28,9 @@ from backend.catalog.models import ActionClass, Guideline
 
 KEYS = ("nodeId", "nodeName", "parentId", "parentName")
 MAX_NAME = ActionClass._meta.get_field("name").max_length
+# Classes made here (the add-a-class flow, imports with --create-classes) get node ids above any ActivityNet/HAA500
+# id, so exports never confuse them with the field's ids.
+FIRST_OWN_NODE_ID = 100_000
 
 
 class TaxonomyError(ValueError):
@@ -71,13 +75,16 @@ def taxonomy_parse(text: str) -> list[dict]:
     return nodes
 
 
-def taxonomy_load_nodes(nodes: list[dict]) -> int:
+def taxonomy_load_nodes(nodes: list[dict], *, rename: bool = False) -> int:
     """Create or update the nodes (checked by ``taxonomy_parse``) in one transaction; returns how many.
 
     A parent outside the file must already be loaded, under the name the file gives it; a name already taken by
-    another node id is refused. Leaf flags are recomputed over the database for every node touched.
+    another node id is refused; a loaded node the file names otherwise is refused unless ``rename``. Leaf flags are
+    recomputed over the database for every node touched.
     """
     in_file = {n["nodeId"] for n in nodes}
+    if not rename:
+        _refuse_renames(nodes)
     outside = {n["parentId"]: n for n in nodes if n["parentId"] is not None and n["parentId"] not in in_file}
     loaded = {c.node_id: c for c in ActionClass.objects.filter(node_id__in=outside)}
     problems = [
@@ -126,8 +133,8 @@ def taxonomy_load_nodes(nodes: list[dict]) -> int:
     return len(nodes)
 
 
-def taxonomy_load_file(*, path: Path) -> int:
-    return taxonomy_load_nodes(taxonomy_parse(Path(path).read_text(encoding="utf-8")))
+def taxonomy_load_file(*, path: Path, rename: bool = False) -> int:
+    return taxonomy_load_nodes(taxonomy_parse(Path(path).read_text(encoding="utf-8")), rename=rename)
 
 
 def taxonomy_nodes(*, root: str | None = None) -> list[dict]:
@@ -170,6 +177,22 @@ def _refuse(problems: list[str], shown: int = 10) -> None:
     if problems:
         more = f"\n… and {len(problems) - shown} more" if len(problems) > shown else ""
         raise TaxonomyError("\n".join(problems[:shown]) + more)
+
+
+def _refuse_renames(nodes: list[dict]) -> None:
+    """Refuse, listing them, the loaded nodes this file would give another name."""
+    names = {n["nodeId"]: n["nodeName"] for n in nodes}
+    loaded = ActionClass.objects.filter(node_id__in=names).order_by("node_id").values_list("node_id", "name")
+    renamed = [
+        f"node {nid}: loaded as {name!r}, the file says {names[nid]!r}" for nid, name in loaded if name != names[nid]
+    ]
+    if renamed:
+        shown = 10
+        more = f"\n… and {len(renamed) - shown} more" if len(renamed) > shown else ""
+        raise TaxonomyError(
+            f"{len(renamed)} loaded node(s) would be renamed (a node id keeps its clips, so this would repurpose "
+            "them); load with --rename if that is meant:\n" + "\n".join(renamed[:shown]) + more
+        )
 
 
 def _duplicates(nodes: list[dict], key: str) -> list[str]:

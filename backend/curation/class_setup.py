@@ -15,13 +15,11 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from backend.catalog.models import ActionClass, AnnotatorGroup, ClassSetup, Guideline, GuidelineExample, Project, Video
+from backend.catalog.taxonomy import FIRST_OWN_NODE_ID
 from backend.clips.models import Clip
 from backend.core.errors import ApplicationError
 from backend.core.models import Job
 from backend.mining.models import Stage, VideoMining
-
-# New classes get node ids above any ActivityNet/HAA500 id, so exports never confuse them with the field's ids.
-FIRST_OWN_NODE_ID = 100_000
 
 
 class ClassSetupError(ApplicationError, ValueError):

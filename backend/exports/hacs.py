@@ -130,27 +130,82 @@ class RowChecker:
             yield row
 
 
-def parse(text: str) -> list[Row]:
-    """Parse and check a HACS CSV or JSON file; raise ImportFileError naming every bad line (first 20)."""
+def parse(text: str, *, on_conflict: str | None = None) -> list[Row]:
+    """Parse and check a HACS CSV or JSON file; raise ImportFileError naming every bad line (first 20). Repeated
+    clips are resolved by `Repeats` (identical repeats left out; conflicting ones refused unless `on_conflict`)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheet programs write it
     checker = RowChecker()
     rows = list(checker.rows(records(io.StringIO(text))))
-    for line, first in duplicate_lines(rows):
-        checker.problems.add(line, f"duplicate of line {first}")
+    drop = Repeats(on_conflict).resolve(repeat_groups(rows), checker.problems)
     checker.problems.raise_if_any()
     if not rows:
         raise ImportFileError("the file has no rows — nothing was imported")
-    return rows
+    return [row for row in rows if row.line not in drop]
 
 
-def duplicate_lines(rows: Iterable[Row]) -> Iterator[tuple[int, int]]:
-    """(line, first line) of every row whose class, video and span an earlier row already had."""
-    seen: dict[tuple, int] = {}
+ON_CONFLICT = ("first", "last")
+
+
+class Repeats:
+    """The one rule for rows that name the same clip (class, video, start, end) more than once; both loaders apply it.
+
+    A repeat with the same label is stored once and counted (`identical`). A repeat with another label is refused,
+    naming its lines, unless `on_conflict` says which row of the clip wins: "first" or "last" in file order (the
+    rows it drops are counted in `overridden`). `resolve` takes the repeated clips' rows however the loader found
+    them (a dict here, GROUP BY on PostgreSQL) and returns the lines to leave out.
+    """
+
+    def __init__(self, on_conflict: str | None = None) -> None:
+        if on_conflict is not None and on_conflict not in ON_CONFLICT:
+            raise ValueError(f"on_conflict must be one of {', '.join(ON_CONFLICT)}")
+        self.on_conflict = on_conflict
+        self.identical = 0
+        self.overridden = 0
+
+    def resolve(self, groups: Iterable[list[tuple[int, int]]], problems: Problems) -> set[int]:
+        """`groups`: for each clip the file names more than once, its rows' (line, label), in line order."""
+        drop: set[int] = set()
+        for group in groups:
+            first_line, first_label = group[0]
+            differs = [(line, label) for line, label in group if label != first_label]
+            if differs and self.on_conflict is None:
+                line, label = differs[0]
+                lines = ", ".join(str(n) for n, _ in group[:10]) + (", …" if len(group) > 10 else "")
+                problems.add(
+                    line,
+                    f"label {label}, but line {first_line} gives the same clip (class, video, start, end) label "
+                    f"{first_label} (lines {lines}); import with --on-conflict first or --on-conflict last to keep one",
+                )
+                continue
+            kept_line, kept_label = group[-1] if self.on_conflict == "last" else group[0]
+            for line, label in group:
+                if line != kept_line:
+                    drop.add(line)
+                    if label == kept_label:
+                        self.identical += 1
+                    else:
+                        self.overridden += 1
+        return drop
+
+    def counts(self) -> dict:
+        return {"repeated": self.identical, "overridden": self.overridden}
+
+
+def repeat_groups(rows: Iterable[Row]) -> list[list[tuple[int, int]]]:
+    """(line, label) of the rows of each clip named more than once, in line order (the rows in memory)."""
+    by_clip: dict[tuple, list[tuple[int, int]]] = {}
     for row in rows:
-        key = (row.classname, row.youtube_id, row.start, row.end)
-        first = seen.setdefault(key, row.line)
-        if first != row.line:
-            yield row.line, first
+        by_clip.setdefault((row.classname, row.youtube_id, row.start, row.end), []).append((row.line, row.label))
+    return [sorted(group) for group in by_clip.values() if len(group) > 1]
+
+
+def class_names(fh: TextIO) -> dict[str, int]:
+    """Class name → first line, over the well-formed records of a file (the malformed ones are the checker's)."""
+    names: dict[str, int] = {}
+    for line, values in records(fh):
+        if not isinstance(values, str):
+            names.setdefault(values[0].strip(), line)
+    return names
 
 
 def records(fh: TextIO) -> Iterator[tuple[int, list[str] | str]]:
@@ -217,7 +272,7 @@ def _check(line: int, values: list[str], classes: set[str]) -> Row:
         long = next(k for k, v in zip(HEADER, values, strict=True) if len(v.strip()) > MAX_FIELD)
         raise ValueError(f"field {long} is longer than {MAX_FIELD} characters")
     if classname not in classes:
-        raise ValueError(f"unknown class {classname[:80]!r}")
+        raise ValueError(f"unknown class {classname[:80]!r} (import with --create-classes [--parent NAME] to add it)")
     if not youtube_id or len(youtube_id) > 64:
         raise ValueError("youtube_id must be 1 to 64 characters")
     if "\x00" in youtube_id:  # PostgreSQL text cannot hold it (classname, subset and numbers are checked anyway)
@@ -235,7 +290,9 @@ def _check(line: int, values: list[str], classes: set[str]) -> Row:
     return Row(line, classname, youtube_id, subset, start, end, 1 if label == "1" else -1)
 
 
-def import_rows(*, rows: Iterable[Row], project: Project, gold: bool = False, author=None) -> dict:
+def import_rows(
+    *, rows: Iterable[Row], project: Project, gold: bool = False, author=None, on_conflict: str | None = None
+) -> dict:
     """Write checked rows in one transaction: videos by external id, clips, and consensus (or gold) answers.
 
     Imported consensus clips are closed (decided elsewhere); gold rows need a video already in the project,
@@ -243,7 +300,7 @@ def import_rows(*, rows: Iterable[Row], project: Project, gold: bool = False, au
     """
     from backend.exports.bulk import clips_load
 
-    return clips_load(rows=rows, project=project, gold=gold, author=author)
+    return clips_load(rows=rows, project=project, gold=gold, author=author, on_conflict=on_conflict)
 
 
 def _youtube_url(external_id: str) -> str:

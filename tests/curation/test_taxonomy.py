@@ -118,7 +118,7 @@ def test_a_renamed_node_keeps_its_id_and_a_new_child_turns_a_leaf_into_a_parent(
     path.write_text(
         json.dumps([node(1, "root"), node(2, "soccer", (1, "root")), node(3, "soccer_kick", (2, "soccer"))])
     )
-    taxonomy_load(path=path)
+    taxonomy_load(path=path, rename=True)
     kick.refresh_from_db()
     assert (kick.name, kick.is_leaf) == ("soccer", False)
     assert ActionClass.objects.get(name="soccer_kick").is_leaf

@@ -77,15 +77,15 @@ def test_a_conflict_with_the_database_or_within_the_file_writes_nothing(world, t
     assert Clip.objects.count() == 1 and Video.objects.count() == 1 and ConsensusResult.objects.count() == 1
 
 
-def test_refusals_name_the_first_twenty_problems_by_line_duplicates_included(world, tmp_path):
+def test_refusals_name_the_first_twenty_problems_by_line_conflicting_repeats_included(world, tmp_path):
     rows = [f"Long jump,vid{i:08d},training,1,3,1\n" for i in range(30)]
-    rows[4] = rows[2]  # line 6 repeats line 4
+    rows[4] = rows[2].replace(",1\n", ",-1\n")  # line 6 gives line 4's clip another label
     rows[10] = "Long jump,vid,training,1,3,7\n"  # line 12: bad label
     rows += ["Flying,vid,training,1,3,1\n"] * 25  # lines 32–56: unknown class
     with pytest.raises(CommandError) as exc:
         run(tmp_path, "".join(rows))
     message = str(exc.value)
-    assert message.index("line 6: duplicate of line 4") < message.index("line 12: label must be 1 or -1")
+    assert message.index("line 6: label -1, but line 4") < message.index("line 12: label must be 1 or -1")
     assert "line 49: unknown class" in message and "line 50:" not in message
     assert "(and 7 more)" in message and Clip.objects.count() == 0
 
@@ -100,7 +100,7 @@ def test_gold_import_answers_existing_clips_and_makes_missing_ones(world, tmp_pa
         gold=True,
         author=admin_user,
     )
-    assert counts == {"rows": 2, "videos": 0, "clips": 1, "unchanged": 0}
+    assert counts == {"rows": 2, "videos": 0, "clips": 1, "unchanged": 0, "repeated": 0, "overridden": 0}
     assert dict(GoldAnswer.objects.values_list("clip__start", "value")) == {1.0: -1, 5.0: 1}
     assert set(GoldAnswer.objects.values_list("author", flat=True)) == {admin_user.pk}
     made = Clip.objects.get(start=5.0)

@@ -92,7 +92,10 @@ GOOD = "Long jump,abcdefghijk,training,1.0,3.0,1\n"
             "classname,youtube_id,subset,start,end,label\n" + GOOD + "Flying,abcdefghijk,training,4,6,1\n",
             "line 3: unknown class 'Flying'",
         ),
-        ("classname,youtube_id,subset,start,end,label\n" + GOOD + GOOD, "line 3: duplicate of line 2"),
+        (
+            "classname,youtube_id,subset,start,end,label\n" + GOOD + GOOD.replace(",1\n", ",-1\n"),
+            "line 3: label -1, but line 2 gives the same clip",
+        ),
         (
             "classname,youtube_id,subset,start,end,label\n" + GOOD + "Long jump,abcdefghijk,training,six,8,1\n",
             "line 3: start and end must be numbers",

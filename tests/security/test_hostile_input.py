@@ -218,7 +218,10 @@ def refuse(path: Path, message: str) -> None:
             r"line 2: need 0 <= start < end",
         ),
         # the same clip twice with different labels
-        (f"{HEADER}\n{ROW}\nLong jump,abcdefghijk,training,1.0,3.0,-1\n", r"line 3: duplicate of line 2"),
+        (
+            f"{HEADER}\n{ROW}\nLong jump,abcdefghijk,training,1.0,3.0,-1\n",
+            r"line 3: label -1, but line 2 gives the same clip",
+        ),
         # a NUL byte and an unknown class
         (f"{HEADER}\nLong\x00jump,abcdefghijk,training,1,3,1\n", r"line 2: unknown class"),
         # text that is no HACS file at all

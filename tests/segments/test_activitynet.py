@@ -167,8 +167,10 @@ def test_a_hacs_segments_file_with_string_durations_and_no_taxonomy_imports(proj
     final = video.segment_video.final
     assert final.kind == SegmentAnnotation.Kind.IMPORTED
     assert list(final.segments.values_list("start", "end")) == [(2.5, 9.75), (20.0, 28.333333)]
-    assert not Video.objects.filter(external_id="-testsubset").exists()  # no labels: no class to file it under
+    empty = Video.objects.get(external_id="-testsubset")  # no labels: kept, filed under the taxonomy's root
+    assert (empty.query_class.name, empty.segment_video.final.segments.count()) == ("Root", 0)
     data, _, _ = export(tmp_path)
+    assert data["database"]["-testsubset"] == {"subset": "testing", "duration": 12.0, "url": "", "annotations": []}
     assert data["database"]["--0edUL8zmA"]["duration"] == 92.18
     assert data["database"]["-0dvhNxasIo"]["annotations"] == [{"label": "Drinking beer", "segment": [0.0, 4.0]}]
 
@@ -244,7 +246,9 @@ def test_malformed_input_is_refused_with_the_path_of_the_bad_element_and_nothing
 
 def test_a_conflict_found_while_writing_rolls_back_the_whole_file(project, taxonomy, tmp_path):
     # given "abc" already has other final segments
-    sv = SegmentVideoFactory(video__project=project, video__external_id="abc", video__query_class=taxonomy["coffee"])
+    sv = SegmentVideoFactory(
+        video__project=project, video__external_id="abc", video__query_class=taxonomy["coffee"], video__duration=10
+    )
     final = SegmentAnnotationFactory(segment_video=sv, segments=[(7.0, 8.0)])
     SegmentVideo.objects.filter(pk=sv.pk).update(final=final, is_open=False)
     source = tmp_path / "conflict.json"

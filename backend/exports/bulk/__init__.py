@@ -6,8 +6,11 @@ chunk so the progress bar moves. SQLite (the embedded default): the same checks,
 write the same rows as the row-by-row import they replace. Which of the two runs is decided in `clips_load`, the
 only place in the code that looks at the database vendor.
 
-The checks themselves are hacs.py's. What is checked here needs the whole file or the database: duplicate rows,
-a video given two subsets, gold rows of unknown videos, and a clip whose stored label the file contradicts.
+The checks themselves are hacs.py's, and so is the rule for rows naming one clip more than once (hacs.Repeats:
+identical repeats stored once, conflicting ones refused unless --on-conflict first|last); each loader only finds
+the repeated rows its own way and leaves out the lines the rule drops. What is checked here needs the whole file or
+the database: repeated rows, a video given two subsets, gold rows of unknown videos, and a clip whose stored label
+the file contradicts.
 """
 
 from backend.exports.bulk.load import clips_import_file, clips_load

@@ -22,9 +22,10 @@ from backend.exports.bulk.shared import (
 from backend.exports.hacs import (
     ImportFileError,
     Problems,
+    Repeats,
     Row,
     _youtube_url,
-    duplicate_lines,
+    repeat_groups,
 )
 
 
@@ -37,18 +38,20 @@ class _BatchedLoad:
     def __init__(self, *, project: Project, gold: bool, author, bar: tqdm) -> None:
         self.project, self.gold, self.author, self.bar = project, gold, author, bar
 
-    def run(self, rows: Iterable[Row], problems: Problems) -> dict:
+    def run(self, rows: Iterable[Row], problems: Problems, repeats: Repeats) -> dict:
         class_ids, tally, kept = _class_ids(), _Tally(), []
         for row in rows:
             class_id = class_ids[row.classname]
             tally.add(row, class_id)
             kept.append((row, class_id))
             self.bar.update()
-        for line, first in duplicate_lines(row for row, _ in kept):
-            problems.add(line, f"duplicate of line {first}")
+        drop = repeats.resolve(repeat_groups(row for row, _ in kept), problems)
         problems.raise_if_any()
         if not kept:
             raise ImportFileError("the file has no rows — nothing was imported")
+        n_rows = len(kept)
+        if drop:
+            kept = [(row, class_id) for row, class_id in kept if row.line not in drop]
         with transaction.atomic():
             videos: dict[str, Video] = {}
             for batch in _batches(list(tally.videos)):
@@ -84,7 +87,7 @@ class _BatchedLoad:
                 )
             _refuse_first(tally.conflict, db_subset, label)
             new_videos = self._write_videos(tally, videos)
-            return {"rows": len(kept), "videos": new_videos, **self._write_clips(kept, videos, clips, old)}
+            return {"rows": n_rows, "videos": new_videos, **self._write_clips(kept, videos, clips, old)}
 
     @staticmethod
     def _span(videos: dict[str, Video], row: Row, class_id: int) -> tuple:

@@ -14,13 +14,22 @@ from backend.exports.bulk.batched import _BatchedLoad
 from backend.exports.bulk.postgres import _PostgresLoad
 from backend.exports.hacs import (
     Problems,
+    Repeats,
     Row,
     RowChecker,
     records,
 )
 
 
-def clips_import_file(*, path: Path, project: Project, gold: bool = False, author=None, progress: bool = False) -> dict:
+def clips_import_file(
+    *,
+    path: Path,
+    project: Project,
+    gold: bool = False,
+    author=None,
+    progress: bool = False,
+    on_conflict: str | None = None,
+) -> dict:
     """Check and import a HACS CSV/JSON file, streaming it: the rows are never all in memory (CSV).
 
     Raises ImportFileError (nothing written) and UnicodeDecodeError for a file that is not UTF-8.
@@ -36,6 +45,7 @@ def clips_import_file(*, path: Path, project: Project, gold: bool = False, autho
             problems=checker.problems,
             total=total,
             progress=progress,
+            on_conflict=on_conflict,
         )
 
 
@@ -48,20 +58,26 @@ def clips_load(
     problems: Problems | None = None,
     total: int | None = None,
     progress: bool = False,
+    on_conflict: str | None = None,
 ) -> dict:
     """Write checked rows in one transaction: videos by external id, clips, consensus (or gold) answers.
 
     `rows` may be a stream whose checker reports into `problems`: they are raised (nothing written) once the
-    stream is consumed. Returns counts: rows, videos (new), clips (new), unchanged (already there, same label).
+    stream is consumed. Rows naming the same clip follow `hacs.Repeats` (`on_conflict`: None, "first", "last").
+    Returns counts: rows, videos (new), clips (new), unchanged (already there, same label), repeated (rows left
+    out as identical repeats), overridden (rows left out by `on_conflict`).
     """
     problems = problems or Problems()
+    repeats = Repeats(on_conflict)
     bar = tqdm(total=total, unit=" rows", desc="checking", disable=not progress, file=sys.stderr, mininterval=0.5)
     try:
         if connection.vendor == "postgresql":
-            return _PostgresLoad(project=project, gold=gold, author=author, bar=bar, progress=progress).run(
-                rows, problems
+            counts = _PostgresLoad(project=project, gold=gold, author=author, bar=bar, progress=progress).run(
+                rows, problems, repeats
             )
-        return _BatchedLoad(project=project, gold=gold, author=author, bar=bar).run(rows, problems)
+        else:
+            counts = _BatchedLoad(project=project, gold=gold, author=author, bar=bar).run(rows, problems, repeats)
+        return {**counts, **repeats.counts()}
     finally:
         bar.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -28,9 +29,9 @@ from backend.exports.bulk.shared import (
     log,
 )
 from backend.exports.hacs import (
-    MAX_REPORTED,
     ImportFileError,
     Problems,
+    Repeats,
     Row,
     _youtube_url,
 )
@@ -48,7 +49,7 @@ class _PostgresLoad:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._clock
         self._clock = now
 
-    def run(self, rows: Iterable[Row], problems: Problems) -> dict:
+    def run(self, rows: Iterable[Row], problems: Problems, repeats: Repeats) -> dict:
         class_ids, tally = _class_ids(), _Tally()
 
         def staged_lines() -> Iterator[str]:
@@ -63,8 +64,8 @@ class _PostgresLoad:
             self._create_staging(cur)
             self._copy(cur, "import_row", staged_lines(), self.bar)
             self._lap("check+copy")
-            self._duplicates(cur, problems)
-            self._lap("duplicates")
+            self._repeats(cur, problems, repeats)
+            self._lap("repeats")
             problems.raise_if_any()
             if not tally.videos:
                 raise ImportFileError("the file has no rows — nothing was imported")
@@ -110,7 +111,9 @@ class _PostgresLoad:
     def _create_staging(self, cur) -> None:
         # ON COMMIT DROP ends them with the transaction; dropped first in case an enclosing transaction (a test)
         # has seen an earlier import.
-        cur.execute("DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip")
+        cur.execute(
+            "DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip, pg_temp.import_drop"
+        )
         cur.execute(
             "CREATE TEMP TABLE import_row (line integer, vno integer, class_id bigint, start float8, "
             '"end" float8, label smallint) ON COMMIT DROP'
@@ -124,21 +127,29 @@ class _PostgresLoad:
         reader.reraise()
         cur.execute(f"ANALYZE {table}")  # temporary tables are never analysed by autovacuum
 
-    def _duplicates(self, cur, problems: Problems) -> None:
-        cur.execute(
-            """
-            SELECT r.line, d.first_line, count(*) OVER () FROM import_row r JOIN (
-                SELECT vno, class_id, start, "end", min(line) AS first_line FROM import_row
-                GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
-            ) d USING (vno, class_id, start, "end")
-            WHERE r.line > d.first_line ORDER BY r.line LIMIT %s""",
-            [MAX_REPORTED],
-        )
-        found = cur.fetchall()
-        for line, first, _ in found:
-            problems.add(line, f"duplicate of line {first}")
-        if found:
-            problems.count += found[0][2] - len(found)  # counted, not named
+    def _repeats(self, cur, problems: Problems, repeats: Repeats) -> None:
+        """Find the rows of clips the file names more than once, let the shared rule decide (hacs.Repeats), and
+        delete from staging the rows it leaves out. The repeated rows stream from a server-side cursor and the lines
+        to drop go back by COPY, so a file given twice over (every row repeated) keeps memory as flat as a file of
+        distinct rows, bar the set of lines dropped."""
+        with connection.connection.cursor(name="import_repeats") as found:
+            found.itersize = CHUNK
+            found.execute("""
+                SELECT r.vno, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
+                    SELECT vno, class_id, start, "end" FROM import_row
+                    GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
+                ) d USING (vno, class_id, start, "end")
+                ORDER BY r.vno, r.class_id, r.start, r."end", r.line""")
+            groups = (
+                [(line, label) for *_, line, label in group]
+                for _, group in itertools.groupby(found, key=lambda row: row[:4])
+            )
+            drop = repeats.resolve(groups, problems)
+        if drop and not problems.count:
+            cur.execute("CREATE TEMP TABLE import_drop (line integer) ON COMMIT DROP")
+            self._copy(cur, "import_drop", (f"{line}\n" for line in drop))
+            cur.execute("DELETE FROM import_row r USING import_drop d WHERE r.line = d.line")
+            cur.execute("DROP TABLE import_drop")
 
     def _stage_videos(self, cur, tally: _Tally) -> None:
         cur.execute(

@@ -17,10 +17,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "path", nargs="?", type=Path, help="node list JSON (nodeId, nodeName, parentId, parentName)"
         )
+        parser.add_argument(
+            "--rename",
+            action="store_true",
+            help="let the file give loaded node ids other names (without it such a file is refused, listing them)",
+        )
 
-    def handle(self, *args, path=None, **options):
+    def handle(self, *args, path=None, rename=False, **options):
         try:
-            count = taxonomy_load(path=path)
+            count = taxonomy_load(path=path, rename=rename)
         except (TaxonomyError, OSError) as exc:
             raise CommandError(f"taxonomy not loaded (nothing was written):\n{exc}") from None
         self.stdout.write(self.style.SUCCESS(f"taxonomy loaded: {count} nodes"))
