@@ -88,7 +88,7 @@ def check_frame_rates(*, project: Project | None, subset: str | None, default_fp
         shown = ", ".join(missing[:_SHOWN]) + (f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else "")
         raise ToolkitExportError(
             f"{len(missing)} video(s) have no known frame rate (imported without their media): {shown}; "
-            "give a default fps to write for them"
+            "give a default fps to write for them (--default-fps; in the API ?default_fps=)"
         )
 
 
@@ -122,7 +122,7 @@ def _mmaction2(video: AnnotatedVideo, fps: float, label_id: dict[str, int]) -> d
         "duration_frame": frames,
         "feature_frame": frames,
         "fps": fps,
-        "rfps": frames / video.duration,
+        "rfps": frames / video.duration if video.duration > 0 else float(fps),
         "annotations": [{"segment": [start, end], "label": label} for label, start, end in video.segments],
     }
 
