@@ -1,23 +1,26 @@
-"""HAA500-style class-balanced splits, disjoint by source video, and the per-class HAA500 clip files.
+"""HAA500-style class-balanced splits, one clip per source video, and the per-class HAA500 clip files.
 
 HAA500 (Chung et al., ICCV 2021; issue 6): every class has the same number of clips, 20, split 16 / 1 / 3 into
 train, validation and test, so no class dominates training and every class is measured on the same number of
-clips. A source video never contributes to two splits: clips of one video share actors, scene and camera, and a
-model that saw some of them in training would be flattered by the rest at test time.
+clips; and the 20 clips of a class come from 20 different source videos (issue 13: a class's clips cut from a
+few long videos would repeat actors, scene and camera within the class and across its splits). A source video
+never contributes to two splits either: a model that saw some of its clips in training would be flattered by the
+rest at test time.
 
 Rules:
 - Split sizes are ``per_class`` shared by ``ratios`` with the largest-remainder method (ties go to the earlier
   split in train, val, test order): 20 at 16:1:3 is exactly 16 / 1 / 3; 10 at 16:1:3 is 8 / 1 / 1.
-- Videos, not clips, are assigned to splits; a split then takes the clips it needs from its videos, round-robin
-  over them (so one long video does not fill a split alone) and clips not needed are left out of every split.
-  The largest split takes every video the others do not need; the others are filled with the least clips
-  possible (an exact search over videos, small because only the smaller splits' sizes are tracked), which leaves
-  the largest split as much choice as the class allows.
+- One clip per source video and class: of a video's clips the one with the lowest ``SplitClip.preference`` is
+  taken (the caller states its order; make_splits prefers trimmed clips, then the highest human-centric score),
+  and among equal preferences the seeded draw decides. The other clips of that video stay out of every split.
+- So a class needs ``per_class`` distinct source videos; each split gets as many videos as it has clips.
 - With ``disjoint_across_classes`` (the default) a video keeps one split for the whole dataset: classes are
-  split in name order and a video a class has put in a split can only serve that split (or none) later.
-- Deterministic: a seed and a class name fix the shuffle of videos and clips; the input order does not matter.
-- A class that cannot be split this way raises ``SplitError`` naming the class and the reason (too few clips,
-  too few videos, one video holding too many of the clips, or videos already taken by other classes' splits).
+  split in name order, and a video a class has put in a split can only serve that split (or none) later; such
+  bound videos fill their split first (they can serve nothing else), free videos the rest. Only videos that gave
+  a clip are bound.
+- Deterministic: a seed and a class name fix the draw of videos and clips; the input order does not matter.
+- A class that cannot be split this way raises ``SplitError`` naming the class, the videos it has (or that can
+  serve the splits still open) and the number needed.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 SPLITS = ("train", "val", "test")
 DEFAULT_CLIPS_PER_CLASS = 20  # HAA500
@@ -52,6 +55,7 @@ class SplitClip(Generic[ClipId, VideoKey]):
     clip_id: ClipId
     action_class: str
     video_id: VideoKey
+    preference: tuple[Any, ...] = ()  # lower is taken first among a video's clips; equal ones by the seeded draw
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def class_balanced_splits(
     disjoint_across_classes: bool = True,
     pinned: Mapping[VideoKey, str] | None = None,
 ) -> dict[str, ClassSplit[ClipId]]:
-    """Per class, ``per_class`` clips split by ``ratios`` into train / val / test, no video in two splits.
+    """Per class, ``per_class`` clips from as many source videos, split by ``ratios`` into train / val / test.
 
     ``pinned`` binds videos to a split before any class is split (video id → "train" / "val" / "test"): splits
     already stored for classes not split now, so that splitting one class at a time keeps a video in one split.
@@ -99,125 +103,73 @@ def class_balanced_splits(
     if unknown:
         raise ValueError(f"pinned names unknown splits {sorted(unknown)}; use {SPLITS}")
     sizes = split_sizes(per_class, ratios)
-    by_class: dict[str, dict[VideoKey, list[ClipId]]] = defaultdict(lambda: defaultdict(list))
+    by_class: dict[str, dict[VideoKey, list[SplitClip[ClipId, VideoKey]]]] = defaultdict(lambda: defaultdict(list))
     seen: set[ClipId] = set()
     for clip in clips:
         if clip.clip_id in seen:
             raise ValueError(f"clip {clip.clip_id!r} is listed twice")
         seen.add(clip.clip_id)
-        by_class[clip.action_class][clip.video_id].append(clip.clip_id)
+        by_class[clip.action_class][clip.video_id].append(clip)
 
-    # across classes, when disjoint_across_classes
     video_split: dict[VideoKey, int] = {video: SPLITS.index(split) for video, split in (pinned or {}).items()}
     result = {}
     for action_class in sorted(by_class):
         rng = random.Random(f"{seed}:{action_class}")
         videos = sorted(by_class[action_class].items(), key=lambda item: repr(item[0]))
-        for _, clip_ids in videos:
-            clip_ids.sort(key=repr)
-            rng.shuffle(clip_ids)
         rng.shuffle(videos)
+        # one clip per video: the preferred one, ties drawn (shuffled, then a stable sort by preference)
+        picked: list[tuple[VideoKey, ClipId]] = []
+        for video, video_clips in videos:
+            candidates = sorted(video_clips, key=lambda c: repr(c.clip_id))
+            rng.shuffle(candidates)
+            picked.append((video, min(candidates, key=lambda c: c.preference).clip_id))
         bound = video_split if disjoint_across_classes else {}
-        assignment = _assign_videos(action_class, videos, sizes, bound)
-        chosen, contributing = _take_clips(videos, assignment, sizes)
+        chosen = _assign_videos(action_class, picked, sizes, bound)
         if disjoint_across_classes:
-            # Only videos that gave clips are bound; one the train split did not need stays free.
-            video_split.update({videos[index][0]: assignment[index] for index in contributing})
-        result[action_class] = ClassSplit(action_class, *(tuple(chosen[s]) for s in range(len(SPLITS))))
+            video_split.update({video: split for split, members in enumerate(chosen) for video, _ in members})
+        result[action_class] = ClassSplit(action_class, *(tuple(c for _, c in members) for members in chosen))
     return result
 
 
 def _assign_videos(
     action_class: str,
-    videos: list[tuple[VideoKey, list[ClipId]]],
+    picked: list[tuple[VideoKey, ClipId]],
     sizes: tuple[int, ...],
-    pinned: dict[VideoKey, int],
-) -> dict[int, int]:
-    """Video index → split index, covering every split's size with the fewest clips outside the largest split.
-
-    Exact search: the state is how many clips each smaller split has so far (capped at its size), the value the
-    clips it costs the largest split (a video bound to a smaller split by another class costs it nothing); the
-    largest split takes every remaining video it may take.
-    """
-    total_clips = sum(len(c) for _, c in videos)
-    if total_clips < sum(sizes):
-        raise SplitError(f"class {action_class!r}: {total_clips} clips, {sum(sizes)} needed")
-    needed_splits = sum(1 for size in sizes if size > 0)
-    if len(videos) < needed_splits:
+    bound: Mapping[VideoKey, int],
+) -> list[list[tuple[VideoKey, ClipId]]]:
+    """Each split's (video, clip) pairs, ``sizes[s]`` of them, no video twice. Videos bound to a split fill it first
+    (they can serve no other); free videos, in drawn order, fill what is left, train first."""
+    needed = sum(sizes)
+    wanted = _sizes_text(sizes)
+    if len(picked) < needed:
         raise SplitError(
-            f"class {action_class!r}: its clips come from {len(videos)} video(s); {needed_splits} splits of "
-            f"sizes {sizes} need a different video each"
+            f"class {action_class!r}: its clips come from {len(picked)} source video(s), {needed} needed "
+            f"(one clip per video: {wanted})"
         )
-    largest = max(range(len(sizes)), key=lambda s: (sizes[s], -s))
-    small = [s for s in range(len(sizes)) if s != largest and sizes[s] > 0]
-    # states: capped counts of the small splits → (clips spent, assignment of videos to small splits)
-    states: dict[tuple[int, ...], tuple[int, dict[int, int]]] = {tuple(0 for _ in small): (0, {})}
-    for index, (video, clip_ids) in enumerate(videos):
-        allowed = [k for k, s in enumerate(small) if pinned.get(video, s) == s]
-        updated = dict(states)
-        for state, (spent, assigned) in states.items():
-            for k in allowed:
-                if state[k] >= sizes[small[k]]:
-                    continue  # already full: more clips there would be waste
-                new_state = list(state)
-                new_state[k] = min(sizes[small[k]], state[k] + len(clip_ids))
-                key = tuple(new_state)
-                cost = len(clip_ids) if pinned.get(video, largest) == largest else 0
-                candidate = (spent + cost, {**assigned, index: small[k]})
-                if key not in updated or candidate[0] < updated[key][0]:
-                    updated[key] = candidate
-        states = updated
-    full = tuple(sizes[s] for s in small)
-    if full not in states:
-        raise SplitError(_why_not(action_class, videos, sizes, small, pinned))
-    _, assignment = states[full]
-    for index, (video, _) in enumerate(videos):
-        if index not in assignment and pinned.get(video, largest) == largest:
-            assignment[index] = largest
-    capacity = sum(len(videos[i][1]) for i, s in assignment.items() if s == largest)
-    if capacity < sizes[largest]:
-        others = " and ".join(SPLITS[s] for s in small)
+    chosen: list[list[tuple[VideoKey, ClipId]]] = [[] for _ in sizes]
+    free = []
+    for video, clip in picked:
+        split = bound.get(video)
+        if split is None:
+            free.append((video, clip))
+        elif len(chosen[split]) < sizes[split]:
+            chosen[split].append((video, clip))
+    usable = len(free) + sum(len(members) for members in chosen)
+    if usable < needed:
+        held = len(picked) - usable
         raise SplitError(
-            f"class {action_class!r}: once {others} have their videos, {SPLITS[largest]} has {capacity} clips "
-            f"from the other videos, {sizes[largest]} needed" + _bound_note(videos, pinned)
+            f"class {action_class!r}: {usable} of its {len(picked)} source videos can serve the splits, {needed} "
+            f"needed (one clip per video: {wanted}); {held} are bound by other classes to splits already full"
         )
-    return assignment
-
-
-def _bound_note(videos: list[tuple[VideoKey, list[ClipId]]], pinned: dict[VideoKey, int]) -> str:
-    held = sum(1 for video, _ in videos if video in pinned)
-    return f"; {held} of its {len(videos)} videos are bound to splits by other classes" if held else ""
-
-
-def _why_not(
-    action_class: str,
-    videos: list[tuple[VideoKey, list[ClipId]]],
-    sizes: tuple[int, ...],
-    small: list[int],
-    pinned: dict[VideoKey, int],
-) -> str:
-    wanted = " and ".join(f"{SPLITS[s]} {sizes[s]}" for s in small)
-    return (
-        f"class {action_class!r}: no choice of whole videos gives {wanted} clips, each split from videos of its "
-        f"own" + _bound_note(videos, pinned)
-    )
-
-
-def _take_clips(
-    videos: list[tuple[VideoKey, list[ClipId]]], assignment: dict[int, int], sizes: tuple[int, ...]
-) -> tuple[list[list[ClipId]], set[int]]:
-    """Each split's clips, round-robin over its videos in shuffled order, until it has its size; and the
-    indices of the videos that gave at least one clip."""
-    chosen: list[list[ClipId]] = [[] for _ in sizes]
-    contributing: set[int] = set()
+    queue = iter(free)
     for split, size in enumerate(sizes):
-        queues = [(i, list(videos[i][1])) for i in sorted(assignment) if assignment[i] == split]
         while len(chosen[split]) < size:
-            for index, queue in queues:
-                if queue and len(chosen[split]) < size:
-                    chosen[split].append(queue.pop(0))
-                    contributing.add(index)
-    return chosen, contributing
+            chosen[split].append(next(queue))
+    return chosen
+
+
+def _sizes_text(sizes: tuple[int, ...]) -> str:
+    return ", ".join(f"{name} {size}" for name, size in zip(SPLITS, sizes, strict=True))
 
 
 # --- HAA500-style per-class files ----------------------------------------------------------------------------

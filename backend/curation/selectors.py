@@ -81,15 +81,24 @@ def curation_clip_list(
 
 
 def curatable_split_pool(*, project: Project, action_class: ActionClass | None = None) -> dict[str, list[dict]]:
-    """Per class name, the curatable clips as ``{"clip", "video", "trimmed"}`` (clip and video ids)."""
+    """Per class name, the curatable clips as ``{"clip", "video", "trimmed", "human_centric"}`` (clip and video ids;
+    the human-centric score, or None when not scored)."""
     rows = (
         curatable_clips(project=project, action_class=action_class)
-        .values_list("pk", "video_id", "action_class__name", "curation__first_frame", "curation__last_frame")
+        .values_list(
+            "pk",
+            "video_id",
+            "action_class__name",
+            "curation__first_frame",
+            "curation__last_frame",
+            "curation__human_centric",
+        )
         .order_by("action_class__name", "pk")
     )
     pool: dict[str, list[dict]] = defaultdict(list)
-    for clip_id, video_id, name, first, last in rows:
-        pool[name].append({"clip": clip_id, "video": video_id, "trimmed": first is not None and last is not None})
+    for clip_id, video_id, name, first, last, score in rows:
+        trimmed = first is not None and last is not None
+        pool[name].append({"clip": clip_id, "video": video_id, "trimmed": trimmed, "human_centric": score})
     return dict(pool)
 
 

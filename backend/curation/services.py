@@ -7,9 +7,12 @@ detectable joints) as an average over frames, and a clip is human-centric when i
 action; the maximum would rate a clip whose actor fills one sampled frame of eight as fully human-centric. A frame
 without a person counts 0.
 
-Splits (HAA500: 20 clips per class, 16 / 1 / 3, no source video in two splits; workers/splits.py) are drawn per class
-from its curatable clips (selectors.py). Rule for trimmed clips: **a class is split from its trimmed clips alone when
-they suffice, else from all its curatable clips** (trimmed and untrimmed); ``trimmed_only`` refuses the fallback.
+Splits (HAA500: 20 clips per class from 20 different source videos, 16 / 1 / 3, no source video in two splits;
+workers/splits.py) are drawn per class from its curatable clips (selectors.py). Rule for trimmed clips: **a class is
+split from its trimmed clips alone when they come from enough videos, else from all its curatable clips** (trimmed
+and untrimmed); ``trimmed_only`` refuses the fallback. Rule for the one clip a video gives its class
+(``_split_preference``): a trimmed clip before an untrimmed one (a person fixed its frames), then the highest
+human-centric score (HAA500's human-centric criterion; unscored clips after scored ones), then the seeded draw.
 A video keeps one split across classes, including classes not re-split now (their stored splits pin their videos).
 """
 
@@ -224,7 +227,7 @@ def splits_make(
                 continue
             try:
                 split = splits.class_balanced_splits(
-                    clips=[splits.SplitClip(c["clip"], name, c["video"]) for c in clips],
+                    clips=[splits.SplitClip(c["clip"], name, c["video"], _split_preference(c)) for c in clips],
                     per_class=per_class,
                     ratios=ratios,
                     seed=seed,
@@ -257,6 +260,12 @@ def splits_make(
         raise SplitsError("\n".join(problems))
     _splits_store(project=project, action_class=action_class, chosen=chosen)
     return results
+
+
+def _split_preference(clip: dict) -> tuple[int, int, float]:
+    """Lower first, among one video's clips of a class: trimmed, then scored, then the higher human-centric score."""
+    score = clip["human_centric"]
+    return (0 if clip["trimmed"] else 1, 0 if score is not None else 1, -(score or 0.0))
 
 
 def _splits_store(*, project: Project, action_class: ActionClass | None, chosen: dict[int, str]) -> None:

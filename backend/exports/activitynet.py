@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -50,21 +51,56 @@ def _chunks(iterable, size: int = CHUNK):
         yield chunk
 
 
-def entries(*, project: Project | None = None, subset: str | None = None) -> Iterator[tuple[str, dict]]:
-    """(video id, database entry) of every video with a final, non-rejected annotation, in video id order."""
+@dataclass(frozen=True)
+class AnnotatedVideo:
+    """A video with a final, non-rejected annotation: what every segments layout is written from."""
+
+    external_id: str
+    subset: str
+    duration: float  # seconds
+    fps: float  # the video's stored frame rate; 0 when unknown (e.g. imported from a file without the media)
+    url: str
+    segments: list[tuple[str, float, float]]  # (class name, start, end) in the annotation's order
+
+
+def annotated_videos(*, project: Project | None = None, subset: str | None = None) -> Iterator[AnnotatedVideo]:
+    """Every video with a final, non-rejected annotation, in video id order, read in chunks."""
     rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED).values_list(
-        "final_id", "video__external_id", "video__subset", "video__duration", "video__source_url"
+        "final_id", "video__external_id", "video__subset", "video__duration", "video__fps", "video__source_url"
     )
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
-        segments: dict[int, list[dict]] = {row[0]: [] for row in chunk}
+        segments: dict[int, list[tuple[str, float, float]]] = {row[0]: [] for row in chunk}
         for ann, label, start, end in (
             Segment.objects.filter(annotation_id__in=list(segments))
             .order_by("annotation_id", "position", "start", "pk")
             .values_list("annotation_id", "action_class__name", "start", "end")
         ):
-            segments[ann].append({"label": label, "segment": [start, end]})
-        for final_id, external_id, sub, duration, url in chunk:
-            yield external_id, {"subset": sub, "duration": duration, "url": url, "annotations": segments[final_id]}
+            segments[ann].append((label, start, end))
+        for final_id, external_id, sub, duration, fps, url in chunk:
+            yield AnnotatedVideo(external_id, sub, duration, fps, url, segments[final_id])
+
+
+def entries(*, project: Project | None = None, subset: str | None = None) -> Iterator[tuple[str, dict]]:
+    """(video id, database entry) of every video with a final, non-rejected annotation, in video id order."""
+    for video in annotated_videos(project=project, subset=subset):
+        annotations = [{"label": label, "segment": [start, end]} for label, start, end in video.segments]
+        yield (
+            video.external_id,
+            {"subset": video.subset, "duration": video.duration, "url": video.url, "annotations": annotations},
+        )
+
+
+def segment_class_names(*, project: Project | None = None, subset: str | None = None) -> list[str]:
+    """Names of the classes the exported segments carry, sorted by Python's ``sorted`` (code-point order)."""
+    finals = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED).values("final_id")
+    names = Segment.objects.filter(annotation_id__in=finals).values_list("action_class__name", flat=True).distinct()
+    return sorted(set(names))
+
+
+def videos_without_fps(*, project: Project | None = None, subset: str | None = None) -> list[str]:
+    """Ids of the exported videos whose frame rate is unknown (stored as 0), in id order."""
+    finals = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED)
+    return list(finals.filter(video__fps__lte=0).values_list("video__external_id", flat=True))
 
 
 def stream(*, project: Project | None = None, subset: str | None = None) -> Iterator[str]:
@@ -192,4 +228,16 @@ def _parse_video(video_id: str, entry: Any, classes: set[str]) -> ParsedVideo:
     )
 
 
-__all__ = ["ImportFileError", "ParsedVideo", "entries", "import_videos", "parse", "stream", "stream_rejected"]
+__all__ = [
+    "AnnotatedVideo",
+    "ImportFileError",
+    "ParsedVideo",
+    "annotated_videos",
+    "entries",
+    "segment_class_names",
+    "videos_without_fps",
+    "import_videos",
+    "parse",
+    "stream",
+    "stream_rejected",
+]

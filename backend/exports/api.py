@@ -1,6 +1,6 @@
 """Export downloads (admin UI and API): streamed, so memory stays flat at HACS size."""
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from backend.catalog.models import Project, Video
 from backend.core.errors import ApplicationError
 from backend.core.schema import ErrorOutputSerializer
-from backend.exports import activitynet, hacs
+from backend.exports import activitynet, hacs, toolkits
 
 
 class ClipsExportApi(APIView):
@@ -84,17 +84,24 @@ class ActivityNetOutputSerializer(serializers.Serializer):
 
 
 class SegmentsExportApi(APIView):
-    """ActivityNet JSON of the project's segments, streamed; ``?report=rejected`` gives the rejected videos."""
+    """The project's segments, streamed: ActivityNet JSON, or ``?format=`` a toolkit's layout (toolkits.py);
+    ``?report=rejected`` gives the rejected videos, ``?report=classes`` the class list (line k = class id k, OpenTAD's
+    class-map file)."""
 
     permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
+            OpenApiParameter("format", enum=list(toolkits.FORMATS), description="default activitynet"),
             OpenApiParameter("subset", enum=list(Video.Subset.values)),
-            OpenApiParameter("report", enum=["rejected"]),
+            OpenApiParameter("report", enum=["rejected", "classes"]),
+            OpenApiParameter(
+                "default_fps", float, description="toolkit formats: fps written for videos whose rate is unknown"
+            ),
         ],
         responses={
             (200, "application/json"): ActivityNetOutputSerializer,
+            (200, "text/plain"): str,
             400: ErrorOutputSerializer,
             404: ErrorOutputSerializer,
         },
@@ -104,9 +111,34 @@ class SegmentsExportApi(APIView):
         subset = request.query_params.get("subset") or None
         if subset and subset not in Video.Subset.values:
             raise ApplicationError(f"subset must be one of {', '.join(Video.Subset.values)}")
-        rejected = request.query_params.get("report") == "rejected"
-        chunks = (activitynet.stream_rejected if rejected else activitynet.stream)(project=project, subset=subset)
+        fmt = request.query_params.get("format") or toolkits.DEFAULT_FORMAT
+        toolkits.check_format(fmt)
+        report = request.query_params.get("report") or None
+        if report not in (None, "rejected", "classes"):
+            raise ApplicationError("report must be rejected or classes", field="report")
+        base = f"segments_{project.pk}{'_' + subset if subset else ''}"
+        if report == "classes":
+            response = HttpResponse(
+                toolkits.class_map_text(project=project, subset=subset), content_type="text/plain; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{base}{toolkits.CLASS_MAP_SUFFIX}"'
+            return response
+        if report == "rejected":
+            chunks = activitynet.stream_rejected(project=project, subset=subset)
+            name = f"{base}.rejected.json"
+        else:
+            chunks = toolkits.stream(fmt, project=project, subset=subset, default_fps=_default_fps(request))
+            name = f"{base}{'' if fmt == toolkits.DEFAULT_FORMAT else '_' + fmt}.json"
         response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
-        name = f"segments_{project.pk}{'_' + subset if subset else ''}{'.rejected' if rejected else ''}.json"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+def _default_fps(request) -> float | None:
+    text = request.query_params.get("default_fps")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ApplicationError(f"default_fps must be a number, got {text!r}", field="default_fps") from None

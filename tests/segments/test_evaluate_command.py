@@ -103,3 +103,63 @@ def test_bad_input_names_the_path_of_the_bad_element(files, tmp_path):
         run(gt, bad)
     with pytest.raises(CommandError, match="predictions"):
         run(gt, tmp_path / "missing.json")
+
+
+def test_thumos_thresholds_score_each_tiou_and_a_03_match_counts_at_03_not_05(tmp_path):
+    # given two classes: "Long jump" predicted over 3 s of its 10-s instance (tIoU exactly 0.3), "Diving" exactly
+    ground_truth = {
+        "database": {
+            "v1": {"subset": "test", "duration": 60.0, "annotations": [{"label": "Long jump", "segment": [0.0, 10.0]}]},
+            "v2": {"subset": "test", "duration": 60.0, "annotations": [{"label": "Diving", "segment": [5.0, 9.0]}]},
+        }
+    }
+    predictions = {
+        "results": {
+            "v1": [{"label": "Long jump", "segment": [0.0, 3.0], "score": 0.9}],
+            "v2": [{"label": "Diving", "segment": [5.0, 9.0], "score": 0.8}],
+        }
+    }
+    gt, pred = tmp_path / "gt.json", tmp_path / "pred.json"
+    gt.write_text(json.dumps(ground_truth))
+    pred.write_text(json.dumps(predictions))
+    # when evaluated at THUMOS'14's thresholds
+    table = run(gt, pred, "--tiou", "0.1,0.2,0.3,0.4,0.5", "--json", tmp_path / "thumos.json")
+    result = json.loads((tmp_path / "thumos.json").read_text())
+    # then mAP is returned and printed at each threshold: the 0.3 match counts up to 0.3, not at 0.4 or 0.5
+    assert result["tiou_thresholds"] == [0.1, 0.2, 0.3, 0.4, 0.5]
+    assert result["map"] == {"0.10": 1.0, "0.20": 1.0, "0.30": 1.0, "0.40": 0.5, "0.50": 0.5}
+    assert result["per_class"]["Long jump"]["ap"] == {"0.10": 1.0, "0.20": 1.0, "0.30": 1.0, "0.40": 0.0, "0.50": 0.0}
+    assert result["average_map"] == pytest.approx(0.8)
+    for line in ("    0.30    100.00", "    0.50     50.00", " average     80.00"):
+        assert line in table
+    # and the default stays ActivityNet's 0.50:0.05:0.95, where the 0.3 match never counts
+    run(gt, pred, "--json", tmp_path / "anet.json")
+    anet = json.loads((tmp_path / "anet.json").read_text())
+    assert list(anet["map"]) == [f"{0.5 + 0.05 * k:.2f}" for k in range(10)] and set(anet["map"].values()) == {0.5}
+
+
+def test_tiou_ranges_and_bad_thresholds(files, tmp_path):
+    from workers.evaluation import DEFAULT_TIOU_THRESHOLDS
+    from workers.evaluation.report import parse_tiou_thresholds
+
+    # a range is made as the official default is: the same floats
+    assert parse_tiou_thresholds("0.5:0.95:0.05").tolist() == DEFAULT_TIOU_THRESHOLDS.tolist()
+    assert parse_tiou_thresholds("0.3:0.7:0.1").size == 5
+    gt, pred = files
+    run(gt, pred, "--proposals", "--tiou", "0.3:0.7:0.1", "--json", tmp_path / "p.json")
+    assert list(json.loads((tmp_path / "p.json").read_text())["recall_at_100"]) == [
+        "0.30",
+        "0.40",
+        "0.50",
+        "0.60",
+        "0.70",
+    ]
+    for bad, message in (
+        ("0.1,abc", "--tiou: expected start:stop:step"),
+        ("0.5:0.95", "--tiou: expected start:stop:step"),
+        ("0.5:0.9:0.07", "the step does not divide"),
+        ("0.3,1.5", "expected values in"),
+        ("0.3,0.30", "given twice"),
+    ):
+        with pytest.raises(CommandError, match=message):
+            run(gt, pred, "--tiou", bad)

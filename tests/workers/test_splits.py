@@ -1,9 +1,9 @@
-"""HAA500 class-balanced splits (16:1:3 of 20 clips per class), disjoint by source video, and the per-class files."""
+"""HAA500 class-balanced splits (16:1:3 of 20 clips per class, one clip per source video), disjoint by source video,
+and the per-class files."""
 
 from __future__ import annotations
 
 import random
-from collections import Counter
 
 import pytest
 
@@ -48,8 +48,8 @@ def test_split_sizes_share_by_largest_remainder(total, expected):
     assert sum(split_sizes(total, (16, 1, 3))) == total
 
 
-def test_every_class_gets_16_1_3_from_its_own_clips():
-    clips = clips_of("jump", [3] * 10) + clips_of("run", [1] * 25) + clips_of("swim", [5] * 6)
+def test_every_class_gets_16_1_3_from_its_own_clips_one_per_video():
+    clips = clips_of("jump", [3] * 22) + clips_of("run", [1] * 25) + clips_of("swim", [5] * 20)
     splits = class_balanced_splits(clips=clips)
     assert set(splits) == {"jump", "run", "swim"}
     for action_class, split in splits.items():
@@ -57,10 +57,12 @@ def test_every_class_gets_16_1_3_from_its_own_clips():
         every = split.train + split.val + split.test
         assert len(set(every)) == 20
         assert all(clip.startswith(f"{action_class}/") for clip in every)
+        # 20 clips from 20 different videos
+        assert len({video_of(c) for c in every}) == 20
 
 
 def test_no_source_video_is_in_two_splits():
-    clips = clips_of("jump", [3] * 10) + clips_of("swim", [5] * 6) + clips_of("box", [7, 6, 4, 2, 2, 1])
+    clips = clips_of("jump", [3] * 22) + clips_of("swim", [5] * 20) + clips_of("box", [7, 6, 4, 2, 2, 1] * 4)
     for split in class_balanced_splits(clips=clips).values():
         videos = split_videos(split)
         assert not videos["train"] & videos["val"]
@@ -68,26 +70,31 @@ def test_no_source_video_is_in_two_splits():
         assert not videos["val"] & videos["test"]
 
 
-def test_an_exact_fit_is_found():
-    # 20 clips in videos of 16, 3 and 1: the only split is val ← the 1-clip video, test ← the 3, train ← the 16
-    split = class_balanced_splits(clips=clips_of("jump", [16, 3, 1]))["jump"]
-    assert split_videos(split) == {"train": {"jumpv0"}, "val": {"jumpv2"}, "test": {"jumpv1"}}
-    # videos 8, 8, 2, 1, 1: val ← one 1-clip video; test ← the 2 and the other 1; train ← 8 + 8
-    split = class_balanced_splits(clips=clips_of("run", [8, 8, 2, 1, 1]))["run"]
-    videos = split_videos(split)
-    assert videos["train"] == {"runv0", "runv1"}
-    assert "runv2" in videos["test"] and len(videos["test"]) == 2
-    assert videos["val"] | videos["test"] == {"runv2", "runv3", "runv4"}
-
-
-def test_a_split_draws_evenly_from_its_videos():
-    # videos 10, 10, 1, 3: train gets the two 10-clip videos and takes 8 from each, not 10 + 6
-    split = class_balanced_splits(clips=clips_of("jump", [10, 10, 1, 3]))["jump"]
-    assert Counter(video_of(c) for c in split.train) == {"jumpv0": 8, "jumpv1": 8}
+def test_the_preferred_clip_of_a_video_is_taken_and_equal_ones_are_drawn():
+    # given 20 videos of 2 clips, where clip c1 of every even video is preferred (lower preference)
+    clips = [
+        SplitClip(f"jump/v{k}/c{n}", "jump", f"v{k}", (0 if (k % 2 == 0 and n == 1) else 1,))
+        for k in range(20)
+        for n in range(2)
+    ]
+    for seed in range(5):
+        split = class_balanced_splits(clips=clips, seed=seed)["jump"]
+        every = split.train + split.val + split.test
+        # then every even video gives its c1, whatever the seed
+        assert {c for c in every if int(video_of(c)[1:]) % 2 == 0} == {f"jump/v{k}/c1" for k in range(0, 20, 2)}
+    # and the odd videos' equal clips are drawn: some seed takes c0 of one, another c1
+    odd = {
+        c
+        for seed in range(5)
+        for name, split in class_balanced_splits(clips=clips, seed=seed).items()
+        for c in split.train + split.val + split.test
+        if int(video_of(c)[1:]) % 2 == 1
+    }
+    assert any(c.endswith("/c0") for c in odd) and any(c.endswith("/c1") for c in odd)
 
 
 def test_splits_are_deterministic_and_do_not_depend_on_input_order():
-    clips = clips_of("jump", [2] * 30) + clips_of("run", [4] * 12)
+    clips = clips_of("jump", [2] * 30) + clips_of("run", [4] * 24)
     shuffled = list(clips)
     random.Random(1).shuffle(shuffled)
     first = class_balanced_splits(clips=clips, seed=7)
@@ -97,8 +104,8 @@ def test_splits_are_deterministic_and_do_not_depend_on_input_order():
 
 
 def test_a_video_keeps_one_split_across_classes():
-    # given two classes cut from the same 12 videos (2 clips of each class per video)
-    clips = clips_of("jump", [2] * 12, prefix="") + clips_of("run", [2] * 12, prefix="")
+    # given two classes cut from the same 24 videos (2 clips of each class per video)
+    clips = clips_of("jump", [2] * 24, prefix="") + clips_of("run", [2] * 24, prefix="")
     splits = class_balanced_splits(clips=clips)
     # then a video serves one split for the whole dataset
     where: dict[str, set[str]] = {}
@@ -113,13 +120,14 @@ def test_a_video_keeps_one_split_across_classes():
 @pytest.mark.parametrize(
     ("clips_per_video", "message"),
     [
-        ([1] * 19, "19 clips, 20 needed"),
-        ([10, 10], "2 video"),  # three splits need three different videos
-        # 18 + 1 + 1: test needs 3 clips from one side of the videos; only the 18-clip video has them, leaving
-        # train 1 + 1 (or 1) clips for its 16
-        ([18, 1, 1], "train has 1 clips"),
-        # 17 + 3 clips: val and test need two more videos than the one holding train
-        ([17, 3], "2 video"),
+        ([1] * 19, "its clips come from 19 source video"),
+        ([10, 10], "its clips come from 2 source video"),
+        # issue 13's case: 20 clips from 6 videos (once 16 train clips from 4 videos and 3 test clips from 1)
+        (
+            [6, 5, 4, 2, 2, 1],
+            r"its clips come from 6 source video\(s\), 20 needed \(one clip per video: train 16, val 1",
+        ),
+        ([2] * 19, "19 source video"),
     ],
 )
 def test_a_class_that_cannot_be_split_is_named_with_the_reason(clips_per_video, message):
@@ -129,23 +137,26 @@ def test_a_class_that_cannot_be_split_is_named_with_the_reason(clips_per_video, 
 
 
 def test_videos_bound_by_another_class_can_make_a_class_impossible():
-    # given class "a" (split first: classes go in name order) with videos v0, v1, v2 of 16, 3 and 1 clips — an
-    # exact fit that binds v0 to train, v1 to test, v2 to val — and class "b" with 3, 16 and 1 clips in them
-    clips = clips_of("a", [16, 3, 1], prefix="") + clips_of("b", [3, 16, 1], prefix="")
-    # then "b" can only put v0's 3 clips in train
-    with pytest.raises(SplitError, match="'b'.*train has 3 clips.*3 of its 3 videos are bound .* other classes"):
+    # given class "a" (split first: classes go in name order) over v0–v19, and class "b" with clips in the same 20
+    # videos and 3 of its own: a's 16 train, 1 val and 3 test videos serve b's same splits, so b fits
+    clips = clips_of("a", [1] * 20, prefix="") + clips_of("b", [1] * 20, prefix="")
+    splits = class_balanced_splits(clips=clips)
+    assert split_videos(splits["a"]) == split_videos(splits["b"])
+    # given "c" with clips in a's and b's 16 + 16 train videos only (32 videos, 16 usable)
+    clips = clips_of("a", [1] * 20, prefix="a") + clips_of("b", [1] * 20, prefix="b")
+    first = class_balanced_splits(clips=clips)
+    train_videos = sorted(video_of(c) for name in ("a", "b") for c in first[name].train)
+    clips += [SplitClip(f"c/{v}/c0", "c", v) for v in train_videos]
+    with pytest.raises(SplitError, match="'c': 16 of its 32 source videos can serve the splits, 20 needed"):
         class_balanced_splits(clips=clips)
-    # without the dataset-wide rule, "b" splits on its own
+    # without the dataset-wide rule, "c" splits on its own
     splits = class_balanced_splits(clips=clips, disjoint_across_classes=False)
-    assert len(splits["b"].test) == 3
-    # and when the bound videos cannot even fill test: "c" has 16, 1, 3 clips in v0 (train), v1 (test), v2 (val)
-    clips = clips_of("a", [16, 3, 1], prefix="") + clips_of("c", [16, 1, 3], prefix="")
-    with pytest.raises(SplitError, match="'c': no choice of whole videos gives val 1 and test 3 clips"):
-        class_balanced_splits(clips=clips)
+    assert len(splits["c"].test) == 3
 
 
 def test_other_ratios_and_sizes():
     split = class_balanced_splits(clips=clips_of("jump", [1] * 12), per_class=10)["jump"]
+    assert len({video_of(c) for c in split.train + split.val + split.test}) == 10
     assert (len(split.train), len(split.val), len(split.test)) == (8, 1, 1)
     with pytest.raises(ValueError, match="one number per split"):
         class_balanced_splits(clips=clips_of("jump", [1] * 20), ratios=(8, 2))

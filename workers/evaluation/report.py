@@ -7,20 +7,63 @@ dict as is; ``format_table`` renders the same dict for a terminal or a log. Bad 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from workers.evaluation.detection import DEFAULT_TIOU_THRESHOLDS, detection_map
+import numpy as np
+from numpy.typing import ArrayLike
+
+from workers.evaluation.detection import DEFAULT_TIOU_THRESHOLDS, checked_thresholds, detection_map
 from workers.evaluation.layout import EvaluationInputError
 from workers.evaluation.proposals import proposal_recall
 
-__all__ = ["EvaluationInputError", "evaluate_files", "format_table"]
+__all__ = ["EvaluationInputError", "evaluate_files", "format_table", "parse_tiou_thresholds"]
+
+# THUMOS'14 reports mAP at tIoU 0.1 … 0.5 (ActionFormer's THUMOS config evaluates 0.3 … 0.7); ActivityNet 0.5:0.95.
+THUMOS14_TIOU = "0.1,0.2,0.3,0.4,0.5"
 
 # The AR@AN points leaderboards quote (BMN, BSN report AR@1, 5, 10, 100 on ActivityNet 1.3).
 _REPORTED_AN = (1, 5, 10, 100)
 
 
 def _threshold_key(threshold: float) -> str:
-    return f"{threshold:.2f}"
+    """ "0.50" for the usual two-decimal thresholds; more digits only when two decimals would lose the value."""
+    two = f"{threshold:.2f}"
+    return two if abs(float(two) - threshold) < 1e-9 else f"{threshold:.6g}"
+
+
+def parse_tiou_thresholds(text: str) -> np.ndarray:
+    """tIoU thresholds from ``start:stop:step`` (both ends included) or a comma list ``0.1,0.2,0.3``.
+
+    A range is made as the official default is, ``np.linspace(start, stop, n)``, so ``0.5:0.95:0.05`` gives exactly
+    ``DEFAULT_TIOU_THRESHOLDS``. A comma list keeps its order; a threshold given twice is refused.
+    """
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if not all(math.isfinite(v) for v in parts) or step <= 0 or stop < start:
+                raise ValueError
+            steps = (stop - start) / step
+            if abs(steps - round(steps)) > 1e-6:
+                raise EvaluationInputError(f"tiou: {text!r}: the step does not divide stop - start")
+            thresholds = np.linspace(start, stop, round(steps) + 1)
+        else:
+            thresholds = np.array([float(p) for p in text.split(",")])
+    except ValueError as exc:
+        if isinstance(exc, EvaluationInputError):
+            raise
+        raise EvaluationInputError(
+            f"tiou: expected start:stop:step (e.g. 0.5:0.95:0.05) or a comma list (e.g. {THUMOS14_TIOU}), got {text!r}"
+        ) from None
+    thresholds = checked_thresholds(tiou_thresholds=thresholds)
+    keys = [_threshold_key(t) for t in thresholds.tolist()]
+    if len(set(keys)) != len(keys):
+        raise EvaluationInputError(f"tiou: a threshold is given twice in {text!r}")
+    return thresholds
 
 
 def evaluate_files(
@@ -30,27 +73,33 @@ def evaluate_files(
     proposals: bool,
     subset: str | None,
     ignore_unknown_videos: bool = False,
+    tiou_thresholds: ArrayLike = DEFAULT_TIOU_THRESHOLDS,
 ) -> dict:
     """Detection mAP (``proposals=False``) or proposal AR@AN/AUC (``proposals=True``) as a JSON-serialisable dict.
 
     ``ignore_unknown_videos`` drops predictions on videos outside the evaluated subset; the default keeps them
     (false positives / part of the proposal budget), which is what the official ActivityNet code does.
+    ``tiou_thresholds``: ActivityNet's 0.50:0.05:0.95 by default (``parse_tiou_thresholds`` reads others, e.g.
+    THUMOS'14's 0.1 … 0.5); mAP (or recall) is reported at each, and the average over them.
     """
-    if proposals:
-        return _proposal_report(
-            ground_truth=ground_truth, predictions=predictions, subset=subset, ignore=ignore_unknown_videos
-        )
-    return _detection_report(
-        ground_truth=ground_truth, predictions=predictions, subset=subset, ignore=ignore_unknown_videos
+    report = _proposal_report if proposals else _detection_report
+    return report(
+        ground_truth=ground_truth,
+        predictions=predictions,
+        subset=subset,
+        ignore=ignore_unknown_videos,
+        thresholds=tiou_thresholds,
     )
 
 
-def _detection_report(*, ground_truth: dict, predictions: dict, subset: str | None, ignore: bool) -> dict:
+def _detection_report(
+    *, ground_truth: dict, predictions: dict, subset: str | None, ignore: bool, thresholds: ArrayLike
+) -> dict:
     result = detection_map(
         ground_truth=ground_truth,
         predictions=predictions,
         subset=subset,
-        tiou_thresholds=DEFAULT_TIOU_THRESHOLDS,
+        tiou_thresholds=thresholds,
         ignore_unknown_videos=ignore,
     )
     keys = [_threshold_key(t) for t in result.tiou_thresholds.tolist()]
@@ -82,13 +131,15 @@ def _detection_report(*, ground_truth: dict, predictions: dict, subset: str | No
     }
 
 
-def _proposal_report(*, ground_truth: dict, predictions: dict, subset: str | None, ignore: bool) -> dict:
+def _proposal_report(
+    *, ground_truth: dict, predictions: dict, subset: str | None, ignore: bool, thresholds: ArrayLike
+) -> dict:
     result = proposal_recall(
         ground_truth=ground_truth,
         proposals=predictions,
         subset=subset,
         max_avg_nr_proposals=100,
-        tiou_thresholds=DEFAULT_TIOU_THRESHOLDS,
+        tiou_thresholds=thresholds,
         ignore_unknown_videos=ignore,
     )
     # With a budget of 100, curve point j sits at AN = j + 1 (official pcn_lst = (1..100) / 100 * budget).

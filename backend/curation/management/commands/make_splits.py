@@ -14,7 +14,9 @@ def ratios_arg(text: str) -> tuple[int, int, int]:
 class Command(BaseCommand):
     help = (
         "HAA500 class-balanced splits: per class, --per-class curatable clips (positive consensus or segment "
-        "clips; trimmed ones first) split train:val:test, no video in two splits. Stores each clip's split."
+        "clips) from as many different source videos, one clip per video (trimmed first, then the most "
+        "human-centric), split train:val:test, no video in two splits. A class with too few videos is refused by "
+        "name (videos available vs needed) and nothing is stored. Stores each clip's split."
     )
 
     def add_arguments(self, parser):

@@ -3,12 +3,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from workers.evaluation.report import EvaluationInputError, evaluate_files, format_table
+from workers.evaluation.report import EvaluationInputError, evaluate_files, format_table, parse_tiou_thresholds
 
 
 class Command(BaseCommand):
     help = (
-        "Score ActivityNet-layout predictions against ground truth: detection mAP at tIoU 0.50:0.05:0.95, or "
+        "Score ActivityNet-layout predictions against ground truth: detection mAP at tIoU 0.50:0.05:0.95 (or "
+        "--tiou, e.g. THUMOS'14's 0.1,0.2,0.3,0.4,0.5), or "
         "with --proposals average recall vs average number of proposals (AR@AN) and AUC. With --proposals and no "
         "files: the platform's own S-CNN proposals against the annotated (final) segments, and the annotators' "
         "active seconds per video with and without suggestions."
@@ -23,6 +24,12 @@ class Command(BaseCommand):
             help='{"version", "results": {video_id: [{label, segment, score}]}, "external_data"}',
         )
         parser.add_argument("--proposals", action="store_true", help="proposal task: labels are ignored")
+        parser.add_argument(
+            "--tiou",
+            default="0.5:0.95:0.05",
+            help="tIoU thresholds: start:stop:step, ends included (ActivityNet, the default) or a comma list "
+            "(THUMOS'14: 0.1,0.2,0.3,0.4,0.5)",
+        )
         parser.add_argument("--project", default=None, help="with --proposals and no files: only this project")
         parser.add_argument("--subset", default=None, help="evaluate only this subset of the ground truth")
         parser.add_argument("--json", dest="json_path", type=Path, default=None, help="also write the full result here")
@@ -38,19 +45,24 @@ class Command(BaseCommand):
         ground_truth,
         predictions,
         proposals,
+        tiou,
         project,
         subset,
         json_path: Path | None,
         ignore_unknown_videos,
         **options,
     ):
+        try:
+            thresholds = parse_tiou_thresholds(tiou)
+        except EvaluationInputError as exc:
+            raise CommandError(f"--{exc}") from None
         if ground_truth is None and predictions is None:
             if not proposals:
                 raise CommandError(
                     "give GROUND_TRUTH and PREDICTIONS files (or --proposals to score the platform's "
                     "own proposals against its annotated segments)"
                 )
-            result = self._platform_proposals(project=project, subset=subset)
+            result = self._platform_proposals(project=project, subset=subset, thresholds=thresholds)
         elif ground_truth is None or predictions is None:
             raise CommandError("give both GROUND_TRUTH and PREDICTIONS, or neither (with --proposals)")
         else:
@@ -69,6 +81,7 @@ class Command(BaseCommand):
                     proposals=proposals,
                     subset=subset,
                     ignore_unknown_videos=ignore_unknown_videos,
+                    tiou_thresholds=thresholds,
                 )
             except EvaluationInputError as exc:
                 raise CommandError(str(exc)) from exc
@@ -77,7 +90,7 @@ class Command(BaseCommand):
             json_path.write_text(json.dumps(result, indent=1), encoding="utf-8")
             self.stderr.write(self.style.SUCCESS(f"wrote {json_path}"))
 
-    def _platform_proposals(self, *, project: str | None, subset: str | None) -> dict:
+    def _platform_proposals(self, *, project: str | None, subset: str | None, thresholds) -> dict:
         from backend.catalog.models import Project
         from backend.exports.proposal_files import proposal_evaluation_files
         from backend.segments.selectors import proposal_runs_summary, suggestion_time
@@ -97,7 +110,15 @@ class Command(BaseCommand):
         result: dict = {"proposal_runs": runs, "suggestion_time": timing}
         if ground_truth["database"]:
             # Only the annotated videos' proposals are stored in the results, so nothing lies outside the ground truth.
-            result.update(evaluate_files(ground_truth=ground_truth, predictions=results, proposals=True, subset=subset))
+            result.update(
+                evaluate_files(
+                    ground_truth=ground_truth,
+                    predictions=results,
+                    proposals=True,
+                    subset=subset,
+                    tiou_thresholds=thresholds,
+                )
+            )
             self.stdout.write(format_table(result))
         else:
             self.stdout.write("no annotated (final) segments to score the proposals against")
