@@ -66,7 +66,7 @@ def test_record_by_holding_h_continue_split_undo_and_edge_jumps_without_cuts(ope
     for _ in range(3):
         page.keyboard.down("h")  # auto-repeat: ignored
     page.wait_for_function("document.getElementById('player').currentTime > 2.4")
-    assert page.inner_text("#mark").startswith("● Recording")
+    assert page.inner_text("#mark").startswith("● Recording") and status(page) == ""  # the repeats said nothing
     shot(page, "timeline-long-record")
     page.keyboard.up("h")
     page.wait_for_function("document.getElementById('player').paused")  # the hold started playback, so it stops it
