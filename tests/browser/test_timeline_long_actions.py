@@ -75,6 +75,11 @@ def test_record_by_holding_h_continue_split_undo_and_edge_jumps_without_cuts(ope
     assert start == 1.0 and 2.4 <= end <= released_at + ONE_FRAME and abs(end - frame_start(released_at)) <= ONE_FRAME
     assert page.locator("#zoom .segment.open").count() == 0
     assert saved_draft_segments(page) == [[start, end]]  # autosaved like any edit
+    # the whole hold is one undo step
+    page.keyboard.press("Control+z")
+    assert segments_listed(page) == [] and page.locator("#zoom .segment.open").count() == 0
+    page.keyboard.press("Control+Shift+z")
+    assert segments_listed(page) == [(start, end)]
 
     # continue: C two seconds after that end makes a segment from the previous segment's end to the playhead
     assert end <= 6.0  # room left in the 12-s video
