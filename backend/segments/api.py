@@ -36,6 +36,7 @@ def task_payload(task: SegmentAnnotation, request) -> dict:
         # The grid's verdicts on the video's clips, for the admin's gold mode only: gold videos rarely have clips,
         # so marks on an annotator's task would tell a regular video from a gold one (docs/security.md).
         "marks": selectors.clip_marks(segment_video=video) if task.kind == SegmentAnnotation.Kind.GOLD else [],
+        "cuts": selectors.shot_cuts(segment_video=video),  # a property of the video, whoever annotates it
         "draft": task.draft,
         "version": task.version,  # send it back with each draft save and the submit (two tabs: the live one wins)
         "min_seconds": services.segment_submit_floor(video) if task.kind == SegmentAnnotation.Kind.REGULAR else 0,
@@ -93,6 +94,9 @@ class SegmentTaskOutputSerializer(serializers.Serializer):
     duration = serializers.FloatField(help_text="seconds")
     fps = serializers.FloatField()
     marks = SegmentMarkOutputSerializer(many=True)
+    cuts = serializers.ListField(
+        child=serializers.FloatField(), help_text="shot cuts (seconds, the timeline's axis); empty when not mined"
+    )
     draft = serializers.DictField(help_text="the autosaved draft (what the draft PUT sent), {} when none")
     expires_at = serializers.DateTimeField(allow_null=True, help_text="end of the lease")
     suggestions = SegmentSuggestionsOutputSerializer()

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 
 from backend.catalog.models import ActionClass, Project
 from backend.clips.models import ConsensusResult
+from backend.mining.models import Shot
 from backend.segments.models import SegmentAnnotation, SegmentSettings, SegmentVideo
 from workers.evaluation.matching import DEFAULT_MATCH_TIOU, match_segments
 
@@ -35,6 +36,23 @@ def clip_marks(*, segment_video: SegmentVideo) -> list[dict]:
     return [
         {"start": round(max(0.0, s - offset), 3), "end": round(max(0.0, e - offset), 3), "value": v} for s, e, v in rows
     ]
+
+
+def shot_cuts(*, segment_video: SegmentVideo) -> list[float]:
+    """The mining pipeline's shot cuts in the video (SLAC §3.5, mining.Shot), on the timeline's axis: the start of every
+    shot but the first, in seconds from the first frame. The timeline snaps edges to them and jumps between them.
+
+    Empty when the video was not mined (random-clip strategy) or its shots are not computed yet.
+    """
+    offset = segment_video.first_frame_offset  # shot times count from the container start, as clip times
+    starts = (
+        Shot.objects.filter(video_id=segment_video.video_id, index__gt=0)
+        .order_by("start")
+        .values_list("start", flat=True)
+    )
+    duration = segment_video.media_duration
+    cuts = sorted({round(s - offset, 3) for s in starts})
+    return [t for t in cuts if 0.0 < t < duration]
 
 
 def segment_lists(annotation_ids: list[int]) -> dict[int, list[tuple[float, float]]]:

@@ -373,6 +373,7 @@ def simulate_grid(settings, seed: int = 0) -> GridRun:
 TIMELINE_FEATURES = [
     "marks",
     "marks_positive",
+    "cuts",
     "drop",
     "drop_minus_one",
     "duration",
@@ -552,6 +553,7 @@ def simulate_timeline(settings, seed: int = 0) -> TimelineRun:
                 "class": cls.pk,
                 "marks": len(marks),
                 "marks_positive": sum(1 for m in marks if m["value"] == 1),
+                "cuts": len(task.get("cuts") or []),
                 "waiting_before": before,
                 "waiting_after": after,
                 "drop": before - after,

@@ -12,6 +12,7 @@ from backend.catalog.models import Clarification
 from backend.clips.models import ConsensusResult
 from backend.clips.services import QueueError
 from backend.exports.activitynet import stream_rejected
+from backend.mining.models import Shot
 from backend.segments import selectors, services
 from backend.segments.models import SegmentAnnotation, SegmentSettings, SegmentVideo
 from tests.factories import ActionClassFactory, ClipFactory, GroupFactory, UserFactory
@@ -63,6 +64,7 @@ def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(
         "duration",
         "fps",
         "marks",
+        "cuts",
         "draft",
         "expires_at",
         "suggestions",
@@ -77,6 +79,27 @@ def test_payload_names_no_video_and_no_gold_and_media_keys_are_opaque(
     # the grid's consensus on this video is not on an annotator's task (gold videos rarely have clips: docs/security.md)
     assert payload["marks"] == []
     assert selectors.clip_marks(segment_video=videos[0]) == [{"start": 2.0, "end": 4.0, "value": -1}]
+
+
+def test_payload_carries_the_videos_shot_cuts_on_the_timelines_axis(client, annotators, project, action_class, videos):
+    # given mining found three shots in the first video (times from the container start, as clip times)
+    video = videos[0]
+    SegmentVideo.objects.filter(pk=video.pk).update(first_frame_offset=1.5)
+    for index, (start, end) in enumerate(((0.0, 5.5), (5.5, 12.25), (12.25, 21.5))):
+        Shot.objects.create(video=video.video, index=index, start=start, end=end)
+    video.refresh_from_db()
+    # then the cuts are the starts of the later shots, counted from the first frame
+    assert selectors.shot_cuts(segment_video=video) == [4.0, 10.75]
+    # and a video mining never cut has none (the timeline then snaps and jumps to segment edges only)
+    assert selectors.shot_cuts(segment_video=videos[1]) == []
+    # and each annotator's task carries the cuts of the video it serves
+    served = []
+    for annotator in annotators[:3]:
+        client.force_login(annotator)
+        payload = next_task(client, project, action_class).json()
+        served.append(SegmentAnnotation.objects.get(uid=payload["task"]).segment_video_id)
+        assert payload["cuts"] == ([4.0, 10.75] if served[-1] == video.pk else [])
+    assert video.pk in served
 
 
 def test_gold_videos_are_mixed_in_and_look_like_any_other(

@@ -1,5 +1,6 @@
 // Edits of the segments and decisions on the suggestions. Each one is an undo step (model.js) and triggers an autosave.
 import * as model from "./model.js";
+import { snapped } from "./spans.js";
 import * as sugg from "./suggestions.js";
 import { changed } from "./autosave.js";
 import { seek, setView } from "./player.js";
@@ -7,15 +8,17 @@ import { state, video } from "./state.js";
 import { flash, render } from "./view.js";
 
 // Run an edit of model.js; a message it answers means nothing was done and why.
-function edit(fn) {
+export function edit(fn) {
   const message = fn();
   if (typeof message === "string" && message) return flash(message);
   changed();
   render();
 }
 
-// `z`: open a segment at the playhead, or close the open one there.
-export const toggleMark = () => edit(() => model.toggleMark(state, state.task.fps));
+// `z`: open a segment at the playhead, or close the open one there. Shift+Z: at the cut or segment edge nearest the
+// playhead, if one is in reach (spans.js SNAP_SECONDS).
+export const toggleMark = (snapping = false) =>
+  edit(() => model.toggleMark(state, state.task.fps, snapping ? snapped(state, state.time) : state.time));
 
 // Esc: cancel the open segment, else clear the selection.
 export function escape() {

@@ -8,7 +8,8 @@ import * as model from "./model.js";
 import * as sugg from "./suggestions.js";
 import { changed } from "./autosave.js";
 import * as edits from "./edits.js";
-import { follow, jump, pan, seek, setRate, stepFrames, stepRate, togglePlay, zoom } from "./player.js";
+import * as long from "./long_actions.js";
+import { follow, jump, jumpCut, pan, seek, setRate, stepFrames, stepRate, toggleLoop, togglePlay, zoom } from "./player.js";
 import { $, state, video } from "./state.js";
 import { render } from "./view.js";
 
@@ -80,7 +81,7 @@ export function wireInput({ submit, reject }) {
   const toggleHelp = helpDialog($("help-dialog"));
   const keys = {
     " ": togglePlay,
-    z: edits.toggleMark,
+    z: (e) => edits.toggleMark(e.shiftKey),
     Escape: edits.escape,
     Delete: () => edits.deleteSegment(),
     Backspace: () => edits.deleteSegment(),
@@ -102,6 +103,14 @@ export function wireInput({ submit, reject }) {
     Tab: (e) => edits.stepSuggestion(e.shiftKey ? -1 : 1),
     a: edits.acceptSuggestion,
     x: edits.dismissSuggestion,
+    // long actions (long_actions.js, player.js); Shift with H, C, K, Z snaps to the nearest cut or segment edge
+    h: long.recordStart,
+    c: long.extend,
+    k: long.split,
+    n: long.snapEdge,
+    l: toggleLoop,
+    "{": () => jumpCut(-1),
+    "}": () => jumpCut(1),
   };
   document.addEventListener("keydown", (e) => {
     if (keyBelongsToForm(e)) return;
@@ -117,6 +126,9 @@ export function wireInput({ submit, reject }) {
     e.preventDefault();
     action(e);
   });
+  // The end of a hold of H, wherever the focus went meanwhile; a window left while H is held ends it there too.
+  document.addEventListener("keyup", (e) => { if (e.key.toLowerCase() === "h") long.recordEnd(e); });
+  window.addEventListener("blur", () => long.recordEnd(null));
 
   for (const id of ["overview", "zoom"]) $(id).addEventListener("pointerdown", (e) => onPointerDown(e, $(id)));
   $("zoom").addEventListener("wheel", (e) => {

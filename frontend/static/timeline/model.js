@@ -39,10 +39,11 @@ export function redo(state) {
   return true;
 }
 
-// `z`: the first press opens a segment at the playhead, the second closes it there (either direction works).
+// `z`: the first press opens a segment at the playhead, the second closes it there (either direction works). `at`: the
+// time to use instead of the playhead's (Shift+Z: snapped to a cut or segment edge, spans.js).
 // Returns a message when nothing could be done, else "".
-export function toggleMark(state, fps) {
-  const t = snap(state.time, fps);
+export function toggleMark(state, fps, at = state.time) {
+  const t = snap(at, fps);
   if (state.open == null) {
     remember(state);
     state.open = t;

@@ -1,6 +1,7 @@
 // Playback and navigation: the playhead, frame steps, the zoomed window that follows it, speed, jumps between segments.
 import { clamp, frameAt, frameMiddle } from "../common/frames.js";
 import * as model from "./model.js";
+import { cutNeighbour, segmentAt } from "./spans.js";
 import { state, video } from "./state.js";
 import { flash, render } from "./view.js";
 
@@ -77,17 +78,52 @@ export function jump(direction) {
   seek(target.start);
 }
 
+// `{` / `}`: to the shot cut before / after the playhead; a video without cuts has the segment edges instead.
+export function jumpCut(direction) {
+  const target = cutNeighbour(state, direction);
+  const what = state.task.cuts?.length ? "shot cut" : "segment edge (this video has no shot cuts)";
+  if (target == null) return flash(`No ${what} ${direction < 0 ? "before" : "after"} the playhead.`);
+  video.pause();
+  seek(target);
+}
+
+// `L`: loop the selected segment (or the one under the playhead): playback goes back to its start at its end. Again: off.
+export function toggleLoop() {
+  if (state.loop != null) { state.loop = null; flash("Loop off."); return; }
+  const segment = state.segments.find((s) => s.id === state.selected) || segmentAt(state, state.time);
+  if (!segment) return flash("Select a segment to loop (click it, or [ and ]).");
+  state.loop = segment.id;
+  state.selected = segment.id;
+  if (state.time < segment.start || state.time >= segment.end) seek(segment.start);
+  video.play().catch(() => {});
+  render();
+}
+
+// While a loop is on, playback past the segment's end (or the video's end) goes back to its start. The loop follows
+// the segment through edits and ends with it (deleted, undone).
+function keepInLoop() {
+  if (state.loop == null || state.drag || (video.paused && !video.ended)) return; // paused: the user's own seeks stand
+  const segment = state.segments.find((s) => s.id === state.loop);
+  if (!segment) { state.loop = null; return; }
+  if (video.currentTime >= segment.end || video.ended) {
+    video.currentTime = frameMiddle(frameAt(segment.start, state.task.fps), state.task.fps);
+    if (video.ended || video.paused) video.play().catch(() => {});
+  }
+}
+
 // The player's own events keep the playhead in state: while playing, on every animation frame.
 export function wirePlayer() {
   video.addEventListener("play", () => { state.playing = true; tick(); render(); });
   video.addEventListener("pause", () => { state.playing = false; render(); });
+  video.addEventListener("ended", keepInLoop);
   video.addEventListener("seeked", () => { state.time = video.currentTime; follow(); render(); });
-  video.addEventListener("timeupdate", () => { if (!state.drag) { state.time = video.currentTime; follow(); render(); } });
+  video.addEventListener("timeupdate", () => { if (!state.drag) { keepInLoop(); state.time = video.currentTime; follow(); render(); } });
   video.addEventListener("loadedmetadata", render);
 }
 
 function tick() {
   if (!state.playing) return;
+  keepInLoop();
   state.time = video.currentTime;
   follow();
   render();

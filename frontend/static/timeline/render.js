@@ -44,9 +44,10 @@ export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
   state.segments.forEach((s, index) => {
     if (s.end < from || s.start > to) return;
     const selected = s.id === state.selected;
-    const node = el("div", { class: `segment${selected ? " selected" : ""}`, dataset: { id: String(s.id), index: String(index), start: fmt(s.start), end: fmt(s.end) },
-      title: `${fmt(s.start)}–${fmt(s.end)} s`, style: `left:${x(s.start)}px;width:${Math.max(2, (s.end - s.start) * pps)}px` },
-      zoomed ? el("span", { class: "label" }, `${index + 1}`) : "");
+    const looping = s.id === state.loop;
+    const node = el("div", { class: `segment${selected ? " selected" : ""}${looping ? " looping" : ""}`, dataset: { id: String(s.id), index: String(index), start: fmt(s.start), end: fmt(s.end) },
+      title: `${fmt(s.start)}–${fmt(s.end)} s${looping ? " (looping: L stops)" : ""}`, style: `left:${x(s.start)}px;width:${Math.max(2, (s.end - s.start) * pps)}px` },
+      zoomed ? el("span", { class: "label" }, `${index + 1}${looping ? " ⟲ loop" : ""}`) : "");
     if (zoomed && selected) {
       node.append(el("span", { class: "handle start", dataset: { edge: "start", id: String(s.id) }, title: "drag to move the start" }),
         el("span", { class: "handle end", dataset: { edge: "end", id: String(s.id) }, title: "drag to move the end" }));
@@ -58,6 +59,10 @@ export function drawTimeline(box, state, { from, to, zoomed, sprite }) {
     // The edge at the playhead is still open: drawn dashed until `z` closes it.
     nodes.push(el("div", { class: `segment open ${state.time >= state.open ? "open-end" : "open-start"}`, dataset: { start: fmt(state.open) },
       style: `left:${x(a)}px;width:${Math.max(2, (b - a) * pps)}px` }));
+  }
+  // Shot cuts (mining's shots): thin ticks the edges snap to (Shift, N) and { } jump between.
+  for (const cut of state.task.cuts || []) {
+    if (cut >= from && cut <= to) nodes.push(el("div", { class: "cut", dataset: { t: fmt(cut) }, title: `shot cut ${fmt(cut)} s`, style: `left:${x(cut)}px` }));
   }
   if (!zoomed) {
     nodes.push(el("div", { class: "window", style: `left:${x(state.view.start)}px;width:${(state.view.end - state.view.start) * pps}px` }));

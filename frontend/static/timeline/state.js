@@ -18,6 +18,8 @@ export const state = {
   selectedSuggestion: null,
   open: null,          // start of the segment being marked (after the first `z`)
   selected: null,      // id of the selected segment
+  recording: false,    // H is held: the open segment ends where it is released (long_actions.js)
+  loop: null,          // id of the segment playback loops over (L), or null
   time: 0,             // playhead, from video.currentTime
   playing: false,
   rate: 1,

@@ -35,7 +35,7 @@ async function load({ afterSubmit = false } = {}) {
 function show(task, { afterSubmit = false } = {}) {
   const kept = sugg.fromDraft(task.draft?.suggestions);
   const restored = model.fromDraft(task.draft || {}, kept.origins);
-  Object.assign(state, { task, ...restored, selected: null, past: [], future: [], drag: null, message: "",
+  Object.assign(state, { task, ...restored, selected: null, past: [], future: [], drag: null, message: "", loop: null,
     busy: false, version: task.version ?? 0, conflict: null,
     time: Math.min(task.draft?.time || 0, task.duration), playing: false,
     suggestions: task.suggestions || null, dismissed: kept.dismissed, selectedSuggestion: null });

@@ -40,7 +40,8 @@ export function render() {
   $("undo").disabled = !state.past.length;
   $("redo").disabled = !state.future.length;
   $("delete").disabled = state.selected == null;
-  $("mark").textContent = state.open == null ? "Start segment (Z)" : "End segment (Z)";
+  $("mark").textContent = state.recording ? "● Recording: release H" : state.open == null ? "Start segment (Z)" : "End segment (Z)";
+  $("mark").classList.toggle("recording", state.recording);
   suggestionBar(state);
   drawTimeline($("overview"), state, { from: 0, to: task.duration, zoomed: false, sprite: state.sprite });
   drawTimeline($("zoom"), state, { from: state.view.start, to: state.view.end, zoomed: true, sprite: state.sprite });
