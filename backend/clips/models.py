@@ -112,6 +112,10 @@ class PageItem(models.Model):
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="items")
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="page_items")
     position = models.PositiveSmallIntegerField()
+    # A clip of a gold clip's video that needs no label from this annotator (decided, or its labels all leased),
+    # shown so that the gold clip's group is as large as a regular clip's: it carries no lease and its label is
+    # kept, never counted (services.pages._draw_clips).
+    decoy = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]
@@ -129,7 +133,8 @@ class Label(models.Model):
     value = models.SmallIntegerField(choices=Value.choices)
     seconds_spent = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Sent back by an admin: kept for the record, no longer counted.
+    # Counted towards consensus and accuracy. Inactive: sent back by an admin (kept for the record, no longer
+    # counted), or the label of a decoy item (PageItem.decoy), which is never counted.
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -85,16 +85,20 @@ def queue_invariant_violations(
     )
 
     open_items = PageItem.objects.filter(
-        clip=OuterRef("pk"), page__submitted_at__isnull=True, page__released_at__isnull=True
+        clip=OuterRef("pk"), decoy=False, page__submitted_at__isnull=True, page__released_at__isnull=True
     )
-    # Regular clips only: gold clips carry no lease (services.page_next), they are drawn for everyone.
+    # Regular clips only: gold clips and decoys carry no lease (services.page_next), they are drawn for everyone.
     leased = (
         clips.filter(gold__isnull=True)
         .filter(Q(lease_count__gt=0) | Exists(open_items))
         .annotate(
             open_pages=Count(
                 "page_items",
-                filter=Q(page_items__page__submitted_at__isnull=True, page_items__page__released_at__isnull=True),
+                filter=Q(
+                    page_items__decoy=False,
+                    page_items__page__submitted_at__isnull=True,
+                    page_items__page__released_at__isnull=True,
+                ),
             )
         )
     )

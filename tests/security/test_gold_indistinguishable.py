@@ -598,7 +598,7 @@ def old_draw_clips(*, annotator, project, action_class, size, rng=None):
     if len(regular) < size - n_gold:
         n_gold = min(n_gold, round(len(regular) * project.gold_rate / max(1e-9, 1 - project.gold_rate)))
     gold_ids = random.Random().sample(gold_pool, n_gold) if n_gold else []
-    return regular, list(Clip.objects.filter(pk__in=gold_ids))
+    return regular, list(Clip.objects.filter(pk__in=gold_ids)), []
 
 
 def old_queue_counts(*, annotator, project, action_class):
@@ -648,7 +648,7 @@ def put_back_old_draw(mp):
 def old_gold_for_page(*, size, regular, gold, rate, rng):
     """Issue 11's gold share: the project's rate on every page while gold lasts (front-loaded), so pages without
     gold exist and the page channels can be asked "is this page checked?"."""
-    return min(gold, round(size * rate))
+    return min(gold, round(size * rate)), True
 
 
 def put_back_old_grid_counter_and_accuracy(mp):

@@ -8,115 +8,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Clip',
+            name="Clip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('start', models.FloatField()),
-                ('end', models.FloatField()),
-                ('method', models.CharField(choices=[('random', 'Random'), ('max_entropy', 'Max Entropy'), ('max_consensus', 'Max Consensus'), ('qbc', 'Qbc'), ('imported', 'Imported')], default='random', max_length=16)),
-                ('scores', models.JSONField(blank=True, default=dict)),
-                ('media', models.FileField(blank=True, max_length=200, upload_to=backend.clips.models.clip_media_key)),
-                ('poster', models.FileField(blank=True, max_length=200, upload_to=backend.clips.models.clip_media_key)),
-                ('media_state', models.CharField(choices=[('pending', 'Pending'), ('ready', 'Ready'), ('failed', 'Failed'), ('none', 'None')], default='pending', max_length=8)),
-                ('required_labels', models.PositiveSmallIntegerField(default=3)),
-                ('label_count', models.PositiveSmallIntegerField(default=0)),
-                ('lease_count', models.PositiveSmallIntegerField(default=0)),
-                ('is_open', models.BooleanField(default=True, help_text='still needs labels')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('action_class', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clips', to='catalog.actionclass')),
-                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clips', to='catalog.video')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("start", models.FloatField()),
+                ("end", models.FloatField()),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("random", "Random"),
+                            ("max_entropy", "Max Entropy"),
+                            ("max_consensus", "Max Consensus"),
+                            ("qbc", "Qbc"),
+                            ("imported", "Imported"),
+                        ],
+                        default="random",
+                        max_length=16,
+                    ),
+                ),
+                ("scores", models.JSONField(blank=True, default=dict)),
+                ("media", models.FileField(blank=True, max_length=200, upload_to=backend.clips.models.clip_media_key)),
+                ("poster", models.FileField(blank=True, max_length=200, upload_to=backend.clips.models.clip_media_key)),
+                (
+                    "media_state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("ready", "Ready"), ("failed", "Failed"), ("none", "None")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("required_labels", models.PositiveSmallIntegerField(default=3)),
+                ("label_count", models.PositiveSmallIntegerField(default=0)),
+                ("lease_count", models.PositiveSmallIntegerField(default=0)),
+                ("is_open", models.BooleanField(default=True, help_text="still needs labels")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "action_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="clips", to="catalog.actionclass"
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="clips", to="catalog.video"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsensusResult',
+            name="ConsensusResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField(choices=[(1, 'Positive'), (-1, 'Negative')])),
-                ('mode', models.CharField(max_length=10)),
-                ('n_labels', models.PositiveSmallIntegerField()),
-                ('unanimous', models.BooleanField()),
-                ('decided_at', models.DateTimeField(auto_now=True)),
-                ('clip', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='consensus', to='clips.clip')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.SmallIntegerField(choices=[(1, "Positive"), (-1, "Negative")])),
+                ("mode", models.CharField(max_length=10)),
+                ("n_labels", models.PositiveSmallIntegerField()),
+                ("unanimous", models.BooleanField()),
+                ("decided_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clip",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consensus", to="clips.clip"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('released_at', models.DateTimeField(blank=True, help_text='lease ran out; clips went back', null=True)),
-                ('seconds_spent', models.FloatField(blank=True, null=True)),
-                ('action_class', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='catalog.actionclass')),
-                ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='catalog.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "released_at",
+                    models.DateTimeField(blank=True, help_text="lease ran out; clips went back", null=True),
+                ),
+                ("seconds_spent", models.FloatField(blank=True, null=True)),
+                (
+                    "action_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pages", to="catalog.actionclass"
+                    ),
+                ),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pages", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pages", to="catalog.project"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField(choices=[(1, 'Positive'), (-1, 'Negative')])),
-                ('seconds_spent', models.FloatField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('active', models.BooleanField(default=True)),
-                ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='labels', to=settings.AUTH_USER_MODEL)),
-                ('clip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='clips.clip')),
-                ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='labels', to='clips.page')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.SmallIntegerField(choices=[(1, "Positive"), (-1, "Negative")])),
+                ("seconds_spent", models.FloatField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="labels", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "clip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="labels", to="clips.clip"
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="labels",
+                        to="clips.page",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PageItem',
+            name="PageItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('clip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='page_items', to='clips.clip')),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='clips.page')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "clip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="page_items", to="clips.clip"
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="clips.page"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddIndex(
-            model_name='clip',
-            index=models.Index(fields=['action_class', 'is_open', 'media_state', 'video', 'start'], name='clip_queue_idx'),
+            model_name="clip",
+            index=models.Index(
+                fields=["action_class", "is_open", "media_state", "video", "start"], name="clip_queue_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clip',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='clip_end_after_start'),
+            model_name="clip",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="clip_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clip',
-            constraint=models.UniqueConstraint(fields=('video', 'action_class', 'start', 'end'), name='clip_unique_span'),
+            model_name="clip",
+            constraint=models.UniqueConstraint(
+                fields=("video", "action_class", "start", "end"), name="clip_unique_span"
+            ),
         ),
         migrations.AddIndex(
-            model_name='page',
-            index=models.Index(fields=['annotator', 'submitted_at', 'released_at'], name='page_open_idx'),
+            model_name="page",
+            index=models.Index(fields=["annotator", "submitted_at", "released_at"], name="page_open_idx"),
         ),
         migrations.AddIndex(
-            model_name='label',
-            index=models.Index(fields=['annotator', 'active'], name='label_annotator_idx'),
+            model_name="label",
+            index=models.Index(fields=["annotator", "active"], name="label_annotator_idx"),
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('clip', 'annotator'), name='one_active_label_per_annotator'),
+            model_name="label",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("clip", "annotator"),
+                name="one_active_label_per_annotator",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pageitem',
-            constraint=models.UniqueConstraint(fields=('page', 'clip'), name='clip_once_per_page'),
+            model_name="pageitem",
+            constraint=models.UniqueConstraint(fields=("page", "clip"), name="clip_once_per_page"),
         ),
     ]

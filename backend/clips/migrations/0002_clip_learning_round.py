@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clips', '0001_initial'),
-        ('mining', '0002_learning_rounds'),
+        ("clips", "0001_initial"),
+        ("mining", "0002_learning_rounds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clip',
-            name='learning_round',
-            field=models.ForeignKey(blank=True, help_text='the active-learning round that sampled it', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='clips', to='mining.learninground'),
+            model_name="clip",
+            name="learning_round",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="the active-learning round that sampled it",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="clips",
+                to="mining.learninground",
+            ),
         ),
     ]

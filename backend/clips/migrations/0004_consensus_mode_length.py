@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clips', '0003_queue_indexes'),
+        ("clips", "0003_queue_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='consensusresult',
-            name='mode',
+            model_name="consensusresult",
+            name="mode",
             field=models.CharField(max_length=16),
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clips', '0004_consensus_mode_length'),
+        ("clips", "0004_consensus_mode_length"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='clip',
-            name='method',
-            field=models.CharField(choices=[('random', 'Random'), ('max_entropy', 'Max Entropy'), ('max_consensus', 'Max Consensus'), ('qbc', 'Qbc'), ('imported', 'Imported'), ('segment', 'Segment')], default='random', max_length=16),
+            model_name="clip",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("random", "Random"),
+                    ("max_entropy", "Max Entropy"),
+                    ("max_consensus", "Max Consensus"),
+                    ("qbc", "Qbc"),
+                    ("imported", "Imported"),
+                    ("segment", "Segment"),
+                ],
+                default="random",
+                max_length=16,
+            ),
         ),
     ]

@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clips', '0005_alter_clip_method'),
-        ('quality', '0002_groups_to_catalog_gold_to_clips'),
+        ("clips", "0005_alter_clip_method"),
+        ("quality", "0002_groups_to_catalog_gold_to_clips"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -17,19 +16,34 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
-                    name='GoldAnswer',
+                    name="GoldAnswer",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
-                                                   verbose_name='ID')),
-                        ('value', models.SmallIntegerField(choices=[(1, 'positive'), (-1, 'negative')])),
-                        ('created_at', models.DateTimeField(auto_now_add=True)),
-                        ('author', models.ForeignKey(blank=True, null=True,
-                                                     on_delete=django.db.models.deletion.SET_NULL,
-                                                     related_name='+', to=settings.AUTH_USER_MODEL)),
-                        ('clip', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE,
-                                                      related_name='gold', to='clips.clip')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("value", models.SmallIntegerField(choices=[(1, "positive"), (-1, "negative")])),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "author",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "clip",
+                            models.OneToOneField(
+                                on_delete=django.db.models.deletion.CASCADE, related_name="gold", to="clips.clip"
+                            ),
+                        ),
                     ],
-                    options={'db_table': 'quality_goldanswer'},
+                    options={"db_table": "quality_goldanswer"},
                 ),
             ],
             database_operations=[],

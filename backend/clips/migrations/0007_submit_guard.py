@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clips', '0006_goldanswer_from_quality'),
+        ("clips", "0006_goldanswer_from_quality"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='page',
-            name='shown_at',
+            model_name="page",
+            name="shown_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='page',
-            name='submit_token',
+            model_name="page",
+            name="submit_token",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

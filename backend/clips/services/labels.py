@@ -66,12 +66,14 @@ def page_submit(
                     code="conflict",
                 )
             return SubmitResult(stored=page.labels.count(), dropped=0, already_submitted=True)
-        items = {str(i.uid): i.clip_id for i in page.items.all()}
+        page_items = list(page.items.all())
+        items = {str(i.uid): i.clip_id for i in page_items}
+        decoys = {i.clip_id for i in page_items if i.decoy}
         check_not_too_early(
             shown_at=page.shown_at or page.created_at, floor_seconds=page_submit_floor(len(items)), what="page"
         )
         _check_labels(labels, items)
-        clips = {c.pk: c for c in _lock_clips(list(items.values()))}
+        clips = {c.pk: c for c in _lock_clips([c for c in items.values() if c not in decoys])}
         per_clip = max(0.0, float(seconds_spent)) / max(1, len(items))
         taken = set(
             Label.objects.filter(clip_id__in=clips, annotator=annotator, active=True).values_list("clip_id", flat=True)
@@ -80,6 +82,19 @@ def page_submit(
         new_labels = []
         still_leased = page.released_at is None
         for item_uid, clip_id in items.items():
+            if clip_id in decoys:  # kept, never counted, and stored like any other (the answer must not tell it)
+                new_labels.append(
+                    Label(
+                        clip_id=clip_id,
+                        annotator=annotator,
+                        page=page,
+                        value=labels[item_uid],
+                        seconds_spent=per_clip,
+                        active=False,
+                    )
+                )
+                stored += 1
+                continue
             clip = clips[clip_id]
             is_gold = hasattr(clip, "gold")
             if still_leased and not is_gold:  # gold clips carry no lease (see page_next)
@@ -97,7 +112,11 @@ def page_submit(
             stored += 1
         Label.objects.bulk_create(new_labels)
         clips_consensus_update(
-            clips=[clips[label.clip_id] for label in new_labels if not hasattr(clips[label.clip_id], "gold")],
+            clips=[
+                clips[label.clip_id]
+                for label in new_labels
+                if label.active and not hasattr(clips[label.clip_id], "gold")
+            ],
             mode=page.project.consensus_mode,
         )
         # One UPDATE for the page's clips (a few queries per page in all, not a few per clip: submit stays cheap

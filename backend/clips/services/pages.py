@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from backend.catalog.access import QueueError, check_work_access
@@ -38,7 +38,7 @@ def pages_release_expired(*, now=None) -> int:
             )
             if page is None:
                 continue
-            clip_ids = list(page.items.values_list("clip_id", flat=True))
+            clip_ids = list(page.items.filter(decoy=False).values_list("clip_id", flat=True))
             _lock_clips(clip_ids)
             Clip.objects.filter(pk__in=clip_ids, lease_count__gt=0, gold__isnull=True).update(
                 lease_count=F("lease_count") - 1
@@ -97,12 +97,12 @@ DRAW_BACKOFF_SECONDS = 0.05
 def _page_lease(*, annotator, project: Project, action_class: ActionClass, size: int, now) -> Page | None:
     """One draw of a page of up to `size` clips, leased in one transaction; None when the draw found nothing."""
     with transaction.atomic():
-        regular, gold = _draw_clips(annotator=annotator, project=project, action_class=action_class, size=size)
+        regular, gold, decoys = _draw_clips(annotator=annotator, project=project, action_class=action_class, size=size)
         # Videos in a random order, each video's clips together and in time order. Not by video id: gold videos
         # are usually older than the queue's, so their clips would always come first and give themselves away.
-        video_rank = {vid: random.random() for vid in {c.video_id for c in regular + gold}}
-        chosen = sorted(regular + gold, key=lambda c: (video_rank[c.video_id], c.video_id, c.start, c.pk))
-        if not chosen:
+        video_rank = {vid: random.random() for vid in {c.video_id for c in regular + gold + decoys}}
+        chosen = sorted(regular + gold + decoys, key=lambda c: (video_rank[c.video_id], c.video_id, c.start, c.pk))
+        if not regular:
             return None
         page = Page.objects.create(
             annotator=annotator,
@@ -110,7 +110,10 @@ def _page_lease(*, annotator, project: Project, action_class: ActionClass, size:
             action_class=action_class,
             expires_at=now + timedelta(minutes=project.lease_minutes),
         )
-        PageItem.objects.bulk_create([PageItem(page=page, clip=c, position=i) for i, c in enumerate(chosen)])
+        decoy_ids = {c.pk for c in decoys}
+        PageItem.objects.bulk_create(
+            [PageItem(page=page, clip=c, position=i, decoy=c.pk in decoy_ids) for i, c in enumerate(chosen)]
+        )
         # Regular clips only: they are locked already (SKIP LOCKED). Gold clips are drawn for everyone regardless
         # of leases, so they carry none, and leasing never waits on a gold row that a submit holds.
         Clip.objects.filter(pk__in=[c.pk for c in regular]).update(lease_count=F("lease_count") + 1)
@@ -142,6 +145,31 @@ def _eligible(*, annotator, project: Project, action_class: ActionClass):
     return regular, gold
 
 
+DECOY_VIDEOS = 8  # gold videos whose decoys a draw reads: more than a page's gold groups
+
+
+def _decoys(*, annotator, project: Project, action_class: ActionClass, video_ids):
+    """Ready clips of these videos that need no label from this annotator now (decided, or their labels all leased)
+    and that they have never labelled nor hold: shown beside a gold clip so that its group is as large as a regular
+    clip's. A gold clip stays in the queue for every annotator while its video's regular clips get their labels
+    and leave; without decoys, the gold clip of a video would sit alone in its group more often than a regular clip
+    does, which tells it (tests/security/test_gold_indistinguishable.py)."""
+    _, leased = _mine(annotator)
+    any_label = Exists(Label.objects.filter(clip=OuterRef("pk"), annotator=annotator))
+    example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
+    is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
+    return (
+        Clip.objects.filter(
+            action_class=action_class,
+            video__project=project,
+            video_id__in=video_ids,
+            media_state=Clip.MediaState.READY,
+        )
+        .filter(Q(is_open=False) | Q(label_count__gte=F("required_labels") - F("lease_count")))
+        .filter(~any_label, ~leased, ~example, ~is_gold)
+    )
+
+
 def _gold_share(*, regular: int, gold: int, rate: float) -> int:
     """Gold clips served alongside `regular` regular ones: the project's rate of the page, never more than exist.
     One rule for the page draw and the counters, so that a counter moves the same whatever a page holds."""
@@ -166,47 +194,55 @@ GOLD_FREE_PAGES = 0.15  # of the pages while gold lasts: a page without gold is 
 GOLD_SPREAD = 0.8
 
 
-def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: random.Random) -> int:
-    """Gold clips on a new page of `size`, when the annotator has `regular` regular and `gold` gold clips left.
+def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: random.Random) -> tuple[int, bool]:
+    """(gold clips to draw for a new page of `size`, whether the page keeps them), when the annotator has `regular`
+    regular and `gold` gold clips left.
 
     The expected number is the project's rate of the page; when the annotator's gold would run out before their
-    regular work does, the share that spreads it evenly over what is left (gold / (regular + gold)); on the last page
-    (all the regular work fits), the rate beside the regular clips left (spread share: GOLD_SPREAD). Gold-free pages come at the same chance
-    everywhere in the work (GOLD_FREE_PAGES), not only as the small pages at its end, where a share below one clip
-    leaves most pages without gold: were the work's last pages the only pages without gold, a page's place in the
-    work would say whether it is checked (tests/security/test_gold_indistinguishable.py). The mean stays the share,
-    so the counter's formula (_gold_share) holds.
+    regular work does, a share that spreads it a little thinner than evenly over what is left (GOLD_SPREAD), so it
+    outlasts it; on the last page (all the regular work fits), the rate beside the regular clips left.
+
+    While gold runs short of the rate (the usual case: a golden set is small next to the work), the counter counts
+    each gold clip (queue_counts), so it moves by a page's size whatever the page holds; pages without gold then
+    come at the same chance everywhere in the work (GOLD_FREE_PAGES), not only as the small pages at its end, where
+    a share below one clip leaves most pages without: were the work's last pages the only ones without gold, a
+    page's place in the work would say whether it is checked (tests/security/test_gold_indistinguishable.py). A page
+    without gold is drawn as one with gold and then gives its gold clips up (their groups' decoys stay), so the two
+    look alike. When gold is plenty, the counter moves by the rate's share of each regular clip, so every page keeps
+    its share (rounded at random). The mean kept is the share either way.
     """
     if regular <= size:
         share = min(gold, regular * rate / max(1e-9, 1 - rate))
     else:
         share = min(rate, GOLD_SPREAD * gold / max(1, regular + gold)) * size
     if share <= 0:
-        return 0
-    with_gold = min(share, 1 - GOLD_FREE_PAGES)
-    if rng.random() >= with_gold:
-        return 0
-    n = share / with_gold  # at least one, on the pages that hold gold
-    return min(gold, int(n) + (rng.random() < n - int(n)))
+        return 0, False
+    counted_one_by_one = gold <= round(regular * rate / max(1e-9, 1 - rate))  # queue_counts: regular + gold
+    kept = min(share, 1 - GOLD_FREE_PAGES) if counted_one_by_one else min(share, 1.0)
+    n = share / kept  # at least one, drawn on every page
+    return min(gold, int(n) + (rng.random() < n - int(n))), rng.random() < kept
 
 
 def _draw_clips(
     *, annotator, project: Project, action_class: ActionClass, size: int, rng: random.Random | None = None
-) -> tuple[list[Clip], list[Clip]]:
-    """(regular, gold) clips for a new page of `size`, drawn as video groups.
+) -> tuple[list[Clip], list[Clip], list[Clip]]:
+    """(regular, gold, decoys) clips for a new page of `size`, drawn as video groups.
 
     One rule shapes every group, regular or gold, so a group's size and members say nothing of its kind: when the
     annotator's queue holds more than a page, each video's group is cut to a random size 1..clips_per_video (a
     random subset, in time order); when the page can take all of it, groups are whole. A gold clip shares its
-    group with its video's regular clips, so it is never the odd one out. Regular clips are locked (SKIP LOCKED: 100
-    annotators asking at once each get different clips); gold clips are served to everyone and carry no lease.
+    group with its video's regular clips and, where those have left the queue, its decoys (_decoys), so it is never
+    the odd one out. Regular clips are locked (SKIP LOCKED: 100 annotators asking at once each get different
+    clips); gold clips and decoys are served to everyone and carry no lease.
     """
     rng = rng or random.Random()
     cap = max(1, project.clips_per_video)
     regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
     gold_pool = list(gold_qs.only("pk", "video_id", "start"))
     gold_ids = {c.pk for c in gold_pool}
-    n_gold = _gold_for_page(size=size, regular=regular_qs.count(), gold=len(gold_pool), rate=project.gold_rate, rng=rng)
+    n_gold, keep_gold = _gold_for_page(
+        size=size, regular=regular_qs.count(), gold=len(gold_pool), rate=project.gold_rate, rng=rng
+    )
     streamed = list(
         regular_qs.order_by("video_id", "start", "pk").select_for_update(skip_locked=True, of=("self",), no_key=True)[
             : 2 * size + cap
@@ -221,6 +257,12 @@ def _draw_clips(
         list(sibling_qs)
         siblings = []
     abundant = len(streamed) + len(siblings) > size  # the regular work alone could fill more than the page
+    # read on every draw, gold or not (a draw that skipped it would answer sooner on gold-free pages)
+    decoy_pool = list(
+        _decoys(
+            annotator=annotator, project=project, action_class=action_class, video_ids=gold_videos[:DECOY_VIDEOS]
+        ).only("pk", "video_id", "start")
+    )
 
     def k_of(group: list[Clip]) -> int:
         return rng.randint(1, cap) if abundant else len(group)
@@ -230,13 +272,14 @@ def _draw_clips(
     # make gold groups larger than others).
     regular_by_video = _by_video([*streamed, *siblings])
     gold_by_video = _by_video(gold_pool)
+    decoys_by_video = _by_video(decoy_pool)
     chosen: list[Clip] = []
     expected_gold = 0.0
     for video_id in gold_videos:
         if expected_gold >= n_gold:
             break
-        full = [*gold_by_video[video_id], *regular_by_video.pop(video_id, [])]
-        chosen += _cut(full, k_of(full), rng)
+        full = [*gold_by_video[video_id], *decoys_by_video.get(video_id, []), *regular_by_video.pop(video_id, [])]
+        chosen += [c for c in _cut(full, k_of(full), rng) if keep_gold or c.pk not in gold_ids]
         mean_kept = sum(min(k, len(full)) for k in range(1, cap + 1)) / cap if abundant else len(full)
         expected_gold += len(gold_by_video[video_id]) * mean_kept / len(full)
     # Then regular groups, filling the page; when the stream is short, a group is cut no smaller than the page needs.
@@ -248,14 +291,16 @@ def _draw_clips(
         available -= len(group)
         k = max(k_of(group), need - available)
         chosen += _cut(group, min(k, need), rng)
+    decoy_ids = {c.pk for c in decoy_pool}
+    regular = [c for c in chosen if c.pk not in gold_ids and c.pk not in decoy_ids]
     gold = [c for c in chosen if c.pk in gold_ids]
-    regular = [c for c in chosen if c.pk not in gold_ids]
     if not abundant:  # the last page: whole gold groups may bring more gold than was drawn for it
         gold = gold[:n_gold]
+    checks = [*gold, *(c for c in chosen if c.pk in decoy_ids)]
     # The full rows (drawn with a few fields), read even when no gold was drawn (an empty IN sends no query, and a
     # page without gold would come back sooner).
-    gold = list(Clip.objects.filter(pk__in=[c.pk for c in gold] or [-1]))
-    return regular, gold
+    rows = list(Clip.objects.filter(pk__in=[c.pk for c in checks] or [-1]))
+    return regular, [c for c in rows if c.pk in gold_ids], [c for c in rows if c.pk in decoy_ids]
 
 
 def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> int:
