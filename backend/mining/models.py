@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from django.conf import settings
 from django.db import models
 
 
@@ -53,6 +54,14 @@ class VideoMining(models.Model):
         "catalog.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     removed_reason = models.CharField(max_length=40, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="an admin's removal",
+    )
     strategy = models.CharField(max_length=16, blank=True)
     # A worker running a stage claims the video (host:pid, until when); a second delivery of the same task backs
     # off, unless the claimant is a dead process on the same host or its claim ran out.

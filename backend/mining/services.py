@@ -9,16 +9,22 @@ import os
 import socket
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backend.catalog.models import ActionClass, Video
+from backend.core.errors import ApplicationError
 from backend.core.jobs import job_update
 from backend.core.models import Job
 from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import STAGE_ORDER, ClassifierModel, Stage, VideoMining
+
+if TYPE_CHECKING:
+    from backend.clips.services import RetireResult
 
 log = logging.getLogger("actionloom.mining")
 
@@ -205,6 +211,65 @@ def mining_requeue_unfinished() -> int:
     unfinished = VideoMining.objects.exclude(stage__in=[Stage.DONE, Stage.REMOVED]).values_list("video_id", flat=True)
     failed = set(Job.objects.filter(kind="mine", state=Job.State.FAILED).values_list("video_id", flat=True))
     return sum(task_publish(mine_stage_task, vid) for vid in unfinished if vid not in failed)
+
+
+# --- removal -----------------------------------------------------------------------------------------------------
+
+
+def cache_path(video: Video) -> Path:
+    """Where the pipeline keeps a video's analysis frames and shots between stages (deleted when it ends)."""
+    return Path(settings.MINING_CACHE_DIR) / f"{video.uid.hex}.npz"
+
+
+def mining_video_remove(
+    *, mining: VideoMining, reason: str, by=None, duplicate_of_id: int | None = None
+) -> RetireResult:
+    """Take a video out of the work: its pipeline ends as removed, and its clips leave every queue and export
+    (clips.services.video_clips_retire: untouched clips deleted, labelled, leased, gold and example clips retired
+    with their rows kept). Gold clips and guideline examples retired are logged as a warning for the admin.
+
+    Precondition: the caller runs it in a transaction (a stage's, or video_remove's).
+    """
+    from backend.clips.services import video_clips_retire
+
+    result = video_clips_retire(video=mining.video, reason=f"video removed: {reason}")
+    mining.removed_reason = reason[: VideoMining._meta.get_field("removed_reason").max_length]
+    mining.duplicate_of_id = duplicate_of_id
+    mining.removed_by = by
+    _advance(mining, Stage.REMOVED)
+    transaction.on_commit(lambda: cache_path(mining.video).unlink(missing_ok=True))
+    log.info(
+        "video %s removed: %s (%d clips deleted, %d retired)",
+        mining.video.external_id,
+        reason,
+        result.deleted,
+        result.retired,
+    )
+    if result.gold or result.examples:
+        log.warning(
+            "video %s removed: %d gold clip(s) no longer served as checks, %d guideline example(s) still shown; "
+            "review the golden set and the guideline",
+            mining.video.external_id,
+            result.gold,
+            result.examples,
+        )
+    return result
+
+
+def video_remove(*, video: Video, reason: str, by) -> RetireResult:
+    """An admin removes a video (whether or not its project mines): as a removal by the pipeline, with who did it.
+
+    Refused (409 conflict) while a worker is running one of the video's mining stages: that stage would write after
+    the removal. Removing a removed video again changes nothing but the reason and who.
+    """
+    reason = reason.strip() or "removed by an admin"
+    with transaction.atomic():
+        mining, _ = VideoMining.objects.select_for_update().get_or_create(video=video)
+        if _claim_is_live(mining.claimed_by, mining.claimed_until):
+            raise ApplicationError(
+                f"a worker is mining video {video.external_id} now; try again when its stage ends", code="conflict"
+            )
+        return mining_video_remove(mining=mining, reason=reason, by=by)
 
 
 def stage_failed(*, video_id: int, error: str) -> None:
