@@ -100,10 +100,10 @@ def mining_videos_start(*, videos, restart: bool = False, publish_now: bool = Fa
     return ids
 
 
-def video_ingested_receiver(sender, *, video: Video, **kwargs) -> None:
-    """What happens to a new video (catalog's `video_ingested` signal): mined when its project mines, otherwise its
-    candidate clips are drawn at random straight away."""
-    if video.project.mining_enabled:
+def video_ingested_receiver(sender, *, video: Video, mine: bool | None = None, **kwargs) -> None:
+    """What happens to a new video (catalog's `video_ingested` signal): mined when its project mines or the ingest
+    asked for it (`mine`), otherwise its candidate clips are drawn at random straight away."""
+    if mine or (mine is None and video.project.mining_enabled):
         mining_videos_start(videos=[video])
     else:
         from backend.clips.services import video_candidates_create
@@ -111,7 +111,7 @@ def video_ingested_receiver(sender, *, video: Video, **kwargs) -> None:
         video_candidates_create(video=video)
 
 
-def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
+def _advance(mining: VideoMining, stage: str, **fields) -> None:  # a Stage (str: TextChoices is untyped here)
     for key, value in fields.items():
         setattr(mining, key, value)
     mining.stage = stage
