@@ -231,8 +231,10 @@ def mining_video_remove(
     Precondition: the caller runs it in a transaction (a stage's, or video_remove's).
     """
     from backend.clips.services import video_clips_retire
+    from backend.mining.signals import video_removed
 
     result = video_clips_retire(video=mining.video, reason=f"video removed: {reason}")
+    video_removed.send(sender=VideoMining, video=mining.video, reason=reason)
     mining.removed_reason = reason[: VideoMining._meta.get_field("removed_reason").max_length]
     mining.duplicate_of_id = duplicate_of_id
     mining.removed_by = by

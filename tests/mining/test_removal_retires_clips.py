@@ -238,3 +238,32 @@ def test_an_admin_removal_retires_labelled_leased_gold_and_example_clips(
     assert stored_for_removed == 0 and result.stored == leased.items.filter(clip__video=other).count()
     assert video.external_id not in _exported(project)
     assert queue_invariant_violations(project=project) == []
+
+
+def test_a_removed_video_leaves_the_timeline_queue_and_the_segment_export(
+    project, action_class, annotators, admin_user
+):
+    from backend.exports import activitynet
+    from backend.mining.services import video_remove
+    from backend.segments import services as segments
+    from backend.segments.models import SegmentAnnotation, SegmentVideo
+    from tests.segments.factories import SegmentAnnotationFactory, SegmentVideoFactory
+
+    # given a video in the timeline tool, waiting for annotators, whose earlier annotation is its exported final
+    task = SegmentVideoFactory(video__project=project, video__query_class=action_class)
+    final = SegmentAnnotationFactory(segment_video=task, annotator=annotators[1], segments=[(1.0, 3.0)])
+    SegmentVideo.objects.filter(pk=task.pk).update(final=final)
+    user = annotators[0]
+    assert segments.segment_queue_waiting(annotator=user, project=project, action_class=action_class) == 1
+    assert task.video.external_id in dict(activitynet.entries(project=project))
+    # when an admin removes the video
+    video_remove(video=task.video, reason="wrong sport", by=admin_user)
+    # then nobody is given it, it is not counted as waiting nor exported, and its annotation is kept
+    assert segments.segment_queue_waiting(annotator=user, project=project, action_class=action_class) == 0
+    with pytest.raises(clips.QueueError) as refused:
+        segments.segment_task_next(annotator=user, project=project, action_class=action_class)
+    assert refused.value.code == "empty"
+    assert task.video.external_id not in dict(activitynet.entries(project=project))
+    assert SegmentAnnotation.objects.filter(pk=final.pk).exists()
+    task.refresh_from_db()
+    assert (task.is_open, task.retired_reason) == (False, "video removed: wrong sport")
