@@ -267,3 +267,43 @@ def test_a_removed_video_leaves_the_timeline_queue_and_the_segment_export(
     assert SegmentAnnotation.objects.filter(pk=final.pk).exists()
     task.refresh_from_db()
     assert (task.is_open, task.retired_reason) == (False, "video removed: wrong sport")
+
+
+def test_an_external_duplicate_removal_retires_the_labelled_clips(project, action_class, annotators):
+    import numpy as np
+
+    from backend.mining.models import to_bytes
+    from backend.mining.stages import external_dedup
+    from tests.factories import ClipFactory, VideoFactory
+
+    # given a mined video whose clips were labelled, and another dataset holding the same video
+    video = VideoFactory(project=project, query_class=action_class)
+    feature = np.array([1.0, 0.5, 0.0, 0.2], dtype=np.float32)
+    VideoMining.objects.create(video=video, stage=Stage.DONE, feature=to_bytes(feature))
+    for i in range(3):
+        ClipFactory(video=video, start=2.0 * i, end=2.0 * i + 2)
+
+    def label_what_is_waiting(user) -> None:
+        page = clips.page_next(annotator=user, project=project, action_class=action_class, size=200)
+        labels = {str(i.uid): 1 for i in page.items.all()}
+        clips.page_submit(annotator=user, page_uid=page.uid, labels=labels, seconds_spent=10)
+
+    for user in annotators[:3]:  # three decided clips
+        label_what_is_waiting(user)
+    ClipFactory(video=video, start=6.0, end=8.0)
+    label_what_is_waiting(annotators[0])  # and one labelled once, still waiting for others
+    labels_before = Label.objects.filter(clip__video=video).count()
+    assert labels_before == 10 and video.external_id in _exported(project)
+    assert clips.queue_counts(annotator=annotators[4], project=project, action_class=action_class) == 1
+    # when external de-dup matches it
+    removed = external_dedup(
+        features=feature[None, :], classes=["their jump"], mapping={"their jump": [action_class.name]}
+    )
+    # then it is removed and its labelled clips are retired: not drawn, not exported, labels kept
+    assert removed == [video.pk]
+    assert VideoMining.objects.get(video=video).removed_reason == "external duplicate"
+    with pytest.raises(clips.QueueError):
+        clips.page_next(annotator=annotators[4], project=project, action_class=action_class, size=200)
+    assert video.external_id not in _exported(project)
+    assert Label.objects.filter(clip__video=video).count() == labels_before
+    assert queue_invariant_violations(project=project) == []
