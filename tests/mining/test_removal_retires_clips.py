@@ -196,6 +196,7 @@ def test_an_admin_removal_retires_labelled_leased_gold_and_example_clips(
     client, project, action_class, annotators, admin_user
 ):
     from backend.catalog.models import Guideline, GuidelineExample
+    from backend.quality.selectors import dashboard
     from tests.factories import ClipFactory, VideoFactory
 
     # given two videos of a class; the first worked on: labels, a lease, a gold clip and a guideline example
@@ -215,6 +216,8 @@ def test_an_admin_removal_retires_labelled_leased_gold_and_example_clips(
     assert labels_before and video.external_id in _exported(project)
     fresh = annotators[4]
     assert clips.queue_counts(annotator=fresh, project=project, action_class=action_class) > 0
+    progress = dashboard(project=project)["progress"][0]
+    assert (progress["sampled"], progress["gold"]) == (5, 1)  # examples are never work; gold counted apart
     url = f"/api/projects/{project.pk}/videos/{video.pk}/remove/"
     # when an annotator tries, they are refused; when an admin removes it, the answer names the gold and the example
     client.force_login(annotators[0])
@@ -238,6 +241,8 @@ def test_an_admin_removal_retires_labelled_leased_gold_and_example_clips(
     assert stored_for_removed == 0 and result.stored == leased.items.filter(clip__video=other).count()
     assert video.external_id not in _exported(project)
     assert queue_invariant_violations(project=project) == []
+    progress = dashboard(project=project)["progress"][0]  # the admin's progress counts only the live work
+    assert (progress["sampled"], progress["gold"]) == (len(live), 0)
 
 
 def test_a_removed_video_leaves_the_timeline_queue_and_the_segment_export(
