@@ -262,7 +262,7 @@ def video_remove(*, video: Video, reason: str, by) -> RetireResult:
     """An admin removes a video (whether or not its project mines): as a removal by the pipeline, with who did it.
 
     Refused (409 conflict) while a worker is running one of the video's mining stages: that stage would write after
-    the removal. Removing a removed video again changes nothing but the reason and who.
+    the removal. Removing a removed video again changes nothing but the reason and who (a duplicate stays one).
     """
     reason = reason.strip() or "removed by an admin"
     with transaction.atomic():
@@ -271,7 +271,8 @@ def video_remove(*, video: Video, reason: str, by) -> RetireResult:
             raise ApplicationError(
                 f"a worker is mining video {video.external_id} now; try again when its stage ends", code="conflict"
             )
-        return mining_video_remove(mining=mining, reason=reason, by=by)
+        duplicate_of_id = mining.duplicate_of_id if mining.stage == Stage.REMOVED else None
+        return mining_video_remove(mining=mining, reason=reason, by=by, duplicate_of_id=duplicate_of_id)
 
 
 def stage_failed(*, video_id: int, error: str) -> None:

@@ -151,6 +151,12 @@ def test_a_longer_duplicate_arriving_later_retires_the_earlier_videos_labelled_c
     assert longer.clips.exists()
     _assert_retired(shorter, mining_project, crew, leased_page=leased, labels_before=labels_before, reason="duplicate")
     assert longer.pk in _drawn_videos(crew[5], mining_project)  # the keeper's clips are the queue now
+    # an admin removing it again (say, with a reason of their own) keeps what it duplicates
+    from backend.mining.services import video_remove
+
+    video_remove(video=shorter, reason="checked: same jump", by=crew[0])
+    removed.refresh_from_db()
+    assert (removed.removed_reason, removed.duplicate_of_id) == ("checked: same jump", longer.pk)
 
 
 def test_a_shorter_duplicate_arriving_later_is_removed_and_the_earlier_work_stays(
