@@ -111,20 +111,31 @@ def video_ingested_receiver(sender, *, video: Video, mine: bool | None = None, *
         video_candidates_create(video=video)
 
 
+class VideoRemovedMeanwhile(Exception):
+    """The video was removed while one of its stages ran: the stage's writes roll back, its pipeline has ended."""
+
+
 def _advance(mining: VideoMining, stage: str, **fields) -> None:  # a Stage (str: TextChoices is untyped here)
-    for key, value in fields.items():
-        setattr(mining, key, value)
-    mining.stage = stage
-    mining.save()
-    done = stage in (Stage.DONE, Stage.REMOVED)
-    progress = 1.0 if done else STAGE_ORDER.index(stage) / (len(STAGE_ORDER) - 1)
-    Job.objects.filter(video=mining.video, kind="mine").update(
-        stage=stage,
-        progress=progress,
-        updated_at=timezone.now(),
-        state=Job.State.DONE if done else Job.State.RUNNING,
-        message=mining.removed_reason if stage == Stage.REMOVED else "",
-    )
+    """Store the stage reached (and `fields`), under the row's lock. A video removed meanwhile (by another video's
+    de-dup, external de-dup, an admin) is not moved on: VideoRemovedMeanwhile rolls back the stage's transaction,
+    so a stage that ran across a removal leaves no open clip of the removed video behind."""
+    with transaction.atomic():
+        stored = VideoMining.objects.select_for_update().filter(pk=mining.pk).values_list("stage", flat=True).first()
+        if stored == Stage.REMOVED and stage != Stage.REMOVED:
+            raise VideoRemovedMeanwhile(mining.video_id)
+        for key, value in fields.items():
+            setattr(mining, key, value)
+        mining.stage = stage
+        mining.save()
+        done = stage in (Stage.DONE, Stage.REMOVED)
+        progress = 1.0 if done else STAGE_ORDER.index(stage) / (len(STAGE_ORDER) - 1)
+        Job.objects.filter(video=mining.video, kind="mine").update(
+            stage=stage,
+            progress=progress,
+            updated_at=timezone.now(),
+            state=Job.State.DONE if done else Job.State.RUNNING,
+            message=mining.removed_reason if stage == Stage.REMOVED else "",
+        )
 
 
 def next_stage(stage: str) -> str | None:
@@ -198,7 +209,10 @@ def _stage_run(*, video_id: int) -> Stage:
         Stage.SAMPLE: stages.stage_sample,
         Stage.DONE: stages.stage_done,
     }[target]
-    runner(mining)
+    try:
+        runner(mining)
+    except VideoRemovedMeanwhile:
+        log.info("video %s was removed while its %s stage ran; the stage's writes were rolled back", video_id, target)
     mining.refresh_from_db()
     return Stage(mining.stage)
 
@@ -233,6 +247,9 @@ def mining_video_remove(
     from backend.clips.services import video_clips_retire
     from backend.mining.signals import video_removed
 
+    # The row's lock first: a stage running now finishes (its clips are then retired here) or, if it stores after
+    # this, finds the video removed and rolls back (_advance).
+    list(VideoMining.objects.select_for_update().filter(pk=mining.pk).values_list("pk", flat=True))
     result = video_clips_retire(video=mining.video, reason=f"video removed: {reason}")
     video_removed.send(sender=VideoMining, video=mining.video, reason=reason)
     mining.removed_reason = reason[: VideoMining._meta.get_field("removed_reason").max_length]

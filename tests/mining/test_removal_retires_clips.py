@@ -318,3 +318,26 @@ def test_an_external_duplicate_removal_retires_the_labelled_clips(project, actio
     assert video.external_id not in _exported(project)
     assert Label.objects.filter(clip__video=video).count() == labels_before
     assert queue_invariant_violations(project=project) == []
+
+
+def test_a_stage_running_across_a_removal_leaves_no_open_clip_behind(mining_project, shot_videos, crew):
+    from backend.mining import stages
+    from backend.mining.services import video_remove
+
+    # given a video whose sample stage is about to run: a worker has loaded its row
+    video = video_ingest(
+        project=mining_project, path=shot_videos["person_mix"], action_class=ActionClass.objects.get(name=LONG_JUMP)
+    )
+    while stage_run(video_id=video.pk) != Stage.SCORES:
+        pass
+    loaded = VideoMining.objects.select_related("video", "video__project", "video__query_class").get(video=video)
+    # when an admin removes the video before that worker stores its stage
+    video_remove(video=video, reason="wrong sport", by=crew[0])
+    try:
+        stages.stage_sample(loaded)
+    except Exception as exc:  # the stage may refuse (and roll back); it must not store clips for a removed video
+        assert type(exc).__name__ == "VideoRemovedMeanwhile", exc
+    # then the video stays removed and has no clip to draw
+    assert VideoMining.objects.get(video=video).stage == Stage.REMOVED
+    assert not Clip.objects.filter(video=video, retired_reason="").exists()
+    assert stage_run(video_id=video.pk) == Stage.REMOVED
