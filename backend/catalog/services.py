@@ -141,10 +141,13 @@ def video_ingest(
     original_name: str | None = None,
     external_id: str | None = None,
     source_url: str = "",
+    mine: bool | None = None,
 ) -> Video:
     """Probe a file, store it under a generated key and create its Video; then sample and cut its clips.
 
-    Refuses (IngestError, nothing stored) non-video, corrupt, zero-length and too-long files.
+    `mine` True sends the video to mining whatever the project's `mining_enabled` (`manage.py ingest --mining`);
+    None leaves the choice to the project. Refuses (IngestError, nothing stored) non-video, corrupt, zero-length and
+    too-long files.
     """
     name = original_name or path.name
     if subset not in Video.Subset.values:
@@ -181,7 +184,7 @@ def video_ingest(
             raise
         # Mining decides what happens next (backend/mining/services.py: video_ingested_receiver); catalog, the
         # ground floor, only says that the video is here.
-        video_ingested.send(sender=Video, video=video)
+        video_ingested.send(sender=Video, video=video, mine=mine)
     log.info("ingested %s (%s, %.1f s) for %s", name, external_id, info.duration, action_class.name)
     return video
 

@@ -46,6 +46,9 @@ class Clip(models.Model):
     label_count = models.PositiveSmallIntegerField(default=0)
     lease_count = models.PositiveSmallIntegerField(default=0)
     is_open = models.BooleanField(default=True, help_text="still needs labels")
+    # Set when the clip's video was removed (a duplicate, no person, an admin): the clip is closed for good, drawn on
+    # no page, in no export; its labels, consensus and gold answer are kept for the record. Empty: a live clip.
+    retired_reason = models.CharField(max_length=60, blank=True)
     learning_round = models.ForeignKey(
         "mining.LearningRound",
         null=True,

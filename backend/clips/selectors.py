@@ -23,8 +23,8 @@ def queue_invariant_violations(
     Checked: each submitted label is stored once, on a page that was submitted and holds its clip; no clip has two
     active labels from one annotator, nor (gold clips aside) more than it requires; each clip's label counter equals
     its active labels, and (gold clips aside) its lease counter the open pages holding it; a clip is closed exactly
-    when it has a consensus; a page whose lease ran out (before `now`) was given back. Expired pages are given back lazily by
-    services.pages_release_expired: call it first to check a quiet queue. `project` and `action_class` narrow the
+    when it has a consensus or was retired with its video, and a retired clip is closed; a page whose lease ran out
+    (before `now`) was given back. Expired pages are given back lazily by services.pages_release_expired: call it first to check a quiet queue. `project` and `action_class` narrow the
     check (the whole of a HACS-size database takes a while: it reads every label).
     """
     now = now or timezone.now()
@@ -113,7 +113,13 @@ def queue_invariant_violations(
         lambda pk: f"clip {pk} is open but has a consensus",
     )
     report(
-        regular.filter(is_open=False, consensus__isnull=True).values_list("pk", flat=True).order_by("pk"),
+        clips.filter(is_open=True).exclude(retired_reason="").values_list("pk", flat=True).order_by("pk"),
+        lambda pk: f"clip {pk} is retired but still open",
+    )
+    report(
+        regular.filter(is_open=False, consensus__isnull=True, retired_reason="")
+        .values_list("pk", flat=True)
+        .order_by("pk"),
         lambda pk: f"clip {pk} is closed without a consensus",
     )
 

@@ -33,7 +33,7 @@ def _curatable_q() -> Q:
 
 
 def curatable_clips(*, project: Project | None, action_class: ActionClass | None = None) -> QuerySet[Clip]:
-    qs = Clip.objects.filter(_curatable_q())
+    qs = Clip.objects.filter(_curatable_q(), retired_reason="")  # not the clips of a removed video
     if project is not None:
         qs = qs.filter(video__project=project)
     if action_class is not None:
@@ -122,7 +122,7 @@ def split_bindings(*, project: Project, other_than: list[str]) -> dict[int, str]
 
 def haa500_split_clips(*, project: Project | None = None) -> QuerySet[Clip]:
     """The clips in a split, with what the HAA500 export writes, ordered by class, split, video and start."""
-    qs = Clip.objects.filter(curation__isnull=False).exclude(curation__split="")
+    qs = Clip.objects.filter(curation__isnull=False, retired_reason="").exclude(curation__split="")
     if project is not None:
         qs = qs.filter(video__project=project)
     return qs.select_related("video", "action_class", "curation").order_by(

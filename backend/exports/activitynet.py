@@ -37,7 +37,7 @@ def taxonomy_nodes() -> list[dict]:
 
 
 def _finals(*, project: Project | None, subset: str | None, status: str):
-    qs = SegmentVideo.objects.filter(final__isnull=False, final__status=status)
+    qs = SegmentVideo.objects.filter(final__isnull=False, final__status=status, retired_reason="")
     if project is not None:
         qs = qs.filter(video__project=project)
     if subset:

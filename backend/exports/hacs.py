@@ -29,8 +29,11 @@ def _num(x: float) -> str:
 
 
 def clip_rows(*, project: Project | None = None, subset: str | None = None) -> Iterator[dict]:
-    """One row per decided clip: consensus clips with their majority label, gold clips with their gold answer."""
-    qs = Clip.objects.filter(consensus__isnull=False) | Clip.objects.filter(gold__isnull=False)
+    """One row per decided clip: consensus clips with their majority label, gold clips with their gold answer.
+    Clips retired with their video (a duplicate, no person, removed by an admin) are left out."""
+    qs = (Clip.objects.filter(consensus__isnull=False) | Clip.objects.filter(gold__isnull=False)).filter(
+        retired_reason=""
+    )
     if project is not None:
         qs = qs.filter(video__project=project)
     if subset:

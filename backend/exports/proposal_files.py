@@ -12,7 +12,9 @@ def proposal_evaluation_files(*, project: Project | None = None, subset: str | N
     """``(ground_truth, results)`` in the ActivityNet layouts: the videos' final segments (what export_segments
     writes) and the stored proposals of the same videos, scored, for workers.evaluation."""
     database = dict(activitynet.entries(project=project, subset=subset))
-    finals = SegmentVideo.objects.filter(final__isnull=False, final__status=SegmentAnnotation.Status.SUBMITTED)
+    finals = SegmentVideo.objects.filter(
+        final__isnull=False, final__status=SegmentAnnotation.Status.SUBMITTED, retired_reason=""
+    )
     if project is not None:
         finals = finals.filter(video__project=project)
     if subset:

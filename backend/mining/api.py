@@ -13,7 +13,7 @@ from backend.core.models import Job
 from backend.core.schema import ErrorOutputSerializer
 from backend.mining.learning import learning_rounds_report
 from backend.mining.models import ClassifierModel, Stage, VideoMining
-from backend.mining.services import mining_videos_start
+from backend.mining.services import mining_videos_start, video_remove
 
 # "class" is a Python keyword: the serializer with a "class" field is built with type().
 MiningJobOutputSerializer = type(
@@ -129,3 +129,45 @@ class MiningApi(APIView):
             videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
         ids = mining_videos_start(videos=videos, restart=data.validated_data["restart"])
         return Response({"queued": len(ids)}, status=status.HTTP_202_ACCEPTED)
+
+
+class VideoRemoveApi(APIView):
+    """Staff remove a video: it leaves mining, and its clips leave every queue and export (rows kept)."""
+
+    permission_classes = [IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        video = serializers.CharField(help_text="the video's external id")
+        removed_reason = serializers.CharField()
+        clips_deleted = serializers.IntegerField(help_text="clips nobody had touched, deleted")
+        clips_retired = serializers.IntegerField(help_text="clips with labels, leases or roles, retired (rows kept)")
+        gold_retired = serializers.IntegerField(help_text="of those, gold clips no longer served as checks")
+        examples_retired = serializers.IntegerField(help_text="of those, guideline examples (still shown)")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
+    def post(self, request, project_id, video_id):
+        video = get_object_or_404(Video, pk=video_id, project_id=project_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = video_remove(video=video, reason=data.validated_data["reason"], by=request.user)
+        return Response(
+            {
+                "video": video.external_id,
+                "removed_reason": video.mining.removed_reason,
+                "clips_deleted": result.deleted,
+                "clips_retired": result.retired,
+                "gold_retired": result.gold,
+                "examples_retired": result.examples,
+            }
+        )

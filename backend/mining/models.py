@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from django.conf import settings
 from django.db import models
 
 
@@ -53,6 +54,14 @@ class VideoMining(models.Model):
         "catalog.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     removed_reason = models.CharField(max_length=40, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="an admin's removal",
+    )
     strategy = models.CharField(max_length=16, blank=True)
     # Why the video got a weaker strategy than its project asks for (e.g. Random because the classifiers were
     # trained before its class existed); shown on the dashboard, empty when the project's strategy ran.

@@ -10,17 +10,22 @@ import socket
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backend.catalog.models import ActionClass, Video
+from backend.core.errors import ApplicationError
 from backend.core.jobs import job_update
 from backend.core.models import Job
 from backend.core.storage import stored_file_local_path
 from backend.core.tasks import task_publish, task_publish_on_commit
 from backend.mining.models import STAGE_ORDER, ClassifierModel, Stage, VideoMining
+
+if TYPE_CHECKING:
+    from backend.clips.services import RetireResult
 
 log = logging.getLogger("actionloom.mining")
 
@@ -122,10 +127,10 @@ def mining_videos_start(*, videos, restart: bool = False, publish_now: bool = Fa
     return ids
 
 
-def video_ingested_receiver(sender, *, video: Video, **kwargs) -> None:
-    """What happens to a new video (catalog's `video_ingested` signal): mined when its project mines, otherwise its
-    candidate clips are drawn at random straight away."""
-    if video.project.mining_enabled:
+def video_ingested_receiver(sender, *, video: Video, mine: bool | None = None, **kwargs) -> None:
+    """What happens to a new video (catalog's `video_ingested` signal): mined when its project mines or the ingest
+    asked for it (`mine`), otherwise its candidate clips are drawn at random straight away."""
+    if mine or (mine is None and video.project.mining_enabled):
         mining_videos_start(videos=[video])
     else:
         from backend.clips.services import video_candidates_create
@@ -133,20 +138,31 @@ def video_ingested_receiver(sender, *, video: Video, **kwargs) -> None:
         video_candidates_create(video=video)
 
 
-def _advance(mining: VideoMining, stage: Stage, **fields) -> None:
-    for key, value in fields.items():
-        setattr(mining, key, value)
-    mining.stage = stage
-    mining.save()
-    done = stage in (Stage.DONE, Stage.REMOVED)
-    progress = 1.0 if done else STAGE_ORDER.index(stage) / (len(STAGE_ORDER) - 1)
-    Job.objects.filter(video=mining.video, kind="mine").update(
-        stage=stage,
-        progress=progress,
-        updated_at=timezone.now(),
-        state=Job.State.DONE if done else Job.State.RUNNING,
-        message=mining.removed_reason if stage == Stage.REMOVED else mining.sampling_note,
-    )
+class VideoRemovedMeanwhile(Exception):
+    """The video was removed while one of its stages ran: the stage's writes roll back, its pipeline has ended."""
+
+
+def _advance(mining: VideoMining, stage: str, **fields) -> None:  # a Stage (str: TextChoices is untyped here)
+    """Store the stage reached (and `fields`), under the row's lock. A video removed meanwhile (by another video's
+    de-dup, external de-dup, an admin) is not moved on: VideoRemovedMeanwhile rolls back the stage's transaction,
+    so a stage that ran across a removal leaves no open clip of the removed video behind."""
+    with transaction.atomic():
+        stored = VideoMining.objects.select_for_update().filter(pk=mining.pk).values_list("stage", flat=True).first()
+        if stored == Stage.REMOVED and stage != Stage.REMOVED:
+            raise VideoRemovedMeanwhile(mining.video_id)
+        for key, value in fields.items():
+            setattr(mining, key, value)
+        mining.stage = stage
+        mining.save()
+        done = stage in (Stage.DONE, Stage.REMOVED)
+        progress = 1.0 if done else STAGE_ORDER.index(stage) / (len(STAGE_ORDER) - 1)
+        Job.objects.filter(video=mining.video, kind="mine").update(
+            stage=stage,
+            progress=progress,
+            updated_at=timezone.now(),
+            state=Job.State.DONE if done else Job.State.RUNNING,
+            message=mining.removed_reason if stage == Stage.REMOVED else mining.sampling_note,
+        )
 
 
 def next_stage(stage: str) -> str | None:
@@ -220,7 +236,10 @@ def _stage_run(*, video_id: int) -> Stage:
         Stage.SAMPLE: stages.stage_sample,
         Stage.DONE: stages.stage_done,
     }[target]
-    runner(mining)
+    try:
+        runner(mining)
+    except VideoRemovedMeanwhile:
+        log.info("video %s was removed while its %s stage ran; the stage's writes were rolled back", video_id, target)
     mining.refresh_from_db()
     return Stage(mining.stage)
 
@@ -233,6 +252,71 @@ def mining_requeue_unfinished() -> int:
     unfinished = VideoMining.objects.exclude(stage__in=[Stage.DONE, Stage.REMOVED]).values_list("video_id", flat=True)
     failed = set(Job.objects.filter(kind="mine", state=Job.State.FAILED).values_list("video_id", flat=True))
     return sum(task_publish(mine_stage_task, vid) for vid in unfinished if vid not in failed)
+
+
+# --- removal -----------------------------------------------------------------------------------------------------
+
+
+def cache_path(video: Video) -> Path:
+    """Where the pipeline keeps a video's analysis frames and shots between stages (deleted when it ends)."""
+    return Path(settings.MINING_CACHE_DIR) / f"{video.uid.hex}.npz"
+
+
+def mining_video_remove(
+    *, mining: VideoMining, reason: str, by=None, duplicate_of_id: int | None = None
+) -> RetireResult:
+    """Take a video out of the work: its pipeline ends as removed, and its clips leave every queue and export
+    (clips.services.video_clips_retire: untouched clips deleted, labelled, leased, gold and example clips retired
+    with their rows kept). Gold clips and guideline examples retired are logged as a warning for the admin.
+
+    Precondition: the caller runs it in a transaction (a stage's, or video_remove's).
+    """
+    from backend.clips.services import video_clips_retire
+    from backend.mining.signals import video_removed
+
+    # The row's lock first: a stage running now finishes (its clips are then retired here) or, if it stores after
+    # this, finds the video removed and rolls back (_advance).
+    list(VideoMining.objects.select_for_update().filter(pk=mining.pk).values_list("pk", flat=True))
+    result = video_clips_retire(video=mining.video, reason=f"video removed: {reason}")
+    video_removed.send(sender=VideoMining, video=mining.video, reason=reason)
+    mining.removed_reason = reason[: VideoMining._meta.get_field("removed_reason").max_length]
+    mining.duplicate_of_id = duplicate_of_id
+    mining.removed_by = by
+    _advance(mining, Stage.REMOVED)
+    transaction.on_commit(lambda: cache_path(mining.video).unlink(missing_ok=True))
+    log.info(
+        "video %s removed: %s (%d clips deleted, %d retired)",
+        mining.video.external_id,
+        reason,
+        result.deleted,
+        result.retired,
+    )
+    if result.gold or result.examples:
+        log.warning(
+            "video %s removed: %d gold clip(s) no longer served as checks, %d guideline example(s) still shown; "
+            "review the golden set and the guideline",
+            mining.video.external_id,
+            result.gold,
+            result.examples,
+        )
+    return result
+
+
+def video_remove(*, video: Video, reason: str, by) -> RetireResult:
+    """An admin removes a video (whether or not its project mines): as a removal by the pipeline, with who did it.
+
+    Refused (409 conflict) while a worker is running one of the video's mining stages: that stage would write after
+    the removal. Removing a removed video again changes nothing but the reason and who (a duplicate stays one).
+    """
+    reason = reason.strip() or "removed by an admin"
+    with transaction.atomic():
+        mining, _ = VideoMining.objects.select_for_update().get_or_create(video=video)
+        if _claim_is_live(mining.claimed_by, mining.claimed_until):
+            raise ApplicationError(
+                f"a worker is mining video {video.external_id} now; try again when its stage ends", code="conflict"
+            )
+        duplicate_of_id = mining.duplicate_of_id if mining.stage == Stage.REMOVED else None
+        return mining_video_remove(mining=mining, reason=reason, by=by, duplicate_of_id=duplicate_of_id)
 
 
 def stage_failed(*, video_id: int, error: str) -> None:

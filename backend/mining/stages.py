@@ -22,10 +22,11 @@ from backend.mining.services import (
     _advance,
     _backbone,
     _detector,
+    cache_path,
     classifier_class_index,
     classifier_load,
     latest_classifiers,
-    log,
+    mining_video_remove,
 )
 from workers import mining as compute
 from workers.candidates import ClipSpan
@@ -33,15 +34,11 @@ from workers.candidates import ClipSpan
 # --- media access ----------------------------------------------------------------------------------------------
 
 
-def _cache_path(video: Video) -> Path:
-    return Path(settings.MINING_CACHE_DIR) / f"{video.uid.hex}.npz"
-
-
 def _analysis(video: Video) -> tuple[compute.AnalysisFrames, list]:
     """The video's 2-fps frames and its shots from one decode, kept on local disk until the pipeline ends."""
     from workers.shots import Shot as ShotSpan
 
-    cache = _cache_path(video)
+    cache = cache_path(video)
     if cache.is_file():
         data = np.load(cache)
         shots = [ShotSpan(index=i, start=float(a), end=float(b)) for i, (a, b) in enumerate(data["shots"])]
@@ -103,17 +100,9 @@ def stage_dedup(mining: VideoMining) -> None:
 
 
 def _remove(mining: VideoMining, *, reason: str, duplicate_of_id: int | None = None) -> None:
-    """Take a video out: its clips that nobody has labelled (and that are not gold or examples) go too."""
-    _clips_delete(
-        Clip.objects.filter(
-            video=mining.video, label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True
-        )
-    )
-    mining.removed_reason = reason
-    mining.duplicate_of_id = duplicate_of_id
-    _advance(mining, Stage.REMOVED)
-    _cache_path(mining.video).unlink(missing_ok=True)
-    log.info("video %s removed: %s", mining.video.external_id, reason)
+    """Take a video out: its pipeline ends, its clips leave every queue and export (services.mining_video_remove)."""
+    with transaction.atomic():
+        mining_video_remove(mining=mining, reason=reason, duplicate_of_id=duplicate_of_id)
 
 
 def _clips_delete(clips) -> None:
@@ -317,7 +306,7 @@ def stage_sample(mining: VideoMining) -> None:
 
 
 def stage_done(mining: VideoMining) -> None:
-    _cache_path(mining.video).unlink(missing_ok=True)
+    cache_path(mining.video).unlink(missing_ok=True)
     _advance(mining, Stage.DONE)
 
 

@@ -122,9 +122,10 @@ def dashboard(*, project: Project) -> dict:
         )
     progress = []
     for cls in classes:
-        # Guideline examples are shown, never asked: they are not part of the work.
+        # Guideline examples are shown, never asked: they are not part of the work; nor are the clips retired with a
+        # removed video (their labels are kept, but they are no longer work to do or results to count).
         clips = Clip.objects.filter(
-            action_class=cls, video__project=project, gold__isnull=True, example_roles__isnull=True
+            action_class=cls, video__project=project, gold__isnull=True, example_roles__isnull=True, retired_reason=""
         )
         by_count = clips.aggregate(
             sampled=Count("pk"),
@@ -135,7 +136,9 @@ def dashboard(*, project: Project) -> dict:
             decided=Count("consensus"),
             positive=Count("consensus", filter=Q(consensus__value=1)),
         )
-        gold = Clip.objects.filter(action_class=cls, video__project=project, gold__isnull=False).count()
+        gold = Clip.objects.filter(
+            action_class=cls, video__project=project, gold__isnull=False, retired_reason=""
+        ).count()
         by_count["consensus"] = by_count.pop("decided")
         progress.append({"class_id": cls.pk, "class": cls.name, "gold": gold, **by_count})
     results = ConsensusResult.objects.filter(clip__video__project=project)

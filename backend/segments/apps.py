@@ -19,3 +19,8 @@ class SegmentsConfig(AppConfig):
         from backend.segments.proposals import classifiers_retrained_receiver
 
         classifiers_retrained.connect(classifiers_retrained_receiver, dispatch_uid="segments.classifiers_retrained")
+
+        from backend.mining.signals import video_removed
+        from backend.segments.services.queue import video_removed_receiver
+
+        video_removed.connect(video_removed_receiver, dispatch_uid="segments.video_removed")

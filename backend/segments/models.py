@@ -83,6 +83,8 @@ class SegmentVideo(models.Model):
     lease_count = models.PositiveSmallIntegerField(default=0)
     is_open = models.BooleanField(default=True, help_text="still needs annotations")
     is_gold = models.BooleanField(default=False, help_text="has reference segments; served as a hidden check")
+    # Set when the video was removed (mining.signals.video_removed): served to no one, not exported; rows kept.
+    retired_reason = models.CharField(max_length=60, blank=True)
     final = models.ForeignKey(
         "SegmentAnnotation",
         null=True,

@@ -63,8 +63,7 @@ def main() -> None:
     from backend.catalog.models import ActionClass, Project
     from backend.catalog.services import taxonomy_load, video_ingest
     from backend.mining.models import Stage, VideoMining
-    from backend.mining.services import stage_run
-    from backend.mining.stages import _cache_path
+    from backend.mining.services import cache_path, stage_run
     from backend.mining.training import classifier_train
 
     call_command("migrate", verbosity=0)
@@ -95,7 +94,7 @@ def main() -> None:
             subprocess.run(["ffmpeg", "-v", "error", "-i", str(video_path), "-f", "null", "-"], check=True)
             decode.append(time.perf_counter() - start)
             VideoMining.objects.filter(video=video).update(stage=Stage.QUEUED)
-            _cache_path(video).unlink(missing_ok=True)
+            cache_path(video).unlink(missing_ok=True)
             start = time.perf_counter()
             while True:
                 t0 = time.perf_counter()

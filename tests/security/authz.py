@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     "api-gold-next": Rule("POST", 403, 403, 403, 200, body=_next),
     "api-gold-submit": Rule("POST", 403, 403, 403, 200, body=lambda w: {"labels": {str(w.clips[-2].uid): 1}}),
     "api-mining": Rule("GET", 403, 403, 403, 200),
+    "api-video-remove": Rule("POST", 403, 403, 403, 200, body=lambda w: {"reason": "authorization check"}),
     "api-bill": Rule("GET", 403, 403, 403, 200),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     # --- the timeline tool (segments) ------------------------------------------------------------------------
@@ -277,6 +278,7 @@ PARAMS: dict[str, Callable[[World], object]] = {
     "setup_id": lambda w: w.extra["class_setup"].pk,
     "curation_job_id": lambda w: _curation_job(w).pk,
     "clip_uid": lambda w: w.clips[0].uid,
+    "video_id": lambda w: w.clips[0].video_id,
     "segment_id": lambda w: _regular_segment(w).pk,
 }
 

@@ -13,10 +13,12 @@ from backend.clips.services.labels import (
 )
 from backend.clips.services.media import clip_media_cut, clips_requeue_pending, video_candidates_create
 from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError, page_next, pages_release_expired, queue_counts
+from backend.clips.services.retire import RetireResult, video_clips_retire
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "QueueError",
+    "RetireResult",
     "SubmitResult",
     "clip_consensus_update",
     "clip_gold_set",
@@ -33,4 +35,5 @@ __all__ = [
     "pages_release_expired",
     "queue_counts",
     "video_candidates_create",
+    "video_clips_retire",
 ]

@@ -22,7 +22,11 @@ def clip_gold_set(*, clip: Clip, value: int, author) -> GoldAnswer:
 def gold_page_next(*, action_class: ActionClass, project: Project, size: int) -> list[Clip]:
     """Clips an admin can answer in gold mode: ready, not yet gold, grouped by video."""
     candidates = Clip.objects.filter(
-        action_class=action_class, video__project=project, media_state=Clip.MediaState.READY, gold__isnull=True
+        action_class=action_class,
+        video__project=project,
+        media_state=Clip.MediaState.READY,
+        gold__isnull=True,
+        retired_reason="",
     )
     # Random videos, not the oldest: gold made from the oldest videos would be older than the queue's.
     size = max(1, min(size, MAX_PAGE_SIZE))

@@ -99,8 +99,12 @@ def page_submit(
             is_gold = hasattr(clip, "gold")
             if still_leased and not is_gold:  # gold clips carry no lease (see page_next)
                 clip.lease_count = max(0, clip.lease_count - 1)
-            wanted = is_gold or (
-                clip.is_open and clip.label_count + (0 if still_leased else clip.lease_count) < clip.required_labels
+            # A clip retired after the page was leased (its video removed) takes no label: dropped, like a full one.
+            wanted = not clip.retired_reason and (
+                is_gold
+                or (
+                    clip.is_open and clip.label_count + (0 if still_leased else clip.lease_count) < clip.required_labels
+                )
             )
             if clip_id in taken or not wanted:
                 dropped += 1
@@ -166,7 +170,7 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
     for clip in clips:
         decision = consensus.decide(values[clip.pk], mode)
         clip.required_labels = decision.required
-        clip.is_open = not decision.decided
+        clip.is_open = not decision.decided and not clip.retired_reason  # a retired clip never reopens
         if decision.decided:
             decided.append(
                 ConsensusResult(

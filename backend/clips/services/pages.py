@@ -130,11 +130,14 @@ def _mine(annotator) -> tuple[Exists, Exists]:
 
 def _eligible(*, annotator, project: Project, action_class: ActionClass):
     """(regular, gold) querysets of the ready clips this annotator could be given now (not labelled or leased by
-    them, not a guideline example, which is shown, never asked). Regular clips still need labels."""
+    them, not a guideline example, which is shown, never asked, not retired with its video). Regular clips still need
+    labels."""
     labelled, leased = _mine(annotator)
     example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
     is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
-    ready = Clip.objects.filter(action_class=action_class, video__project=project, media_state=Clip.MediaState.READY)
+    ready = Clip.objects.filter(
+        action_class=action_class, video__project=project, media_state=Clip.MediaState.READY, retired_reason=""
+    )
     # NOT EXISTS, not LEFT JOIN … IS NULL: the planner can then stream the queue index and stop after the rows it
     # needs (at HACS size its row estimates for one open class are far too low to trust a sort). The filter and
     # order match clip_ready_queue_idx (partial: open and ready clips only).
@@ -164,6 +167,7 @@ def _decoys(*, annotator, project: Project, action_class: ActionClass, video_ids
             video__project=project,
             video_id__in=video_ids,
             media_state=Clip.MediaState.READY,
+            retired_reason="",
         )
         .filter(Q(is_open=False) | Q(label_count__gte=F("required_labels") - F("lease_count")))
         .filter(~any_label, ~leased, ~example, ~is_gold)

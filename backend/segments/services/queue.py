@@ -104,7 +104,7 @@ def _live_of(annotator):
 def _available(*, annotator, project: Project, action_class: ActionClass):
     """Videos with media this annotator has not annotated or leased (gold and regular alike)."""
     return SegmentVideo.objects.filter(
-        action_class=action_class, video__project=project, media_state=SegmentVideo.MediaState.READY
+        action_class=action_class, video__project=project, media_state=SegmentVideo.MediaState.READY, retired_reason=""
     ).exclude(Exists(_live_of(annotator)))
 
 
@@ -237,6 +237,7 @@ def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass
                 is_gold=False,
                 final__isnull=True,
                 media_state=SegmentVideo.MediaState.READY,
+                retired_reason="",
             )
             .exclude(Exists(leased_gold))
             .order_by("annotation_count", "lease_count", "?")
@@ -253,3 +254,16 @@ def _locked_task(*, annotator, task_uid) -> SegmentAnnotation:
     if task is None:
         raise QueueError("no such task", code="not_found")
     return task
+
+
+def segment_video_retire(*, video, reason: str) -> int:
+    """Retire a removed video's timeline task: served to no one (regular or gold), not counted as waiting, not
+    exported; its annotations are kept. A task leased before may still be submitted (its annotation is stored, the
+    video stays out of the export). Returns the rows retired (0 or 1)."""
+    reason = f"video removed: {reason}"[: SegmentVideo._meta.get_field("retired_reason").max_length]
+    return SegmentVideo.objects.filter(video=video, retired_reason="").update(is_open=False, retired_reason=reason)
+
+
+def video_removed_receiver(sender, *, video, reason: str, **kwargs) -> None:
+    """mining.signals.video_removed: the removed video leaves the timeline tool too."""
+    segment_video_retire(video=video, reason=reason)

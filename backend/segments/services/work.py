@@ -235,7 +235,7 @@ def _finish(
 
 def _settle(video: SegmentVideo) -> None:
     """Re-derive openness and the default final annotation. Precondition: the caller holds the video's row lock."""
-    video.is_open = video.annotation_count < video.required_annotations
+    video.is_open = video.annotation_count < video.required_annotations and not video.retired_reason
     if video.final_id and not SegmentAnnotation.objects.filter(pk=video.final_id, active=True).exists():
         video.final = None
     if not video.is_open and video.final is None:

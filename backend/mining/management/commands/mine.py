@@ -1,7 +1,9 @@
 """`manage.py mine`: run the mining pipeline on videos, with a progress bar per stage count."""
 
+import json
 import time
 from collections import Counter
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -10,6 +12,7 @@ from backend.catalog.models import Video
 from backend.catalog.services import IngestError, action_class_resolve
 from backend.core.models import Job
 from backend.mining.models import Stage, VideoMining
+from backend.mining.selectors import mining_report
 from backend.mining.services import mining_videos_start
 
 
@@ -22,14 +25,32 @@ class Command(BaseCommand):
         parser.add_argument("--restart", action="store_true", help="mine finished videos again from the start")
         parser.add_argument("--no-wait", action="store_true", help="queue the work and return")
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the workers")
+        parser.add_argument(
+            "--report",
+            type=Path,
+            metavar="FILE.json",
+            help="afterwards, write per video (of --class, or all) its status, shots and sampled clips to this file",
+        )
 
-    def handle(self, *args, class_name, limit, restart, no_wait, timeout, **options):
+    def handle(self, *args, class_name, limit, restart, no_wait, timeout, report, **options):
         videos = Video.objects.exclude(file="").order_by("pk")
         if class_name:
             try:
                 videos = videos.filter(query_class=action_class_resolve(name=class_name))
             except IngestError as exc:
                 raise CommandError(str(exc)) from exc
+        try:
+            self._mine(videos, limit=limit, restart=restart, no_wait=no_wait, timeout=timeout)
+        finally:
+            if report:
+                self._report(videos, report)
+
+    def _report(self, videos, path: Path) -> None:
+        data = mining_report(videos=videos.select_related("query_class"))
+        path.write_text(json.dumps(data, indent=1) + "\n")
+        self.stdout.write(f"report of {len(data['videos'])} video(s) written to {path}")
+
+    def _mine(self, videos, *, limit, restart, no_wait, timeout) -> None:
         if not restart:
             videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
         ids = list(videos.values_list("pk", flat=True)[:limit] if limit else videos.values_list("pk", flat=True))

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clips", "0007_submit_guard"),
+        ("clips", "0008_clip_retired_reason"),
     ]
 
     operations = [
