@@ -135,7 +135,7 @@ def test_gold_clips_are_mixed_in_at_the_project_rate(annotators, project, action
     for clip in make_clips(videos=2, per_video=3):
         services.clip_gold_set(clip=clip, value=1, author=admin_user)
     # the 18 regular clips fit on one page: gold comes beside them at the project's rate (2 for 18), in whole gold
-    # groups trimmed to the count drawn; a fixed share of pages holds none (GOLD_FREE_PAGES), as anywhere in the work
+    # groups trimmed to the count drawn; gold is plenty (6 for a share of 2), so every page keeps its share
     golds = []
     for i in range(60):
         page = services.page_next(annotator=annotators[i % len(annotators)], project=project, action_class=action_class)
@@ -145,7 +145,29 @@ def test_gold_clips_are_mixed_in_at_the_project_rate(annotators, project, action
         page.delete()
         Clip.objects.update(lease_count=0)
     assert 1.5 <= sum(golds) / len(golds) <= 2.5, golds
-    assert 0 < golds.count(0) / len(golds) <= 0.35, golds
+    assert golds.count(0) == 0, golds
+
+
+def test_a_small_golden_set_leaves_pages_without_gold_anywhere(annotators, project, action_class, make_clips):
+    # given a golden set short of the rate (8 gold clips, 60 regular; pages of 10 at 30%): the counter counts each
+    # gold clip, so a page may go without gold at the same chance wherever it falls in the work
+    from backend.clips.services.pages import GOLD_FREE_PAGES
+
+    project.page_size, project.gold_rate = 10, 0.3
+    project.save()
+    make_clips(videos=20, per_video=3)
+    for clip in make_clips(videos=8, per_video=1):
+        services.clip_gold_set(clip=clip, value=1, author=None)
+    golds = []
+    for i in range(80):
+        page = services.page_next(annotator=annotators[i % len(annotators)], project=project, action_class=action_class)
+        golds.append(page.items.filter(clip__gold__isnull=False).count())
+        page.delete()
+        Clip.objects.update(lease_count=0)
+    # then: the spread share is 0.94 a page (0.8 x 8/68 x 10), kept on 1 - GOLD_FREE_PAGES of them
+    free = golds.count(0) / len(golds)
+    assert GOLD_FREE_PAGES / 3 <= free <= 2 * GOLD_FREE_PAGES, golds
+    assert 0.6 <= sum(golds) / len(golds) <= 1.3, golds
 
 
 def test_gold_answers_count_for_accuracy_not_consensus(annotators, project, action_class, make_clips, admin_user):

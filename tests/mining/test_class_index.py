@@ -44,7 +44,7 @@ def trained_classifiers(monkeypatch, *, names: list[str], web_names: list[str] |
             kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.5, class_names=labels
         )
     classifier = ColourClassifier(width=len(names), **columns)
-    monkeypatch.setattr(stages, "_classifier", lambda path: classifier)
+    monkeypatch.setattr(stages, "classifier_load", lambda model: classifier)
     monkeypatch.setattr(stages, "_backbone", FlatBackbone)
 
 
