@@ -81,8 +81,14 @@ class SegmentAgreementApi(APIView):
 
     permission_classes = [IsAdminUser]
 
+    class SegmentAgreementInputSerializer(serializers.Serializer):
+        # bounded: a database integer, so a huge id is a 400, not an overflow
+        class_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+
     @extend_schema(
-        parameters=[OpenApiParameter("class", int, required=False, description="only this class (id)")],
+        parameters=[
+            OpenApiParameter("class", int, required=False, description="only this class (id)"),
+        ],
         responses={
             200: inline_serializer(
                 "SegmentAgreement",
@@ -92,11 +98,16 @@ class SegmentAgreementApi(APIView):
                     "pairs": serializers.ListField(child=serializers.DictField()),
                 },
             ),
+            400: ErrorOutputSerializer,
             404: ErrorOutputSerializer,
         },
     )
     def get(self, request, project_id):
         project = get_object_or_404(Project, pk=project_id)
-        class_id = request.query_params.get("class")
-        action_class = get_object_or_404(ActionClass, pk=class_id) if class_id and class_id.isdigit() else None
+        data = self.SegmentAgreementInputSerializer(
+            data={"class_id": request.query_params["class"]} if "class" in request.query_params else {}
+        )
+        data.is_valid(raise_exception=True)
+        class_id = data.validated_data.get("class_id")
+        action_class = get_object_or_404(ActionClass, pk=class_id) if class_id else None
         return Response(segment_agreement(project=project, action_class=action_class))

@@ -213,3 +213,20 @@ def test_command_agreement_refuses_files_and_unknown_names(small_project):
         call_command("evaluate_segments", "gt.json", "pred.json", "--agreement", stdout=StringIO())
     with pytest.raises(CommandError, match="--class applies"):
         call_command("evaluate_segments", "--proposals", "--class", "Long jump", stdout=StringIO())
+
+
+def test_the_dashboard_api_serves_the_same_figures_to_staff_only(small_project):
+    from django.test import Client
+
+    from backend.catalog.models import ActionClass
+
+    staff = UserFactory(username="chief", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    cls = ActionClass.objects.get(name="Long jump")
+    url = f"/api/projects/{small_project.pk}/segment-agreement/"
+    data = client.get(url, {"class": cls.pk}).json()
+    assert data == json.loads(json.dumps(segment_agreement(project=small_project)))
+    assert client.get(url, {"class": "x"}).status_code == 400
+    client.force_login(UserFactory(username="ann1"))
+    assert client.get(url).status_code == 403
