@@ -176,6 +176,18 @@ def test_dashboard_and_bill_match_the_schema(schema, client, annotators, project
     bill = check(schema, client.get(f"/api/projects/{project.pk}/bill/"), "/api/projects/{project_id}/bill/")
     assert bill["costs"] and bill["labels_per_final_clip"]
     check(schema, client.get(f"/api/projects/{project.pk}/mining/"), "/api/projects/{project_id}/mining/")
+    project.min_gold_for_gate = 1  # one right gold answer qualifies: the other unanimous clips become candidates
+    project.save()
+    res = client.get(f"/api/projects/{project.pk}/gold-candidates/")
+    candidates = check(schema, res, "/api/projects/{project_id}/gold-candidates/")["candidates"]
+    assert candidates
+    path = "/api/clips/{clip_uid}/gold-candidate/confirm/"
+    res = client.post(path.format(clip_uid=candidates[0]["clip_uid"]))
+    check(schema, res, path, "post")
+    path = "/api/clips/{clip_uid}/gold-candidate/dismiss/"
+    check(schema, client.post(path.format(clip_uid=candidates[1]["clip_uid"])), path, "post")
+    res = client.get(f"/api/projects/{project.pk}/segment-agreement/")
+    check(schema, res, "/api/projects/{project_id}/segment-agreement/")
     res = client.get(f"/api/projects/{project.pk}/curation/clips/")
     check(schema, res, "/api/projects/{project_id}/curation/clips/")
 

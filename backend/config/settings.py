@@ -327,3 +327,12 @@ SUBMIT_FLOOR_PAGE_SECONDS = env.float("ACTIONLOOM_SUBMIT_FLOOR_PAGE_SECONDS", de
 SUBMIT_FLOOR_SECONDS_PER_CLIP = env.float("ACTIONLOOM_SUBMIT_FLOOR_SECONDS_PER_CLIP", default=0.15)
 SUBMIT_FLOOR_VIDEO_SECONDS = env.float("ACTIONLOOM_SUBMIT_FLOOR_VIDEO_SECONDS", default=2.0)
 SUBMIT_FLOOR_VIDEO_FRACTION = env.float("ACTIONLOOM_SUBMIT_FLOOR_VIDEO_FRACTION", default=0.25)
+
+# --- Quality: gold freshness and implausibly fast annotators (backend/quality/selectors_gold.py, selectors.py) ---
+# A clip is proposed as gold when at least GOLD_CANDIDATE_MIN_LABELS active labels all agree and every labeller is
+# qualified (accuracy at or above the project's gate, with its min_gold_for_gate gold answers behind the figure).
+GOLD_CANDIDATE_MIN_LABELS = env.int("ACTIONLOOM_GOLD_CANDIDATE_MIN_LABELS", default=3)
+# An annotator whose median seconds per clip label is below FAST_SECONDS_PER_CLIP, over at least FAST_MIN_LABELS
+# labels, is flagged on the dashboard: a 2-s clip cannot be watched in less than a quarter of its length.
+FAST_SECONDS_PER_CLIP = env.float("ACTIONLOOM_FAST_SECONDS_PER_CLIP", default=0.5)
+FAST_MIN_LABELS = env.int("ACTIONLOOM_FAST_MIN_LABELS", default=20)

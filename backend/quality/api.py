@@ -37,6 +37,10 @@ class DashboardAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
     labels = serializers.IntegerField(help_text="active labels in this project")
     seconds_per_clip = serializers.FloatField(allow_null=True)
     clips_per_hour = serializers.FloatField(allow_null=True)
+    median_seconds_per_clip = serializers.FloatField(allow_null=True)
+    too_fast = serializers.BooleanField(
+        help_text="median seconds per clip below the project's floor (settings.FAST_SECONDS_PER_CLIP) with enough labels"
+    )
     per_class = DashboardClassAccuracyOutputSerializer(many=True)
 
 
@@ -64,6 +68,8 @@ class DashboardProjectOutputSerializer(serializers.Serializer):
     accuracy_gate = serializers.FloatField()
     consensus_mode = serializers.ChoiceField(choices=Project.ConsensusMode.values)
     gold_rate = serializers.FloatField()
+    fast_seconds_per_clip = serializers.FloatField()
+    fast_min_labels = serializers.IntegerField()
 
 
 class DashboardOutputSerializer(serializers.Serializer):

@@ -12,3 +12,11 @@ class SendBack(models.Model):
     admin = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     labels_revoked = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class GoldCandidateDismissal(models.Model):
+    """An admin's "not as gold" on a proposed gold candidate (selectors_gold): the clip is not proposed again."""
+
+    clip = models.OneToOneField("clips.Clip", on_delete=models.CASCADE, related_name="gold_dismissal")
+    admin = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from statistics import median
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, Sum
 
@@ -85,6 +87,27 @@ def is_flagged(*, accuracy: Accuracy, project: Project) -> bool:
     return accuracy.gold_answers >= project.min_gold_for_gate and (accuracy.accuracy or 0.0) < project.accuracy_gate
 
 
+def seconds_per_clip_median(*, annotator, project: Project) -> tuple[float | None, int]:
+    """Median seconds spent per active clip label in the project, and the number of labels behind it."""
+    seconds = list(
+        Label.objects.filter(annotator=annotator, active=True, clip__video__project=project).values_list(
+            "seconds_spent", flat=True
+        )
+    )
+    return (median(seconds) if seconds else None), len(seconds)
+
+
+def is_too_fast(*, median_seconds: float | None, labels: int) -> bool:
+    """Implausibly fast: median seconds per clip below settings.FAST_SECONDS_PER_CLIP (0.5 s: a quarter of a 2-s
+    clip) over at least settings.FAST_MIN_LABELS labels. The median, not the mean, so a few long pauses on a page
+    do not hide a habit of clicking through."""
+    return (
+        labels >= settings.FAST_MIN_LABELS
+        and median_seconds is not None
+        and median_seconds < settings.FAST_SECONDS_PER_CLIP
+    )
+
+
 def dashboard(*, project: Project) -> dict:
     """Everything the admin dashboard shows, as plain data (the API serves it; the page polls it)."""
     users = get_user_model().objects.filter(annotator_groups__project=project).distinct().order_by("username")
@@ -95,6 +118,7 @@ def dashboard(*, project: Project) -> dict:
         labels = Label.objects.filter(annotator=user, active=True, clip__video__project=project)
         agg = labels.aggregate(n=Count("pk"), seconds=Sum("seconds_spent"))
         seconds = agg["seconds"] or 0.0
+        median_seconds, n_labels = seconds_per_clip_median(annotator=user, project=project)
         per_class = []
         for cls in classes.filter(annotator_groups__members=user):
             acc = annotator_accuracy(annotator=user, action_class=cls)
@@ -117,6 +141,8 @@ def dashboard(*, project: Project) -> dict:
                 "labels": agg["n"],
                 "seconds_per_clip": seconds / agg["n"] if agg["n"] else None,
                 "clips_per_hour": agg["n"] / (seconds / 3600) if seconds else None,
+                "median_seconds_per_clip": median_seconds,
+                "too_fast": is_too_fast(median_seconds=median_seconds, labels=n_labels),
                 "per_class": per_class,
             }
         )
@@ -150,6 +176,8 @@ def dashboard(*, project: Project) -> dict:
             "accuracy_gate": project.accuracy_gate,
             "consensus_mode": project.consensus_mode,
             "gold_rate": project.gold_rate,
+            "fast_seconds_per_clip": settings.FAST_SECONDS_PER_CLIP,
+            "fast_min_labels": settings.FAST_MIN_LABELS,
         },
         "annotators": annotators,
         "progress": progress,

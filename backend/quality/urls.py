@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.quality import api
+from backend.quality import api, api_gold
 from backend.quality.bill_views import BillApi, bill_page
 from backend.quality.views import dashboard_page
 
@@ -17,6 +17,26 @@ urlpatterns = [
         "api/annotators/<int:user_id>/segments/send-back/",
         api.SegmentSendBackApi.as_view(),
         name="api-segment-send-back",
+    ),
+    path(
+        "api/projects/<int:project_id>/gold-candidates/",
+        api_gold.GoldCandidatesApi.as_view(),
+        name="api-gold-candidates",
+    ),
+    path(
+        "api/clips/<uuid:clip_uid>/gold-candidate/confirm/",
+        api_gold.GoldCandidateConfirmApi.as_view(),
+        name="api-gold-candidate-confirm",
+    ),
+    path(
+        "api/clips/<uuid:clip_uid>/gold-candidate/dismiss/",
+        api_gold.GoldCandidateDismissApi.as_view(),
+        name="api-gold-candidate-dismiss",
+    ),
+    path(
+        "api/projects/<int:project_id>/segment-agreement/",
+        api_gold.SegmentAgreementApi.as_view(),
+        name="api-segment-agreement",
     ),
     path("dashboard/<int:project_id>/", dashboard_page, name="dashboard"),
     path("bill/<int:project_id>/", bill_page, name="bill"),

@@ -83,6 +83,12 @@ RULES: dict[str, Rule] = {
     "api-mining": Rule("GET", 403, 403, 403, 200),
     "api-video-remove": Rule("POST", 403, 403, 403, 200, body=lambda w: {"reason": "authorization check"}),
     "api-bill": Rule("GET", 403, 403, 403, 200),
+    "api-gold-candidates": Rule("GET", 403, 403, 403, 200),
+    "api-gold-candidate-confirm": Rule(
+        "POST", 403, 403, 403, 409, note="409: the world's clip is no candidate (no unanimous qualified labels)"
+    ),
+    "api-gold-candidate-dismiss": Rule("POST", 403, 403, 403, 200),
+    "api-segment-agreement": Rule("GET", 403, 403, 403, 200),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     # --- the timeline tool (segments) ------------------------------------------------------------------------
     "timeline": Rule("GET", LOGIN, 200, 403, 403, note="admins use ?mode=gold"),

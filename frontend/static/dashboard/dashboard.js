@@ -22,14 +22,17 @@ function render() {
   $("gate").textContent = pct(data.project.accuracy_gate);
   $("agreement").textContent = pct(data.agreement_rate);
   $("consensus-count").textContent = data.consensus_clips;
+  $("fast-floor").textContent = `${data.project.fast_seconds_per_clip} s`;
+  $("fast-min").textContent = data.project.fast_min_labels;
   drawPlot();
   $("annotators").querySelector("tbody").replaceChildren(...data.annotators.map((a) =>
     el("tr", { class: a.flagged ? "flagged" : "", dataset: { user: a.username } },
-      el("td", {}, a.username, a.flagged ? el("span", { class: "badge warn" }, "below gate") : ""),
+      el("td", {}, a.username, a.flagged ? el("span", { class: "badge warn" }, "below gate") : "",
+        a.too_fast ? el("span", { class: "badge warn too-fast", title: `median ${num(a.median_seconds_per_clip, 2)} s per clip` }, "too fast") : ""),
       el("td", { class: "num accuracy" }, pct(a.accuracy)),
       el("td", { class: "num" }, a.gold_answers),
       el("td", { class: "num" }, a.labels),
-      el("td", { class: "num" }, num(a.seconds_per_clip)),
+      el("td", { class: "num", title: `median ${num(a.median_seconds_per_clip, 2)} s` }, num(a.seconds_per_clip)),
       el("td", { class: "num" }, num(a.clips_per_hour, 0)),
       el("td", {}, ...a.per_class.map((c) => el("div", { class: c.flagged ? "flagged-class" : "" },
         `${c.class}: ${pct(c.accuracy)} (${c.gold_answers}) `,

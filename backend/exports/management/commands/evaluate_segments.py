@@ -12,7 +12,9 @@ class Command(BaseCommand):
         "--tiou, e.g. THUMOS'14's 0.1,0.2,0.3,0.4,0.5), or "
         "with --proposals average recall vs average number of proposals (AR@AN) and AUC. With --proposals and no "
         "files: the platform's own S-CNN proposals against the annotated (final) segments, and the annotators' "
-        "active seconds per video with and without suggestions."
+        "active seconds per video with and without suggestions. With --agreement: where annotators differ, per "
+        "annotator and class (label-first Hungarian matching, start/end offsets, boundary F1 at 0.5/1/2 s, "
+        "duration-weighted agreement), against the final/gold answer and against each other."
     )
 
     def add_arguments(self, parser):
@@ -30,7 +32,13 @@ class Command(BaseCommand):
             help="tIoU thresholds: start:stop:step, ends included (ActivityNet, the default) or a comma list "
             "(THUMOS'14: 0.1,0.2,0.3,0.4,0.5)",
         )
-        parser.add_argument("--project", default=None, help="with --proposals and no files: only this project")
+        parser.add_argument(
+            "--agreement", action="store_true", help="annotator agreement on the platform's segments (no files)"
+        )
+        parser.add_argument(
+            "--project", default=None, help="with --proposals or --agreement and no files: only this project"
+        )
+        parser.add_argument("--class", dest="class_name", default=None, help="with --agreement: only this class")
         parser.add_argument("--subset", default=None, help="evaluate only this subset of the ground truth")
         parser.add_argument("--json", dest="json_path", type=Path, default=None, help="also write the full result here")
         parser.add_argument(
@@ -45,6 +53,8 @@ class Command(BaseCommand):
         ground_truth,
         predictions,
         proposals,
+        agreement,
+        class_name,
         tiou,
         project,
         subset,
@@ -56,7 +66,13 @@ class Command(BaseCommand):
             thresholds = parse_tiou_thresholds(tiou)
         except EvaluationInputError as exc:
             raise CommandError(f"--{exc}") from None
-        if ground_truth is None and predictions is None:
+        if agreement:
+            if proposals or ground_truth is not None or predictions is not None:
+                raise CommandError("--agreement reads the platform's own segments: give no files and no --proposals")
+            result = self._agreement(project=project, class_name=class_name)
+        elif class_name:
+            raise CommandError("--class applies to --agreement")
+        elif ground_truth is None and predictions is None:
             if not proposals:
                 raise CommandError(
                     "give GROUND_TRUTH and PREDICTIONS files (or --proposals to score the platform's "
@@ -89,6 +105,23 @@ class Command(BaseCommand):
         if json_path is not None:
             json_path.write_text(json.dumps(result, indent=1), encoding="utf-8")
             self.stderr.write(self.style.SUCCESS(f"wrote {json_path}"))
+
+    def _agreement(self, *, project: str | None, class_name: str | None) -> dict:
+        from backend.catalog.models import ActionClass, Project
+        from backend.quality.selectors_agreement import segment_agreement
+
+        scope = cls = None
+        if project:
+            scope = Project.objects.filter(name=project).first()
+            if scope is None:
+                raise CommandError(f"no project named {project!r}")
+        if class_name:
+            cls = ActionClass.objects.filter(name=class_name).first()
+            if cls is None:
+                raise CommandError(f"no class named {class_name!r}")
+        result = segment_agreement(project=scope, action_class=cls)
+        self.stdout.write(format_agreement(result))
+        return result
 
     def _platform_proposals(self, *, project: str | None, subset: str | None, thresholds) -> dict:
         from backend.catalog.models import Project
@@ -146,8 +179,36 @@ class Command(BaseCommand):
         return result
 
 
-def _num(value) -> str:
-    return "—" if value is None else f"{value:.1f}"
+def format_agreement(result: dict) -> str:
+    """Two tables: each annotator and class against the reference (final/gold) and against the others; then pairs."""
+    tols = result["tolerances"]
+    head = (
+        f"{'annotator':<16} {'class':<20} {'versus':<9} {'videos':>6} {'matched':>7} {'|start| med':>11} "
+        f"{'p90':>6} {'|end| med':>9} {'p90':>6} " + " ".join(f"{'bF1@' + t:>7}" for t in tols) + f" {'weighted':>8}"
+    )
+
+    def row(name: str, cls: str, versus: str, s: dict) -> str:
+        return (
+            f"{name:<16} {cls:<20} {versus:<9} {s['videos']:>6} {s['matched']:>7} {_num(s['start_abs_median'], 2):>11} "
+            f"{_num(s['start_abs_p90'], 2):>6} {_num(s['end_abs_median'], 2):>9} {_num(s['end_abs_p90'], 2):>6} "
+            + " ".join(f"{_num(s['boundary_f1'][t], 3):>7}" for t in tols)
+            + f" {_num(s['weighted_agreement'], 3):>8}"
+        )
+
+    lines = ["Segment agreement per annotator and class (offsets in seconds; bF1 = boundary F1 at a tolerance)", head]
+    for a in result["annotators"]:
+        lines.append(row(a["annotator"], a["class"], "reference", a["vs_reference"]))
+        lines.append(row(a["annotator"], a["class"], "others", a["vs_others"]))
+    if not result["annotators"]:
+        lines.append("no finished segment annotations")
+    lines += ["", "Pairs of annotators (versus: the second of the pair)", head]
+    for p in result["pairs"]:
+        lines.append(row(p["a"], p["class"], p["b"], p))
+    return "\n".join(lines)
+
+
+def _num(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def _load(path: Path):
