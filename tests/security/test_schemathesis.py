@@ -81,3 +81,13 @@ def test_the_5xx_schemathesis_found_is_a_400_now(world):
     client.force_login(world.users["admin"])
     res = client.post("/api/gold/submit/", {"labels": {"*¦ü": 1}}, content_type="application/json")
     assert res.status_code == 400 and "not clip ids" in res.json()["labels"][0]
+
+
+def test_a_project_id_too_large_for_the_column_is_a_404(world):
+    # POST /api/projects/<2**64>/videos/<id>/remove/ filtered videos by the project's column: 500 (OverflowError)
+    client = Client()
+    client.force_login(world.users["admin"])
+    res = client.post(
+        f"/api/projects/{2**64}/videos/{world.clips[0].video_id}/remove/", {}, content_type="application/json"
+    )
+    assert res.status_code == 404
