@@ -1,0 +1,106 @@
+"""The admin's imports as jobs: the uploaded file is stored (so a worker on another machine reads it), a Job row is
+made, and a Celery task runs the same import service as the commands (backend/exports/imports.py), moving the job's
+progress. A refused file ends the job failed with the refusal (every bad line or path it names); nothing is written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from backend.catalog.models import Project
+from backend.core.errors import ApplicationError, ImportFileError
+from backend.core.jobs import job_create, job_done, job_failed, job_running, job_update
+from backend.core.models import Job
+from backend.core.storage import stored_name_local_path
+from backend.core.tasks import task_publish_on_commit
+from backend.exports import hacs
+from backend.exports.imports import KINDS, clips_file_import, segments_file_import
+
+JOB_KIND = "import"
+OPTIONS = ("gold", "on_conflict", "update_durations", "create_classes", "parent")
+
+
+def import_options_check(*, kind: str, options: dict) -> dict:
+    """The options of one kind of import, refused (ApplicationError naming the field) when they do not apply."""
+    if kind not in KINDS:
+        raise ApplicationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    if unknown := sorted(set(options) - set(OPTIONS)):
+        raise ApplicationError(f"unknown option(s) {', '.join(unknown)}", field=unknown[0])
+    if options.get("on_conflict") and kind != "clips":
+        raise ApplicationError("on_conflict applies to clips files only: leave it empty", field="on_conflict")
+    if options.get("on_conflict") and options["on_conflict"] not in hacs.ON_CONFLICT:
+        raise ApplicationError(f"on_conflict must be one of {', '.join(hacs.ON_CONFLICT)}", field="on_conflict")
+    if options.get("update_durations") and kind != "segments":
+        raise ApplicationError("update_durations applies to segments files only: untick it", field="update_durations")
+    if options.get("parent") and not options.get("create_classes"):
+        raise ApplicationError(
+            "parent only says where new classes go: tick create_classes, or leave parent empty", field="parent"
+        )
+    return {
+        "gold": bool(options.get("gold")),
+        "on_conflict": options.get("on_conflict") or None,
+        "update_durations": bool(options.get("update_durations")),
+        "create_classes": bool(options.get("create_classes")),
+        "parent": options.get("parent") or None,
+    }
+
+
+def import_job_start(*, project: Project, upload, kind: str, options: dict) -> Job:
+    """Store `upload` and queue its import; the job's id is what the caller polls (/api/jobs/<id>/)."""
+    from backend.exports.tasks import import_file_task
+
+    checked = import_options_check(kind=kind, options=options)
+    base = default_storage.get_valid_name(Path(upload.name or "upload").name)[-100:] or "upload"
+    stored_name = default_storage.save(f"imports/{uuid.uuid4().hex}/{base}", upload)
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, message=f"{kind} file {base}: queued")
+        task_publish_on_commit(import_file_task, job.pk, stored_name, project.pk, kind, checked)
+    return job
+
+
+def import_job_run(*, job_id: int, stored_name: str, project_id: int, kind: str, options: dict) -> None:
+    """Run a queued import (the task's body). The stored upload is deleted afterwards, whatever the outcome."""
+    job_running(job_id, stage="reading")
+
+    def report(stage: str, fraction: float) -> None:
+        job_update(job_id, stage=stage, progress=round(fraction, 3))
+
+    try:
+        project = Project.objects.get(pk=project_id)
+        with tempfile.TemporaryDirectory(prefix="actionloom-import-") as folder:
+            path = stored_name_local_path(stored_name, Path(folder))
+            if kind == "clips":
+                result = clips_file_import(
+                    path=path,
+                    project=project,
+                    gold=options["gold"],
+                    on_conflict=options["on_conflict"],
+                    create_classes=options["create_classes"],
+                    parent=options["parent"],
+                    on_progress=report,
+                )
+            else:
+                result = segments_file_import(
+                    path=path,
+                    project=project,
+                    gold=options["gold"],
+                    update_durations=options["update_durations"],
+                    create_classes=options["create_classes"],
+                    parent=options["parent"],
+                    on_progress=report,
+                )
+    except Project.DoesNotExist:
+        job_failed(job_id, message="the project was deleted before its import ran — nothing was imported")
+    except ImportFileError as exc:  # also the catalog's refusals (an unknown parent class), all ApplicationErrors
+        job_failed(job_id, stage="refused", message=str(exc))
+    except ApplicationError as exc:
+        job_failed(job_id, stage="refused", message=f"{exc} — nothing was imported")
+    else:
+        job_done(job_id, message=result.summary)
+    finally:
+        default_storage.delete(stored_name)
