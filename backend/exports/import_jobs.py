@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -55,12 +56,20 @@ def import_job_start(*, project: Project, upload, kind: str, options: dict) -> J
     from backend.exports.tasks import import_file_task
 
     checked = import_options_check(kind=kind, options=options)
-    base = default_storage.get_valid_name(Path(upload.name or "upload").name)[-100:] or "upload"
+    base = _stored_base_name(upload.name)
     stored_name = default_storage.save(f"imports/{uuid.uuid4().hex}/{base}", upload)
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, message=f"{kind} file {base}: queued")
         task_publish_on_commit(import_file_task, job.pk, stored_name, project.pk, kind, checked)
     return job
+
+
+def _stored_base_name(name: str | None) -> str:
+    """The upload's own name, made safe for storage (kept so a stored file says what it was)."""
+    try:
+        return default_storage.get_valid_name(Path(name or "").name)[-100:] or "upload"
+    except SuspiciousFileOperation:  # "..", "." and the like
+        return "upload"
 
 
 def import_job_run(*, job_id: int, stored_name: str, project_id: int, kind: str, options: dict) -> None:
