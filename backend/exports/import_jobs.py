@@ -73,7 +73,11 @@ def _stored_base_name(name: str | None) -> str:
 
 
 def import_job_run(*, job_id: int, stored_name: str, project_id: int, kind: str, options: dict) -> None:
-    """Run a queued import (the task's body). The stored upload is deleted afterwards, whatever the outcome."""
+    """Run a queued import (the task's body). The stored upload is deleted afterwards, whatever the outcome.
+
+    A message delivered again after its job ended (acks_late) does nothing: the job's outcome stands."""
+    if Job.objects.filter(pk=job_id, state__in=[Job.State.DONE, Job.State.FAILED]).exists():
+        return
     job_running(job_id, stage="reading")
 
     def report(stage: str, fraction: float) -> None:

@@ -268,3 +268,21 @@ def test_every_export_format_downloads_with_its_filename(staff, classes, publish
     # without a frame rate the toolkit layouts are refused, saying what to give
     res = staff.get(f"/api/projects/{project.pk}/exports/segments/?format=opentad")
     assert res.status_code == 400 and "default_fps" in res.json()["detail"]
+
+
+def test_a_message_delivered_again_after_its_job_ended_changes_nothing(
+    staff, classes, published, django_capture_on_commit_callbacks
+):
+    project = ProjectFactory()
+    text = HEADER + "Long jump,ytAAAAAAAAA,training,1.0,3.0,1\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(staff, project, "c.csv", text, kind="clips").json()["job"]
+    again = list(published)
+    run_published(published)
+    assert staff.get(f"/api/jobs/{job_id}/").json()["state"] == "done"
+    # when the broker delivers the same message again (acks_late), the stored file being gone by now
+    run_published(again)
+    # then the job's outcome stands and nothing more was written
+    job = staff.get(f"/api/jobs/{job_id}/").json()
+    assert job["state"] == "done" and job["message"].startswith("imported 1 rows")
+    assert Clip.objects.count() == 1
