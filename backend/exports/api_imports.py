@@ -56,5 +56,5 @@ class ImportStartApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         upload, kind = data.pop("file"), data.pop("kind")
-        job = import_job_start(project=project, upload=upload, kind=kind, options=data)
+        job = import_job_start(project=project, upload=upload, kind=kind, options=data, user=request.user)
         return Response({"job": job.pk, "poll": f"/api/jobs/{job.pk}/"}, status=status.HTTP_202_ACCEPTED)

@@ -1,5 +1,5 @@
-"""The admin's imports as jobs: the uploaded file is stored (so a worker on another machine reads it), a Job row is
-made, and a Celery task runs the same import service as the commands (backend/exports/imports.py), moving the job's
+"""The admin's imports as jobs: the uploaded file is stored (so a worker on another machine reads it), a Job row and
+its ImportRequest (the stored name and the options) are made, and a Celery task runs the same import service as the commands (backend/exports/imports.py), moving the job's
 progress. A refused file ends the job failed with the refusal (every bad line or path it names); nothing is written.
 """
 
@@ -15,12 +15,13 @@ from django.db import transaction
 
 from backend.catalog.models import Project
 from backend.core.errors import ApplicationError, ImportFileError
-from backend.core.jobs import job_create, job_done, job_failed, job_running, job_update
+from backend.core.jobs import job_create, job_done, job_failed, job_update
 from backend.core.models import Job
 from backend.core.storage import stored_name_local_path
 from backend.core.tasks import task_publish_on_commit
 from backend.exports import hacs
 from backend.exports.imports import KINDS, clips_file_import, segments_file_import
+from backend.exports.models import ImportRequest
 
 JOB_KIND = "import"
 OPTIONS = ("gold", "on_conflict", "update_durations", "create_classes", "parent")
@@ -51,7 +52,7 @@ def import_options_check(*, kind: str, options: dict) -> dict:
     }
 
 
-def import_job_start(*, project: Project, upload, kind: str, options: dict) -> Job:
+def import_job_start(*, project: Project, upload, kind: str, options: dict, user=None) -> Job:
     """Store `upload` and queue its import; the job's id is what the caller polls (/api/jobs/<id>/)."""
     from backend.exports.tasks import import_file_task
 
@@ -60,8 +61,27 @@ def import_job_start(*, project: Project, upload, kind: str, options: dict) -> J
     stored_name = default_storage.save(f"imports/{uuid.uuid4().hex}/{base}", upload)
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, message=f"{kind} file {base}: queued")
-        task_publish_on_commit(import_file_task, job.pk, stored_name, project.pk, kind, checked)
+        ImportRequest.objects.create(
+            job=job,
+            project=project,
+            kind=kind,
+            stored_name=stored_name,
+            original_name=(upload.name or "")[:200],
+            options=checked,
+            created_by=user,
+        )
+        task_publish_on_commit(import_file_task, job.pk)
     return job
+
+
+def import_jobs_requeue_queued() -> int:
+    """Publish again the imports still queued (the broker was down at their upload); the worker's start hook runs it.
+    A job runs once however often it is published (`import_job_run` claims it)."""
+    from backend.core.tasks import task_publish
+    from backend.exports.tasks import import_file_task
+
+    ids = list(Job.objects.filter(kind=JOB_KIND, state=Job.State.QUEUED).values_list("pk", flat=True))
+    return sum(task_publish(import_file_task, job_id) for job_id in ids)
 
 
 def _stored_base_name(name: str | None) -> str:
@@ -72,19 +92,23 @@ def _stored_base_name(name: str | None) -> str:
         return "upload"
 
 
-def import_job_run(*, job_id: int, stored_name: str, project_id: int, kind: str, options: dict) -> None:
+def import_job_run(*, job_id: int) -> None:
     """Run a queued import (the task's body). The stored upload is deleted afterwards, whatever the outcome.
 
-    A message delivered again after its job ended (acks_late) does nothing: the job's outcome stands."""
-    if Job.objects.filter(pk=job_id, state__in=[Job.State.DONE, Job.State.FAILED]).exists():
+    The job is claimed (queued → running in one UPDATE) first: a message delivered again, or published again by the
+    requeuer, finds it claimed and does nothing, so an import never runs twice."""
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, stage="reading", progress=0.0
+    )
+    request = ImportRequest.objects.filter(job_id=job_id).select_related("project").first()
+    if not claimed or request is None:
         return
-    job_running(job_id, stage="reading")
+    stored_name, project, kind, options = request.stored_name, request.project, request.kind, request.options
 
     def report(stage: str, fraction: float) -> None:
         job_update(job_id, stage=stage, progress=round(fraction, 3))
 
     try:
-        project = Project.objects.get(pk=project_id)
         with tempfile.TemporaryDirectory(prefix="actionloom-import-") as folder:
             path = stored_name_local_path(stored_name, Path(folder))
             if kind == "clips":
@@ -107,11 +131,9 @@ def import_job_run(*, job_id: int, stored_name: str, project_id: int, kind: str,
                     parent=options["parent"],
                     on_progress=report,
                 )
-    except Project.DoesNotExist:
-        job_failed(job_id, message="the project was deleted before its import ran — nothing was imported")
-    except ImportFileError as exc:  # also the catalog's refusals (an unknown parent class), all ApplicationErrors
+    except ImportFileError as exc:
         job_failed(job_id, stage="refused", message=str(exc))
-    except ApplicationError as exc:
+    except ApplicationError as exc:  # the catalog's refusals of new classes (an unknown parent, a name taken)
         job_failed(job_id, stage="refused", message=f"{exc} — nothing was imported")
     else:
         job_done(job_id, message=result.summary)

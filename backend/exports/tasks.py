@@ -24,7 +24,7 @@ class _ImportJobTask(Task):
 
 # No automatic retry: an import writes in one transaction, so a failed one left nothing, and the admin re-uploads.
 @shared_task(bind=True, base=_ImportJobTask, acks_late=True)
-def import_file_task(self, job_id: int, stored_name: str, project_id: int, kind: str, options: dict) -> None:
+def import_file_task(self, job_id: int) -> None:
     from backend.exports.import_jobs import import_job_run
 
-    import_job_run(job_id=job_id, stored_name=stored_name, project_id=project_id, kind=kind, options=options)
+    import_job_run(job_id=job_id)

@@ -286,3 +286,28 @@ def test_a_message_delivered_again_after_its_job_ended_changes_nothing(
     job = staff.get(f"/api/jobs/{job_id}/").json()
     assert job["state"] == "done" and job["message"].startswith("imported 1 rows")
     assert Clip.objects.count() == 1
+
+
+def test_an_import_queued_while_the_broker_was_down_runs_once_when_a_worker_starts(
+    staff, classes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from backend.core.tasks import requeue_all
+
+    project = ProjectFactory()
+    text = HEADER + "Long jump,ytAAAAAAAAA,training,1.0,3.0,1\n"
+    # given the broker is down at the upload: the job stays queued
+    monkeypatch.setattr("backend.core.tasks.task_publish", lambda task, *args: False)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(staff, project, "c.csv", text, kind="clips").json()["job"]
+    assert staff.get(f"/api/jobs/{job_id}/").json()["state"] == "queued"
+    # when a worker starts (its hook runs every requeuer) — twice, as two workers would
+    published: list[tuple] = []
+    monkeypatch.setattr("backend.core.tasks.task_publish", lambda task, *args: published.append((task, args)) or True)
+    assert requeue_all()["imports"] == 1
+    assert requeue_all()["imports"] == 1  # still queued: the first message has not run yet
+    run_published(published)
+    # then the import ran once and the job is done; nothing is left to publish
+    job = staff.get(f"/api/jobs/{job_id}/").json()
+    assert job["state"] == "done" and job["message"].startswith("imported 1 rows: 1 new clips")
+    assert Clip.objects.count() == 1
+    assert requeue_all()["imports"] == 0
