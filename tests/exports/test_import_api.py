@@ -28,7 +28,9 @@ def staff(client):
 
 @pytest.fixture
 def classes(db):
-    return {name: ActionClassFactory(name=name) for name in ("Long jump", "Drinking coffee")}
+    """Two leaf classes under a root node (where new classes and class-less videos are filed)."""
+    root = ActionClassFactory(name="Root", node_id=0, is_leaf=False)
+    return {name: ActionClassFactory(name=name, parent=root) for name in ("Long jump", "Drinking coffee")}
 
 
 @pytest.fixture
