@@ -162,11 +162,13 @@ def test_a_segments_file_is_imported_and_a_bad_one_names_its_path_and_writes_not
     project = ProjectFactory()
     bad = json.loads(json.dumps(SEGMENTS))
     bad["database"]["vidA"]["annotations"][1]["segment"] = [12.0, 3.0]
+    bad["database"]["vidB"]["subset"] = "nowhere"
     job = start_and_run(
         staff, project, published, django_capture_on_commit_callbacks, "s.json", json.dumps(bad), kind="segments"
     )
     assert job["state"] == "failed"
-    assert 'database["vidA"].annotations[1].segment' in job["message"]
+    assert 'database["vidA"].annotations[1].segment: need 0 <= start <= end' in job["message"]
+    assert 'database["vidB"].subset: expected one of' in job["message"]
     assert (Video.objects.count(), SegmentAnnotation.objects.count(), Segment.objects.count()) == (0, 0, 0)
 
     job = start_and_run(
