@@ -69,7 +69,8 @@ def test_an_admin_imports_a_good_file_and_sees_a_bad_one_refused_line_by_line(
     assert items[1] == "line 4: need 0 <= start < end"
     assert items[2].startswith("line 5: subset must be one of")
     assert len(items) == 20 and "(and 12 more)" in items[-1]
-    assert page.inner_text("#import-stage") == "Refused"
+    assert page.inner_text("#import-stage") == "Refused" and page.is_hidden("#import-progress")
+    assert page.inner_text("#import-refused-title").startswith("The file was refused — nothing was imported.")
     overflow = page.eval_on_selector("#import-problems", "ul => ul.scrollHeight > ul.clientHeight")
     assert overflow, "twenty problems scroll inside their list"
     assert not Clip.objects.filter(video__external_id__startswith="badvideo").exists()

@@ -19,9 +19,11 @@ function showOptionsFor(kind) {
   $("parent-label").hidden = !$("import-create-classes").checked;
 }
 
-function setProgress(stage, fraction) {
+function setProgress(stage, fraction, { bar = true } = {}) {
   $("import-status").hidden = false;
   $("import-stage").textContent = stage;
+  $("import-progress").hidden = !bar; // a refusal has no progress to show: the list below says it all
+  $("import-percent").hidden = !bar;
   const percent = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
   $("import-progress").value = percent;
   $("import-percent").textContent = `${percent}%`;
@@ -38,8 +40,11 @@ function problemsOf(message) {
   return text.split(/;\s+/).filter((part) => part.trim());
 }
 
-function showRefusal(message) {
+const REFUSED = "The file was refused — nothing was imported. Fix these and upload it again:";
+
+function showRefusal(message, title = REFUSED) {
   $("import-refused").hidden = false;
+  $("import-refused-title").textContent = title;
   $("import-problems").replaceChildren(...problemsOf(message).map((part) => el("li", {}, part)));
 }
 
@@ -54,7 +59,7 @@ async function poll(jobId) {
     job = await api(`/api/jobs/${jobId}/`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 0) { setTimeout(() => poll(jobId), POLL_MS * 3); return; }
-    showRefusal(`the import's progress could not be read (${err.message}); reload the page to try again`);
+    showRefusal(`${err.message}; reload the page to see how the import went`, "The import's progress could not be read:");
     finish();
     return;
   }
@@ -63,8 +68,8 @@ async function poll(jobId) {
     showDone(job.message);
     finish();
   } else if (job.state === "failed") {
-    setProgress(job.stage === "refused" ? "Refused" : "Failed", job.progress);
-    showRefusal(job.message);
+    setProgress(job.stage === "refused" ? "Refused" : "Failed", job.progress, { bar: false });
+    showRefusal(job.message, job.stage === "refused" ? REFUSED : "The import failed — nothing was imported:");
     finish();
   } else {
     setProgress(job.state === "queued" ? "Queued (waiting for a worker)" : `Importing: ${job.stage}`, job.progress);
@@ -84,13 +89,17 @@ function upload() {
   xhr.upload.onprogress = (ev) => {
     if (ev.lengthComputable) setProgress("Uploading", ev.loaded / ev.total);
   };
-  xhr.onerror = () => { showRefusal(new ApiError(0, null).message); finish(); };
+  xhr.onerror = () => {
+    setProgress("Not started", 0, { bar: false });
+    showRefusal(new ApiError(0, null).message, "The upload did not reach the server:");
+    finish();
+  };
   xhr.onload = () => {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch { body = { detail: xhr.responseText.slice(0, 200) }; }
     if (xhr.status !== 202) {
-      setProgress("Not started", 0);
-      showRefusal(new ApiError(xhr.status, body).message);
+      setProgress("Not started", 0, { bar: false });
+      showRefusal(new ApiError(xhr.status, body).message, "The import did not start — nothing was imported:");
       finish();
       return;
     }
