@@ -46,8 +46,11 @@ def job_done(job_id: int, *, stage: str = "done", message: str | None = None) ->
     job_update(job_id, **fields)
 
 
+MESSAGE_LIMIT = 10_000  # characters: a refused import names up to 20 lines or paths (hacs.MAX_REPORTED), in full
+
+
 def job_failed(job_id: int, *, message: str, stage: str = "failed") -> None:
-    job_update(job_id, state=Job.State.FAILED, stage=stage, message=message[:2000])
+    job_update(job_id, state=Job.State.FAILED, stage=stage, message=message[:MESSAGE_LIMIT])
 
 
 def job_payload(job: Job) -> dict:

@@ -24,11 +24,20 @@ def stored_file_local_path(file: FieldFile, directory: Path) -> Path:
     """
     if not file:
         raise ValueError("the field holds no file")
+    return stored_name_local_path(file.name, directory, storage=file.storage)
+
+
+def stored_name_local_path(name: str, directory: Path, *, storage=None) -> Path:
+    """`stored_file_local_path` for a name saved with `default_storage.save` (or `storage`) and no model field."""
+    if storage is None:
+        from django.core.files.storage import default_storage
+
+        storage = default_storage
     try:
-        return Path(file.storage.path(file.name))
+        return Path(storage.path(name))
     except NotImplementedError:
         pass
-    target = directory / file.name
+    target = directory / name
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +45,7 @@ def stored_file_local_path(file: FieldFile, directory: Path) -> Path:
     handle, partial_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     partial = Path(partial_name)
     try:
-        with os.fdopen(handle, "wb") as dst, file.storage.open(file.name, "rb") as src:
+        with os.fdopen(handle, "wb") as dst, storage.open(name, "rb") as src:
             for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
                 dst.write(chunk)
         partial.replace(target)  # atomic: a reader never sees half a file, nor a failed copy

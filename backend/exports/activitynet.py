@@ -25,6 +25,8 @@ from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
 
 VERSION = "ActionLoom segments 1.0 (ActivityNet 1.3 layout)"
 CHUNK = 2000
+SHOWN = 20  # bad videos named in a refusal; the rest are counted (as hacs.MAX_REPORTED lines)
+NOTHING = " — nothing was imported"  # how segments/imports.py's _fail ends every refusal
 
 
 # --- export ------------------------------------------------------------------------------------------------------
@@ -155,7 +157,8 @@ def _number(value: Any, path: str) -> float:
 
 
 def parse(data: Any) -> list[ParsedVideo]:
-    """Check a loaded ActivityNet / HACS Segments file; raise ImportFileError naming the first bad element."""
+    """Check a loaded ActivityNet / HACS Segments file; raise ImportFileError naming the first bad element of each
+    bad video (the first SHOWN videos, and how many more)."""
     if not isinstance(data, dict):
         _fail("(top level)", 'expected an object with a "database"')
     if "version" in data and not isinstance(data["version"], str):
@@ -167,7 +170,16 @@ def parse(data: Any) -> list[ParsedVideo]:
     if not isinstance(database, dict):
         _fail("database", f"expected an object, got {_short(database)}")
     classes = set(ActionClass.objects.filter(is_leaf=True).values_list("name", flat=True))
-    return [_parse_video(video_id, entry, classes) for video_id, entry in database.items()]
+    videos, problems = [], []
+    for video_id, entry in database.items():
+        try:
+            videos.append(_parse_video(video_id, entry, classes))
+        except ImportFileError as exc:  # each bad video is named (its first bad element), not only the first one
+            problems.append(str(exc).removesuffix(NOTHING))
+    if problems:
+        more = f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""
+        raise ImportFileError("; ".join(problems[:SHOWN]) + more + NOTHING)
+    return videos
 
 
 def _check_taxonomy(taxonomy: Any) -> None:

@@ -211,6 +211,23 @@ RULES.update(
     }
 )
 
+# --- imports and exports of release files (admins) ------------------------------------------------------------
+RULES.update(
+    {
+        "imports": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+        "api-import-start": Rule(
+            "POST",
+            403,
+            403,
+            403,
+            202,
+            multipart=True,
+            note="202 and a job: the file is checked by the job, which refuses it there",
+            body=lambda w: {"kind": "clips", "file": _clips_file(w)},
+        ),
+    }
+)
+
 # The Django admin, as a whole: only staff get in; everyone else is sent to its log-in page. Exceptions by name.
 ADMIN_RULE = Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
 ADMIN_EXCEPTIONS: dict[str, Rule] = {
@@ -229,6 +246,13 @@ def _text_file():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("notes.mp4", b"not a video\n" * 20, content_type="video/mp4")
+
+
+def _clips_file(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = f"classname,youtube_id,subset,start,end,label\n{w.action_class.name},authz_video,training,1.0,3.0,1\n"
+    return SimpleUploadedFile("clips.csv", text.encode(), content_type="text/csv")
 
 
 # --- the URL conf --------------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from backend.catalog.services import IngestError, project_resolve
-from backend.exports import bulk, hacs
-from backend.exports.classes import classes_create_unknown
+from backend.core.errors import ImportFileError
+from backend.exports import hacs
+from backend.exports.imports import clips_file_import
 
 
 class Command(BaseCommand):
@@ -50,44 +49,18 @@ class Command(BaseCommand):
             path.open("rb").close()
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
-        created = []
         try:
-            proj = project_resolve(name=project)
-            # With --create-classes the new classes and the rows are one transaction: a refused file takes them back.
-            with transaction.atomic() if create_classes else contextlib.nullcontext():
-                if create_classes:
-                    with path.open(encoding="utf-8-sig", newline="") as fh:
-                        names = hacs.class_names(fh)
-                    created = classes_create_unknown(
-                        {name: f"line {line}" for name, line in names.items()}, parent=parent
-                    )
-                counts = bulk.clips_import_file(
-                    path=path,
-                    project=proj,
-                    gold=gold,
-                    progress=sys.stderr.isatty() if progress is None else progress,
-                    on_conflict=on_conflict,
-                )
-        except UnicodeDecodeError:
-            # The file streams, so the decoder's position is within a chunk: name the byte as a whole read does.
-            try:
-                path.read_bytes().decode("utf-8-sig")
-                position = "a byte"
-            except UnicodeDecodeError as exc:
-                position = f"byte {exc.start}"
-            raise CommandError(
-                f"{path}: not UTF-8 text (a binary file?): {position} cannot be decoded — nothing was imported"
-            ) from None
+            result = clips_file_import(
+                path=path,
+                project=project_resolve(name=project),
+                gold=gold,
+                on_conflict=on_conflict,
+                create_classes=create_classes,
+                parent=parent,
+                progress_bar=sys.stderr.isatty() if progress is None else progress,
+            )
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
-        except (hacs.ImportFileError, IngestError) as exc:
+        except (ImportFileError, IngestError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        message = (
-            f"imported {counts['rows']} rows: {counts['clips']} new clips, {counts['videos']} new videos, "
-            f"{counts['unchanged']} already present, {counts['repeated']} repeated rows stored once"
-        )
-        if counts["overridden"]:
-            message += f", {counts['overridden']} conflicting rows left out (--on-conflict {on_conflict})"
-        if created:
-            message += f"; new classes: {', '.join(c.name for c in created)}"
-        self.stdout.write(self.style.SUCCESS(message))
+        self.stdout.write(self.style.SUCCESS(result.summary.replace("(on-conflict", "(--on-conflict")))

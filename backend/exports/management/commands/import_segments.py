@@ -1,13 +1,10 @@
-import contextlib
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from backend.catalog.services import IngestError, project_resolve
-from backend.exports import activitynet
-from backend.exports.classes import classes_create_unknown, classes_refuse_unknown, segment_labels
+from backend.core.errors import ImportFileError
+from backend.exports.imports import segments_file_import
 
 
 class Command(BaseCommand):
@@ -41,37 +38,16 @@ class Command(BaseCommand):
         if parent is not None and not create_classes:
             raise CommandError("--parent only says where --create-classes puts new classes: add --create-classes")
         try:
-            with path.open(encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, UnicodeDecodeError) as exc:
+            result = segments_file_import(
+                path=path,
+                project=project_resolve(name=project),
+                gold=gold,
+                update_durations=update_durations,
+                create_classes=create_classes,
+                parent=parent,
+            )
+        except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}) — nothing was imported") from exc
-        except RecursionError:
-            raise CommandError(f"{path}: the JSON is nested too deeply to be segments — nothing was imported") from None
-        created = []
-        try:
-            proj = project_resolve(name=project)
-            # With --create-classes the new classes and the segments are one transaction: a refused file takes
-            # them back.
-            with transaction.atomic() if create_classes else contextlib.nullcontext():
-                if create_classes:
-                    created = classes_create_unknown(segment_labels(data), parent=parent)
-                else:
-                    classes_refuse_unknown(segment_labels(data))
-                videos = activitynet.parse(data)
-                counts = activitynet.import_videos(
-                    videos=videos, project=proj, gold=gold, update_durations=update_durations
-                )
-        except (activitynet.ImportFileError, IngestError) as exc:
+        except (ImportFileError, IngestError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        except RecursionError:  # a value nested just under json's limit, met again while checking or quoting it
-            raise CommandError(f"{path}: the JSON is nested too deeply to be segments — nothing was imported") from None
-        message = (
-            f"imported {len(videos)} videos: {counts['annotations']} {'gold ' if gold else ''}annotations with "
-            f"{counts['segments']} segments, {counts['videos']} new videos, {counts['unchanged']} already present, "
-            f"{counts['empty']} without segments, {counts['durations']} durations stored"
-        )
-        if created:
-            message += f"; new classes: {', '.join(c.name for c in created)}"
-        self.stdout.write(self.style.SUCCESS(message))
+        self.stdout.write(self.style.SUCCESS(result.summary))
