@@ -20,6 +20,8 @@ def grid_project(project, action_class, demo_video, monkeypatch):
 
     # Media is cut in-process here; the real worker has its own test (tests/integration).
     monkeypatch.setattr(tasks.clip_media_cut_task, "delay", lambda pk: services.clip_media_cut(clip_id=pk))
+    # each annotator's one page must hold the gold clip: not one of the pages left without gold at random
+    monkeypatch.setattr("backend.clips.services.pages.GOLD_FREE_PAGES", 0.0)
     project.gold_rate, project.min_gold_for_gate = 0.2, 1
     project.save()
     users = [UserFactory(username=f"annotator{i}", password=f"pass-{i}") for i in (1, 2, 3)]

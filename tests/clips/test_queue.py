@@ -148,6 +148,7 @@ def test_gold_clips_are_mixed_in_at_the_project_rate(annotators, project, action
     assert golds.count(0) == 0, golds
 
 
+@pytest.mark.gold_free_pages
 def test_a_small_golden_set_leaves_pages_without_gold_anywhere(annotators, project, action_class, make_clips):
     # given a golden set short of the rate (8 gold clips, 60 regular; pages of 10 at 30%): the counter counts each
     # gold clip, so a page may go without gold at the same chance wherever it falls in the work

@@ -60,7 +60,7 @@ from backend.segments.services import queue as segment_queue
 from tests.factories import ActionClassFactory, ClipFactory, GroupFactory, ProjectFactory, UserFactory, VideoFactory
 from tests.segments.factories import SegmentVideoFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.gold_free_pages]
 
 MAX_AUC = 0.6  # no better than chance, with the sampling noise of a few hundred items
 LEAK_AUC = 0.75  # a leak put back must be found clearly
