@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"1440x900": {"width": 1440, "height": 900}, "1366x768": {"width": 1366, "height": 768}}
 MIN_TILE_WIDTH = 120  # px, border included: half the clip's 240-px width (CLIP_SHORT_SIDE 180, 4:3), still legible
-GAP, PADDING = 3, 3  # px between a group's tiles and inside its frame (grid.css)
+GAP, PADDING, BETWEEN = 3, 3, 8  # px between a group's tiles, inside its frame, between groups (grid.css)
 SAMPLES = 4  # seconds of playback sampled, one sample a second
 
 
@@ -82,7 +82,7 @@ TILES_JS = """() => [...document.querySelectorAll('.tile')].map((t) => {
   const off = r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth;
   return { item: t.dataset.item, full, off, width: r.width, top: Math.round(r.top), group: t.parentElement,
            paused: v.paused, time: v.currentTime, src: v.getAttribute('src') || '', ready: v.readyState };
-}).map(({ group, ...t }) => ({ ...t, group: [...document.querySelectorAll('.group')].indexOf(group) }))"""
+}).map(({ group, ...t }) => ({ ...t, group: Number(group.dataset.video) }))"""
 
 
 def tiles(page) -> list[dict]:
@@ -129,12 +129,26 @@ def assert_videos_grouped(page) -> None:
         videos_of_group.setdefault(t["group"], set()).add(video_of[t["item"]])
     assert all(len(g) == 1 for g in groups_of_video.values())
     assert all(len(v) == 1 for v in videos_of_group.values())
+    # a group longer than a row is drawn as consecutive frames: its full rows, then its tail
+    frames = page.eval_on_selector_all(".group", "gs => gs.map(g => Number(g.dataset.video))")
+    runs = [video for i, video in enumerate(frames) if i == 0 or frames[i - 1] != video]
+    assert len(runs) == len(set(runs)), frames
     row_width = page.evaluate("document.getElementById('groups').clientWidth")
     for group in videos_of_group:
         members = [t for t in shown if t["group"] == group]
         width = sum(t["width"] for t in members) + GAP * (len(members) - 1) + 2 * PADDING
         if width <= row_width:  # the group fits in a row: it is never split over two
             assert len({t["top"] for t in members}) == 1, members
+    # no hole a later group would fit in: rows fill, groups only move to a later row when they do not fit
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.group')].map(g => { const r = g.getBoundingClientRect();"
+        " return { top: Math.round(r.top), right: r.right - document.getElementById('groups').getBoundingClientRect().left,"
+        " width: r.width, continued: g.classList.contains('continued') }; })"
+    )
+    for top in sorted({b["top"] for b in boxes}):
+        room = row_width - max(b["right"] for b in boxes if b["top"] == top)
+        later = [b for b in boxes if b["top"] > top and not b["continued"]]  # a tail sits right under its head
+        assert all(b["width"] + BETWEEN > room - 1 for b in later), (top, room, later)
     frame, ground = page.evaluate(
         "[getComputedStyle(document.querySelector('.group')).backgroundColor,"
         " getComputedStyle(document.body).backgroundColor]"
@@ -161,6 +175,7 @@ def visible_by_tile_width(page, widths=(112, 120, 128, 136, 144, 152, 160, 176, 
     counts = {}
     for width in widths:
         page.evaluate(f"document.getElementById('grid-app').style.setProperty('--tile-w', '{width}px')")
+        page.wait_for_timeout(300)  # the grid lays its rows out again for the new size
         counts[width] = sum(t["full"] for t in tiles(page))
     page.evaluate("document.getElementById('grid-app').style.removeProperty('--tile-w')")
     return counts
@@ -207,10 +222,10 @@ def test_sixty_clips_most_seen_at_once_playing_on_screen_only(
     assert moved["below"] and moved["dx"] < shown[0]["width"] / 2 + 8, moved
     page.keyboard.press("Space")
     page.keyboard.press("ArrowUp")
-    assert page.evaluate(FOCUS_JS)["index"] == 0
+    assert page.evaluate(FOCUS_JS)["dx"] == 0 and not page.evaluate(FOCUS_JS)["below"]
     page.click(".tile >> nth=1")
     negatives = page.eval_on_selector_all(".tile.negative", "ts => ts.map(t => Number(t.dataset.index))")
-    assert sorted(negatives) == sorted([1, moved["index"]])
+    assert sorted(negatives) == sorted([int(page.get_attribute(".tile >> nth=1", "data-index")), moved["index"]])
     assert "2 negative" in page.inner_text("#page-status")
     save_screens(page, shot, f"grid-layout-60-{viewport}")
     print(f"{viewport}, 60 clips, fully visible by tile width: {visible_by_tile_width(page)}")
