@@ -48,7 +48,7 @@ def tile_states(page) -> list[str]:
 
 def tile_of(page, clip) -> int:
     """Where a clip's tile is: the page shows videos in random order (gold secrecy), so look it up by its media."""
-    sources = page.eval_on_selector_all(".tile video", "vs => vs.map(v => v.getAttribute('src'))")
+    sources = page.eval_on_selector_all(".tile video", "vs => vs.map(v => v.dataset.src)")  # src: on screen only
     return next(i for i, src in enumerate(sources) if clip.uid.hex in src)
 
 

@@ -8,6 +8,8 @@ import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 import { exampleVideo, showGuideline } from "../common/guideline.js";
 import { clearNotice, notify } from "../common/notice.js";
 import { SubmitGuard } from "../common/submit_guard.js";
+import { arrangeGroups } from "./layout.js";
+import { OnScreenPlayback } from "./playback.js";
 
 const root = document.getElementById("grid-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
@@ -25,6 +27,7 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 const guard = new SubmitGuard({ button: $("submit"), what: "page", lookAt: "every clip" });
+const playback = new OnScreenPlayback();
 
 // --- data ---------------------------------------------------------------------------------------------------
 
@@ -175,18 +178,34 @@ function flip(index) {
   render();
 }
 
-function columns() {
+// Up and down go to the nearest tile (by its centre) in the row above or below. Groups wrap as units, so rows hold
+// different numbers of tiles and "n tiles on" would land anywhere.
+function verticalNeighbour(index, direction) {
   const tiles = [...document.querySelectorAll(".tile")];
-  if (tiles.length < 2) return 1;
-  const top = tiles[0].offsetTop;
-  const n = tiles.findIndex((t) => t.offsetTop !== top);
-  return n === -1 ? tiles.length : n;
+  const rects = tiles.map((tile) => tile.getBoundingClientRect());
+  const here = rects[tiles.findIndex((t) => Number(t.dataset.index) === index)];
+  const ahead = rects.map((r, i) => ({ r, i }))
+    .filter(({ r }) => (direction > 0 ? r.top >= here.bottom - 1 : r.bottom <= here.top + 1));
+  if (!ahead.length) return index;
+  const tops = ahead.map(({ r }) => r.top);
+  const rowTop = direction > 0 ? Math.min(...tops) : Math.max(...tops);
+  const offset = (r) => Math.abs(r.left + r.width / 2 - (here.left + here.width / 2));
+  const row = ahead.filter(({ r }) => Math.abs(r.top - rowTop) < 2);
+  return Number(tiles[row.reduce((best, c) => (offset(c.r) < offset(best.r) ? c : best)).i].dataset.index);
 }
 
+// Left and right follow the tiles as shown (layout.js may put a later video's group first).
 function moveFocus(delta) {
   if (!state.page) return;
-  const n = state.page.items.length;
-  state.focus = Math.min(n - 1, Math.max(0, state.focus + delta));
+  const tiles = [...document.querySelectorAll(".tile")];
+  const at = tiles.findIndex((t) => Number(t.dataset.index) === state.focus);
+  state.focus = Number(tiles[Math.min(tiles.length - 1, Math.max(0, at + delta))].dataset.index);
+  focusTile();
+}
+
+function moveFocusVertically(direction) {
+  if (!state.page) return;
+  state.focus = verticalNeighbour(state.focus, direction);
   focusTile();
 }
 
@@ -198,8 +217,10 @@ function focusTile() {
 document.addEventListener("keydown", (e) => {
   if (keyBelongsToForm(e)) return;
   if (!state.page) return;
-  const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns() };
+  const keys = { ArrowRight: 1, ArrowLeft: -1 };
+  const rows = { ArrowDown: 1, ArrowUp: -1 };
   if (e.key in keys) { e.preventDefault(); moveFocus(keys[e.key]); }
+  else if (e.key in rows) { e.preventDefault(); moveFocusVertically(rows[e.key]); }
   else if (e.key === " ") { e.preventDefault(); flip(state.focus); focusTile(); }
   else if (e.key === "Enter") { e.preventDefault(); if (!e.repeat) submit(); } // a held Enter is one press
 });
@@ -215,7 +236,10 @@ function render() {
   $("empty").hidden = !!page || !state.message;
   $("empty").textContent = state.message;
   $("submit").disabled = !page || state.busy || !page.items.length;
-  if (!page) { $("groups").replaceChildren(); $("page-status").textContent = ""; renderedPage = null; return; }
+  if (!page) {
+    $("groups").replaceChildren(); pageGroups = []; playback.watch([]); $("page-status").textContent = ""; renderedPage = null;
+    return;
+  }
   if (renderedPage !== page.page + state.shownAt) { buildTiles(page); renderedPage = page.page + state.shownAt; }
   let negatives = 0;
   document.querySelectorAll(".tile").forEach((tile) => {
@@ -230,18 +254,46 @@ function render() {
   $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative` + (state.busy ? " · saving…" : "");
 }
 
+// A video's clips sit together in a framed group; rows are filled with whole groups, and one longer than a row takes
+// full rows and a tail (layout.js). Videos get their source only when on screen (playback.js).
 function buildTiles(page) {
   const groups = new Map();
   page.items.forEach((it, index) => {
-    if (!groups.has(it.group)) groups.set(it.group, el("div", { class: "group", role: "row" }));
+    if (!groups.has(it.group)) groups.set(it.group, []);
     const tile = el("div", { class: "tile", tabindex: "-1", role: "gridcell", dataset: { item: it.item, index: String(index) },
       onclick: () => flip(index) },
-      el("video", { src: it.video_url, poster: it.poster_url, muted: true, autoplay: true, loop: true, playsinline: true, preload: "auto" }),
+      el("video", { poster: it.poster_url, dataset: { src: it.video_url }, muted: true, loop: true, playsinline: true,
+        preload: "none" }),
       el("span", { class: "state" }, ""));
-    groups.get(it.group).append(tile);
+    groups.get(it.group).push(tile);
   });
-  $("groups").replaceChildren(...groups.values());
-  document.querySelectorAll(".tile video").forEach((v) => { v.muted = true; v.play().catch(() => {}); });
+  pageGroups = [...groups.values()];
+  $("groups").replaceChildren();
+  arrangeGroups($("groups"), pageGroups);
+  state.focus = Number(document.querySelector(".tile").dataset.index); // the first tile shown
+  playback.watch(document.querySelectorAll(".tile video"));
+  watchLayout();
+}
+
+// A new width (window resized, or a new tile size): lay the rows out again. Moving a video in the page pauses it, so
+// playback starts over.
+let pageGroups = [];
+let laidOut = "";
+const relayout = new ResizeObserver(() => {
+  const tile = document.querySelector(".tile");
+  if (!pageGroups.length || !tile) return;
+  const now = `${$("groups").clientWidth}x${tile.getBoundingClientRect().width}`;
+  if (now === laidOut) return;
+  laidOut = now;
+  arrangeGroups($("groups"), pageGroups);
+  playback.watch(document.querySelectorAll(".tile video"));
+});
+
+function watchLayout() {
+  relayout.disconnect();
+  laidOut = `${$("groups").clientWidth}x${pageGroups.length ? pageGroups[0][0].getBoundingClientRect().width : 0}`;
+  relayout.observe($("groups"));
+  if (pageGroups.length) relayout.observe(pageGroups[0][0]);
 }
 
 loadGuideline().catch(() => {});

@@ -1,0 +1,39 @@
+// Only the clips on screen decode and play (issue 14): a page of 200 clips then costs about what the ones in view
+// cost. An IntersectionObserver plays a tile's video while any of it is in the viewport; when it leaves, the video
+// is paused and its source released (the element shows its poster again and the browser drops its decoder and
+// buffers). A video's URL waits in data-src until its tile is first seen, so off-screen clips are never fetched.
+export class OnScreenPlayback {
+  constructor() {
+    // threshold 0, no margin: "on screen" means at least one pixel in the viewport, so nothing off it decodes.
+    this.observer = new IntersectionObserver((entries) => entries.forEach((entry) => this.#update(entry)),
+      { threshold: 0 });
+    this.watched = [];
+  }
+
+  // The videos of a newly drawn page; those of the page before are released.
+  watch(videos) {
+    this.observer.disconnect();
+    this.watched.forEach(release);
+    this.watched = [...videos];
+    this.watched.forEach((video) => this.observer.observe(video));
+  }
+
+  #update(entry) {
+    const video = entry.target;
+    if (entry.isIntersecting) {
+      if (!video.dataset.src) return; // a clip without media: its poster (or black) stays
+      if (video.getAttribute("src") !== video.dataset.src) video.src = video.dataset.src;
+      video.muted = true;
+      video.play().catch(() => {}); // a clip that cannot play keeps its poster; the tile still flips
+    } else {
+      release(video);
+    }
+  }
+}
+
+function release(video) {
+  if (!video.hasAttribute("src")) return;
+  video.pause();
+  video.removeAttribute("src");
+  video.load(); // with no source the element lets its media go and shows its poster
+}
