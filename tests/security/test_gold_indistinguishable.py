@@ -762,9 +762,9 @@ def check(aucs: dict[str, float], what: str, open_leak: str) -> None:
 
 
 GROUPS_LEAK = (
-    "an imported gold clip is alone in its video's group more often than a regular clip (about 50% of "
-    "its groups against 30%): its regular siblings get their labels from the others and leave the queue, "
-    "while the gold clip stays for every annotator"
+    "imported gold (one gold clip in a video of regular clips) is still told from regular items a little better than "
+    "chance: with decoys filling its group where its regular siblings have left the queue, AUC 0.59-0.66 over runs "
+    "(0.67-0.70 without); the page counter's channel lands near 0.6 in some runs too"
 )
 
 
