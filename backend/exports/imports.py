@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from backend.catalog.models import Project
 from backend.core.errors import ImportFileError
@@ -97,10 +97,13 @@ def _clips_load(
         return bulk.clips_import_file(path=path, project=project, gold=gold, progress=bar, on_conflict=on_conflict)
     total = max(1, _count_lines(path))
     checker = hacs.RowChecker()
+    # On PostgreSQL the rows stream into a COPY on the import's own connection, which can run no other statement
+    # until the COPY ends: the job's row is not updated while they stream (its bar moves at the stages' ends).
+    streamed_into_copy = connection.vendor == "postgresql"
 
     def counted(rows: Iterable[hacs.Row]) -> Iterator[hacs.Row]:
         for n, row in enumerate(rows, 1):
-            if n % PROGRESS_EVERY == 0:
+            if n % PROGRESS_EVERY == 0 and not streamed_into_copy:
                 report("checking", 0.8 * min(n / total, 1.0))  # the last fifth is the writing
             yield row
 
