@@ -105,15 +105,6 @@ def _remove(mining: VideoMining, *, reason: str, duplicate_of_id: int | None = N
         mining_video_remove(mining=mining, reason=reason, duplicate_of_id=duplicate_of_id)
 
 
-def _clips_delete(clips) -> None:
-    """Delete clips nobody labelled, and their media files (after the transaction commits)."""
-    names = [n for pair in clips.values_list("media", "poster") for n in pair if n]
-    clips.delete()
-    from django.core.files.storage import default_storage
-
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
-
-
 def stage_shots(mining: VideoMining) -> None:
     shots = _analysis(mining.video)[1]  # SLAC §3.5, computed in the same decode as the analysis frames
     with transaction.atomic():
@@ -285,16 +276,12 @@ def stage_sample(mining: VideoMining) -> None:
         )
         for c in picked
     ]
-    from backend.clips.services import video_candidates_create
+    from backend.clips.services import video_candidates_create, video_clips_untouched_delete
 
     with transaction.atomic():
-        # Mined candidates replace the uniform random ones nobody has labelled yet
+        # Mined candidates replace the uniform random ones nobody has touched yet
         # (also the clips of an earlier round, when active learning re-samples a video nobody has labelled).
-        _clips_delete(
-            Clip.objects.filter(
-                video=video, label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True
-            ).exclude(method=Clip.Method.IMPORTED)
-        )
+        video_clips_untouched_delete(video=video)
         created = video_candidates_create(video=video, spans=spans_out)
         fault_point("mining.sample.before_commit")  # tests/faults: a worker killed here redoes the stage
         from backend.mining.models import LearningRound

@@ -13,7 +13,7 @@ from backend.clips.services.labels import (
 )
 from backend.clips.services.media import clip_media_cut, clips_requeue_pending, video_candidates_create
 from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError, page_next, pages_release_expired, queue_counts
-from backend.clips.services.retire import RetireResult, video_clips_retire
+from backend.clips.services.retire import RetireResult, video_clips_retire, video_clips_untouched_delete
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -36,4 +36,5 @@ __all__ = [
     "queue_counts",
     "video_candidates_create",
     "video_clips_retire",
+    "video_clips_untouched_delete",
 ]

@@ -10,7 +10,6 @@ NO KEY UPDATE (counters are not keys) so the foreign-key checks of a new page's 
 from __future__ import annotations
 
 import random
-import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.utils import timezone
 from backend.catalog.access import QueueError, check_work_access
 from backend.catalog.models import ActionClass, GuidelineExample, Project
 from backend.clips.models import Clip, GoldAnswer, Label, Page, PageItem
+from backend.core.locks import draw_retrying
 
 MAX_PAGE_SIZE = 200
 
@@ -76,22 +76,15 @@ def page_next(*, annotator, project: Project, action_class: ActionClass, size: i
     if existing:
         return existing
     size = max(1, min(size or project.page_size, MAX_PAGE_SIZE))
-    for attempt in range(DRAW_ATTEMPTS):
-        page = _page_lease(annotator=annotator, project=project, action_class=action_class, size=size, now=now)
-        if page is not None:
-            return page
-        # Nothing drawn. Either the queue is empty for this annotator, or every clip left in it is locked at this
-        # instant by other annotators' draws (SKIP LOCKED): near the end of a class, a few people asking at once
-        # would otherwise be told "nothing waiting" while clips still wait. Those draws commit in milliseconds.
-        regular_qs, _ = _eligible(annotator=annotator, project=project, action_class=action_class)
-        if not regular_qs.exists():
-            break
-        time.sleep(DRAW_BACKOFF_SECONDS * 2**attempt)
-    raise QueueError(f"no clips of {action_class.name} are waiting for you", code="empty")
-
-
-DRAW_ATTEMPTS = 6  # backoff 0.05 … 0.8 s, about 1.5 s in all before "empty" when clips exist but are all locked
-DRAW_BACKOFF_SECONDS = 0.05
+    # Nothing drawn means the queue is empty for this annotator, or every clip left in it is locked at this
+    # instant by other annotators' draws (near the end of a class): core.locks draws again while clips wait.
+    page = draw_retrying(
+        lambda: _page_lease(annotator=annotator, project=project, action_class=action_class, size=size, now=now),
+        waiting=lambda: _eligible(annotator=annotator, project=project, action_class=action_class)[0].exists(),
+    )
+    if page is None:
+        raise QueueError(f"no clips of {action_class.name} are waiting for you", code="empty")
+    return page
 
 
 def _page_lease(*, annotator, project: Project, action_class: ActionClass, size: int, now) -> Page | None:
@@ -128,16 +121,23 @@ def _mine(annotator) -> tuple[Exists, Exists]:
     return Exists(labelled), Exists(leased)
 
 
-def _eligible(*, annotator, project: Project, action_class: ActionClass):
-    """(regular, gold) querysets of the ready clips this annotator could be given now (not labelled or leased by
-    them, not a guideline example, which is shown, never asked, not retired with its video). Regular clips still need
-    labels."""
-    labelled, leased = _mine(annotator)
+def _ready(*, project: Project, action_class: ActionClass):
+    """(ready clips of the class that can be served, `example`, `is_gold`): the base of every draw. A guideline
+    example is shown, never asked; a clip retired with its video is never served."""
     example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
     is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
     ready = Clip.objects.filter(
         action_class=action_class, video__project=project, media_state=Clip.MediaState.READY, retired_reason=""
     )
+    return ready, example, is_gold
+
+
+def _eligible(*, annotator, project: Project, action_class: ActionClass):
+    """(regular, gold) querysets of the ready clips this annotator could be given now (not labelled or leased by
+    them, not a guideline example, which is shown, never asked, not retired with its video). Regular clips still need
+    labels."""
+    labelled, leased = _mine(annotator)
+    ready, example, is_gold = _ready(project=project, action_class=action_class)
     # NOT EXISTS, not LEFT JOIN … IS NULL: the planner can then stream the queue index and stop after the rows it
     # needs (at HACS size its row estimates for one open class are far too low to trust a sort). The filter and
     # order match clip_ready_queue_idx (partial: open and ready clips only).
@@ -159,25 +159,23 @@ def _decoys(*, annotator, project: Project, action_class: ActionClass, video_ids
     does, which tells it (tests/security/test_gold_indistinguishable.py)."""
     _, leased = _mine(annotator)
     any_label = Exists(Label.objects.filter(clip=OuterRef("pk"), annotator=annotator))
-    example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
-    is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
+    ready, example, is_gold = _ready(project=project, action_class=action_class)
     return (
-        Clip.objects.filter(
-            action_class=action_class,
-            video__project=project,
-            video_id__in=video_ids,
-            media_state=Clip.MediaState.READY,
-            retired_reason="",
-        )
+        ready.filter(video_id__in=video_ids)
         .filter(Q(is_open=False) | Q(label_count__gte=F("required_labels") - F("lease_count")))
         .filter(~any_label, ~leased, ~example, ~is_gold)
     )
 
 
+def _gold_beside(regular: int, rate: float) -> float:
+    """Gold clips that make the project's `rate` of a page holding `regular` regular ones (rate = g / (r + g))."""
+    return regular * rate / max(1e-9, 1 - rate)
+
+
 def _gold_share(*, regular: int, gold: int, rate: float) -> int:
     """Gold clips served alongside `regular` regular ones: the project's rate of the page, never more than exist.
     One rule for the page draw and the counters, so that a counter moves the same whatever a page holds."""
-    return min(gold, round(regular * rate / max(1e-9, 1 - rate)))
+    return min(gold, round(_gold_beside(regular, rate)))
 
 
 def _by_video(clips) -> dict[int, list[Clip]]:
@@ -216,12 +214,12 @@ def _gold_for_page(*, size: int, regular: int, gold: int, rate: float, rng: rand
     its share (rounded at random). The mean kept is the share either way.
     """
     if regular <= size:
-        share = min(gold, regular * rate / max(1e-9, 1 - rate))
+        share = min(gold, _gold_beside(regular, rate))
     else:
         share = min(rate, GOLD_SPREAD * gold / max(1, regular + gold)) * size
     if share <= 0:
         return 0, False
-    counted_one_by_one = gold <= round(regular * rate / max(1e-9, 1 - rate))  # queue_counts: regular + gold
+    counted_one_by_one = gold <= round(_gold_beside(regular, rate))  # queue_counts: regular + gold
     kept = min(share, 1 - GOLD_FREE_PAGES) if counted_one_by_one else min(share, 1.0)
     n = share / kept  # at least one, drawn on every page
     return min(gold, int(n) + (rng.random() < n - int(n))), rng.random() < kept

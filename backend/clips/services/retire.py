@@ -33,13 +33,7 @@ def video_clips_retire(*, video: Video, reason: str) -> RetireResult:
     reason = reason[: Clip._meta.get_field("retired_reason").max_length]
     with transaction.atomic():
         clips = Clip.objects.filter(video=video)
-        untouched = (
-            clips.filter(label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True)
-            .exclude(labels__isnull=False)  # revoked labels are history too
-            .exclude(method__in=[Clip.Method.IMPORTED, Clip.Method.SEGMENT])  # decided or curated elsewhere
-            .distinct()
-        )
-        deleted = _clips_delete(untouched)
+        deleted = video_clips_untouched_delete(video=video)
         kept = _lock_clips(list(clips.filter(retired_reason="").values_list("pk", flat=True)))
         for clip in kept:
             clip.is_open, clip.retired_reason = False, reason
@@ -50,11 +44,22 @@ def video_clips_retire(*, video: Video, reason: str) -> RetireResult:
     return RetireResult(deleted=deleted, retired=len(kept), gold=gold, examples=examples)
 
 
-def _clips_delete(clips) -> int:
-    """Delete clips nobody labelled, and their media files (after the transaction commits). Returns how many."""
+def video_clips_untouched_delete(*, video: Video) -> int:
+    """Delete the video's clips nobody has touched, and their media files (after the transaction commits).
+
+    Untouched: no label (revoked labels are history too), no lease, no gold answer, no guideline role, and mined
+    or random (imported and segment clips were decided or curated elsewhere). Used when a video is removed and when
+    mining re-samples a video (its new candidates replace the ones nobody has seen). Returns how many.
+    """
     from django.core.files.storage import default_storage
 
-    rows = list(clips.values_list("pk", "media", "poster"))
+    untouched = (
+        Clip.objects.filter(video=video, label_count=0, lease_count=0, gold__isnull=True, example_roles__isnull=True)
+        .exclude(labels__isnull=False)
+        .exclude(method__in=[Clip.Method.IMPORTED, Clip.Method.SEGMENT])
+        .distinct()
+    )
+    rows = list(untouched.values_list("pk", "media", "poster"))
     names = [n for _, media, poster in rows for n in (media, poster) if n]
     Clip.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
     transaction.on_commit(lambda: [default_storage.delete(n) for n in names])

@@ -19,6 +19,7 @@ from django.utils import timezone
 from backend.catalog.access import check_work_access
 from backend.catalog.models import ActionClass, Project
 from backend.clips.services import QueueError
+from backend.core.locks import draw_retrying
 from backend.segments.models import SegmentAnnotation, SegmentSettings, SegmentVideo
 
 MAX_SEGMENTS = 500
@@ -155,26 +156,40 @@ def segment_task_next(
         return existing
     settings = segment_settings_get(project=project)
     rng = rng or random.Random()
-    with transaction.atomic():
-        available = _available(annotator=annotator, project=project, action_class=action_class)
-        video, draft = _resumable(annotator=annotator, available=available)
-        if video is None:
-            # SKIP LOCKED: annotators asking at once each get a different video instead of queueing on one row.
-            video = (
-                _wanted(available).order_by("video_id", "pk").select_for_update(skip_locked=True, of=("self",)).first()
-            )
+
+    def draw() -> SegmentAnnotation | None:
+        with transaction.atomic():
+            available = _available(annotator=annotator, project=project, action_class=action_class)
+            video, draft = _resumable(annotator=annotator, available=available)
             if video is None:
-                raise QueueError(f"no videos of {action_class.name} are waiting for you", code="empty")
-            gold = list(available.filter(is_gold=True).values_list("pk", flat=True))
-            if gold and rng.random() < settings.gold_rate:
-                video = SegmentVideo.objects.get(pk=rng.choice(gold))
-        return _lease(
-            video=video,
-            annotator=annotator,
-            kind=SegmentAnnotation.Kind.REGULAR,
-            minutes=settings.lease_minutes,
-            draft=draft,
-        )
+                # SKIP LOCKED: annotators asking at once each get a different video instead of queueing on one row.
+                video = (
+                    _wanted(available)
+                    .order_by("video_id", "pk")
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .first()
+                )
+                if video is None:
+                    return None
+                gold = list(available.filter(is_gold=True).values_list("pk", flat=True))
+                if gold and rng.random() < settings.gold_rate:
+                    video = SegmentVideo.objects.get(pk=rng.choice(gold))
+            return _lease(
+                video=video,
+                annotator=annotator,
+                kind=SegmentAnnotation.Kind.REGULAR,
+                minutes=settings.lease_minutes,
+                draft=draft,
+            )
+
+    # None: nothing waits for this annotator, or every video left is locked this instant by others' draws (core.locks)
+    task = draw_retrying(
+        draw,
+        waiting=lambda: _wanted(_available(annotator=annotator, project=project, action_class=action_class)).exists(),
+    )
+    if task is None:
+        raise QueueError(f"no videos of {action_class.name} are waiting for you", code="empty")
+    return task
 
 
 def _resumable(*, annotator, available) -> tuple[SegmentVideo | None, dict]:
