@@ -129,8 +129,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
 )
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-# A segment media job with no progress for this long is failed (its worker died); above the longest proxy encode.
-SEGMENT_MEDIA_JOB_STALE_SECONDS = env.int("ACTIONLOOM_JOB_STALE_SECONDS", default=3600)
+# A running job (segment media, an import) with no progress for this long is failed: its worker died. Above the
+# longest proxy encode and the longest import.
+JOB_STALE_SECONDS = env.int("ACTIONLOOM_JOB_STALE_SECONDS", default=3600)
 # A starting worker re-publishes clips still waiting for media: messages lost with a killed worker on the
 # filesystem broker, or never published while the broker was down (backend/config/celery.py).
 REQUEUE_PENDING_ON_WORKER_START = env.bool("ACTIONLOOM_REQUEUE_ON_WORKER_START", default=True)

@@ -84,6 +84,40 @@ def import_jobs_requeue_queued() -> int:
     return sum(task_publish(import_file_task, job_id) for job_id in ids)
 
 
+def import_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) -> int:
+    """Make a running import whose worker died say so; returns how many changed. Run on read (the job poll).
+
+    An import writes in one transaction, so a worker killed mid-import left nothing written, only its job `running`
+    forever and its stored upload. A `running` import with no progress written for ACTIONLOOM_JOB_STALE_SECONDS
+    (above the longest import: the HACS clips file takes minutes) is failed as "stopped", and its upload deleted.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    stale_after = settings.JOB_STALE_SECONDS
+    stale = Job.objects.filter(
+        kind=JOB_KIND, state=Job.State.RUNNING, updated_at__lt=now - timedelta(seconds=stale_after)
+    )
+    if job_ids is not None:
+        stale = stale.filter(pk__in=job_ids)
+    stale_ids = list(stale.values_list("pk", flat=True))
+    if not stale_ids:
+        return 0
+    changed = Job.objects.filter(pk__in=stale_ids, state=Job.State.RUNNING).update(
+        state=Job.State.FAILED,
+        stage="stopped",
+        updated_at=now,
+        message=f"No progress for {stale_after // 60} minutes: the worker running this import stopped (killed or "
+        "crashed). An import writes all or nothing, so nothing was imported: upload the file again.",
+    )
+    for stored_name in ImportRequest.objects.filter(job_id__in=stale_ids).values_list("stored_name", flat=True):
+        default_storage.delete(stored_name)
+    return changed
+
+
 def _stored_base_name(name: str | None) -> str:
     """The upload's own name, made safe for storage (kept so a stored file says what it was)."""
     try:

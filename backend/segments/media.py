@@ -96,7 +96,7 @@ def segment_media_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) 
     A job's row is written by the run doing the work, so a run that dies (a SIGKILLed worker) left it `running`
     forever, although a later run, re-published without the job's id, made the media ready. So a job's end is
     derived from its video: media ready means the job is done. A `running` job with no progress written for
-    SEGMENT_MEDIA_JOB_STALE_SECONDS (above the longest proxy encode) is failed as "stopped", saying why; its video
+    JOB_STALE_SECONDS (above the longest proxy encode) is failed as "stopped", saying why; its video
     stays pending, a starting worker queues it anew, and the job reads done once that run makes the media ready.
     """
     from django.conf import settings
@@ -109,7 +109,7 @@ def segment_media_jobs_reconcile(*, job_ids: list[int] | None = None, now=None) 
     video_ready = Q(video__segment_video__media_state=SegmentVideo.MediaState.READY)
     finished = jobs.filter(video_ready, Q(state__in=OPEN_JOB_STATES) | Q(state=Job.State.FAILED, stage="stopped"))
     changed = finished.update(state=Job.State.DONE, stage="ready", progress=1.0, message="", updated_at=now)
-    stale_after = settings.SEGMENT_MEDIA_JOB_STALE_SECONDS
+    stale_after = settings.JOB_STALE_SECONDS
     stale = jobs.filter(state=Job.State.RUNNING, updated_at__lt=now - timedelta(seconds=stale_after)).exclude(
         video_ready
     )

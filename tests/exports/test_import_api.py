@@ -315,3 +315,33 @@ def test_an_import_queued_while_the_broker_was_down_runs_once_when_a_worker_star
     assert job["state"] == "done" and job["message"].startswith("imported 1 rows: 1 new clips")
     assert Clip.objects.count() == 1
     assert requeue_all()["imports"] == 0
+
+
+def test_an_import_whose_worker_died_mid_run_ends_stopped_with_its_upload_deleted(
+    staff, classes, published, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from backend.core.models import Job
+    from backend.exports.models import ImportRequest
+
+    project = ProjectFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(staff, project, "c.csv", HEADER + "Long jump,ytAAAAAAAAA,training,1.0,3.0,1\n", kind="clips")
+        job_id = job_id.json()["job"]
+    stored = ImportRequest.objects.get(job_id=job_id).stored_name
+    # a worker claimed the job, then was killed (its transaction rolled back: nothing written, the row says running)
+    Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, stage="writing", progress=0.8)
+    settings.JOB_STALE_SECONDS = 600
+    assert staff.get(f"/api/jobs/{job_id}/").json()["state"] == "running"  # still within the allowance
+    Job.objects.filter(pk=job_id).update(updated_at=timezone.now() - timedelta(seconds=601))
+    job = staff.get(f"/api/jobs/{job_id}/").json()
+    assert (job["state"], job["stage"]) == ("failed", "stopped")
+    assert "nothing was imported" in job["message"] and "upload the file again" in job["message"]
+    assert not default_storage.exists(stored) and Clip.objects.count() == 0
+    # the message the dead run left in the broker, delivered again, finds the job ended and does nothing
+    run_published(published)
+    assert staff.get(f"/api/jobs/{job_id}/").json()["state"] == "failed" and Clip.objects.count() == 0

@@ -1,6 +1,6 @@
 """A worker killed in the middle of a video's proxy: the video is made ready by a later worker, and its media job
 says so (it used to stay `running` for ever). A job whose worker died and that nothing finished is failed after
-SEGMENT_MEDIA_JOB_STALE_SECONDS, with the reason, and reads done once a later run makes the media ready.
+JOB_STALE_SECONDS, with the reason, and reads done once a later run makes the media ready.
 
 The worker is held at `segment_media_make.encoding` (backend/segments/media.py): the job row already says
 `running`, the proxy is being encoded.
@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_proxy_leaves_no_job_running_for_ever(
 def test_a_running_job_without_progress_past_the_timeout_is_failed_with_the_reason(
     settings, project, action_class, admin_user, client
 ):
-    settings.SEGMENT_MEDIA_JOB_STALE_SECONDS = 1800
+    settings.JOB_STALE_SECONDS = 1800
     video = VideoFactory(project=project, query_class=action_class)
     SegmentVideo.objects.create(video=video, action_class=action_class, media_state=SegmentVideo.MediaState.PENDING)
     fresh = Job.objects.create(kind=media.JOB_KIND, video=video, state=Job.State.RUNNING, progress=0.1)
