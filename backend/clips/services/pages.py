@@ -269,21 +269,45 @@ def _draw_clips(
     def k_of(group: list[Clip]) -> int:
         return rng.randint(1, cap) if abundant else len(group)
 
-    # Gold groups first (with their videos' regular clips), until the page's gold share is expected: a group's cut
-    # is not looked at to decide whether to take more (stopping at the first group that happens to hold gold would
-    # make gold groups larger than others).
     regular_by_video = _by_video([*streamed, *siblings])
     gold_by_video = _by_video(gold_pool)
     decoys_by_video = _by_video(decoy_pool)
+    # The sizes this draw's regular groups can take (a video's clips still waiting for this annotator: others'
+    # labels thin them out, while a gold video stays whole for everyone).
+    regular_sizes = [len(group) for group in regular_by_video.values()]
+
+    def regular_size() -> int | None:
+        """A size as a regular group of this draw gets its own: one of their sizes at random, cut the same way
+        (None on the last page, where every group comes whole)."""
+        if not regular_sizes or not abundant:
+            return None
+        return min(rng.randint(1, cap), rng.choice(regular_sizes))
+
+    # Gold groups first (with their videos' regular clips), until the page's gold share is expected. Each is given
+    # a regular group's size first, then a gold video that can fill it is taken (in random order; the largest when
+    # none can): a gold clip whose video's other clips this annotator has labelled would otherwise sit alone more
+    # often than a regular clip does. A group's cut is not looked at to decide whether to take more (stopping at
+    # the first group that happens to hold gold would make gold groups larger than others).
+    full_by_video = {
+        video_id: [*gold_by_video[video_id], *decoys_by_video.get(video_id, []), *regular_by_video.get(video_id, [])]
+        for video_id in gold_videos
+    }
+    candidates = list(gold_videos)
     chosen: list[Clip] = []
     expected_gold = 0.0
-    for video_id in gold_videos:
-        if expected_gold >= n_gold:
-            break
-        full = [*gold_by_video[video_id], *decoys_by_video.get(video_id, []), *regular_by_video.pop(video_id, [])]
-        chosen += [c for c in _cut(full, k_of(full), rng) if keep_gold or c.pk not in gold_ids]
-        mean_kept = sum(min(k, len(full)) for k in range(1, cap + 1)) / cap if abundant else len(full)
-        expected_gold += len(gold_by_video[video_id]) * mean_kept / len(full)
+    while candidates and expected_gold < n_gold:
+        size_wanted = regular_size()
+        if size_wanted is None:
+            video_id = candidates[0]
+        else:
+            fits = (v for v in candidates[:DECOY_VIDEOS] if len(full_by_video[v]) >= size_wanted)
+            video_id = next(fits, None) or max(candidates[:DECOY_VIDEOS], key=lambda v: len(full_by_video[v]))
+        candidates.remove(video_id)
+        regular_by_video.pop(video_id, None)
+        full = full_by_video[video_id]
+        k = min(size_wanted or k_of(full), len(full))
+        chosen += [c for c in _cut(full, k, rng) if keep_gold or c.pk not in gold_ids]
+        expected_gold += len(gold_by_video[video_id]) * k / len(full)
     # Then regular groups, filling the page; when the stream is short, a group is cut no smaller than the page needs.
     available = sum(len(g) for g in regular_by_video.values())
     for group in regular_by_video.values():
