@@ -65,7 +65,7 @@ def _variants() -> list[tuple[str, Callable[[], PersonDetector]]]:
 
 
 def _video_frames() -> np.ndarray:
-    from workers.frames import read_frames
+    from workers.media.frames import read_frames
 
     path = OPENCV_EXAMPLES / "data" / "vtest.avi"
     return read_frames(path=path, fps=VIDEO_FPS, short_side=PIPELINE_SHORT_SIDE).frames

@@ -121,6 +121,13 @@ def test_unknown_options_are_refused():
         SSDLitePersonDetector(tiles="pyramid")
 
 
+def test_the_mirror_mode_adds_only_the_mirrored_frame():
+    frame = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
+    views = SSDLitePersonDetector(tiles="mirror")._views(frame)
+    assert [(box, mirrored) for _, box, mirrored in views] == [((0, 0, 4, 6), False), ((0, 0, 4, 6), True)]
+    np.testing.assert_array_equal(views[1][0], frame[:, ::-1])
+
+
 def test_missing_weights_say_what_to_install(monkeypatch):
     import importlib.util
 
