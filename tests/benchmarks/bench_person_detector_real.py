@@ -55,6 +55,7 @@ def _variants() -> list[tuple[str, Callable[[], PersonDetector]]]:
             lambda: get_person_detector("ssdlite"),
         ),
         ("ssdlite, whole frame only", lambda: SSDLitePersonDetector(tiles="whole")),
+        ("ssdlite, whole; below 0.5 also mirrored (no tiles)", lambda: SSDLitePersonDetector(tiles="mirror")),
         ("ssdlite, whole; below 0.5 also 4 corner tiles (no mirror)", lambda: SSDLitePersonDetector(flip=False)),
         (
             "ssdlite, whole; below 0.5 also mirrored + short-side squares",
