@@ -55,6 +55,7 @@ def _variants() -> list[tuple[str, Callable[[], PersonDetector]]]:
             lambda: get_person_detector("ssdlite"),
         ),
         ("ssdlite, whole frame only", lambda: SSDLitePersonDetector(tiles="whole")),
+        ("ssdlite, whole; below 0.5 also mirrored (no tiles)", lambda: SSDLitePersonDetector(tiles="mirror")),
         ("ssdlite, whole; below 0.5 also 4 corner tiles (no mirror)", lambda: SSDLitePersonDetector(flip=False)),
         (
             "ssdlite, whole; below 0.5 also mirrored + short-side squares",
@@ -65,7 +66,7 @@ def _variants() -> list[tuple[str, Callable[[], PersonDetector]]]:
 
 
 def _video_frames() -> np.ndarray:
-    from workers.frames import read_frames
+    from workers.media.frames import read_frames
 
     path = OPENCV_EXAMPLES / "data" / "vtest.avi"
     return read_frames(path=path, fps=VIDEO_FPS, short_side=PIPELINE_SHORT_SIDE).frames

@@ -58,10 +58,10 @@ PREDICTOR_OUTPUTS = tuple(
     for layer in range(len(FEATURE_MAP_SIZES))
     for kind in ("BoxEncodingPredictor", "ClassPredictor")
 )
-# "whole": the frame squeezed into 300×300; "squares": plus the square crops of the short side across a wide frame;
-# "grid": plus the four corner tiles, each GRID_FRACTION of the frame's height and width. Except with "whole", the
-# frame mirrored left-right is a view too (flip=True).
-TILE_MODES = ("whole", "squares", "grid")
+# "whole": the frame squeezed into 300×300; "mirror": no tiles, only the mirrored frame below; "squares": plus the
+# square crops of the short side across a wide frame; "grid": plus the four corner tiles, each GRID_FRACTION of the
+# frame's height and width. Except with "whole", the frame mirrored left-right is a view too (flip=True).
+TILE_MODES = ("whole", "mirror", "squares", "grid")
 DEFAULT_TILES = "grid"
 GRID_FRACTION = 0.6
 # A wide frame's squares overlap by at least this fraction of their side, so nobody is cut in two in every square.
@@ -228,8 +228,10 @@ class SSDLitePersonDetector(PersonDetector):
         views = [(frame, whole, False)]
         if self.tiles == "whole":
             return views
-        if self.flip:
+        if self.flip or self.tiles == "mirror":
             views.append((np.ascontiguousarray(frame[:, ::-1]), whole, True))
+        if self.tiles == "mirror":
+            return views
         boxes = square_crops(height, width) if self.tiles == "squares" else grid_crops(height, width)
         boxes = [(box[0], box[1], box[2], box[2]) if len(box) == 3 else box for box in boxes]
         views += [(frame[top : top + h, left : left + w], (top, left, h, w), False) for top, left, h, w in boxes]
