@@ -13,6 +13,7 @@ import pytest
 from backend.catalog.models import Clarification, ClarificationAck, Guideline, GuidelineExample, Project, Video
 from backend.clips.models import Label
 from backend.core.models import Job
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_submit_guard import mark_segment
 from tests.browser.test_timeline import open_timeline, timeline_project  # noqa: F401 (a fixture)
 from tests.factories import ClipFactory, GroupFactory, UserFactory, VideoFactory
@@ -252,7 +253,7 @@ def test_mine_new_videos_asks_first_stating_how_many(open_as, shot, live_server,
     page.goto(f"{live_server.url}/dashboard/{project.pk}/")
     page.click("#mine-start")
     page.wait_for_selector("#in-page-dialog[open]:has-text('Mine 2 videos?')")
-    shot(page, "friction-mine-confirm")
+    page.screenshot(path=str(SCREENSHOTS / "friction-mine-confirm.png"))  # the screen: the button is far down the page
     page.click("#in-page-dialog-cancel")
     page.wait_for_selector("#in-page-dialog", state="detached")
     assert not Job.objects.filter(kind="mine").exists()  # cancelled: nothing queued
@@ -266,7 +267,7 @@ def test_mine_new_videos_asks_first_stating_how_many(open_as, shot, live_server,
 # --- the timeline -------------------------------------------------------------------------------------------------
 
 
-def test_timeline_key_help_opens_at_its_title_and_a_submit_is_confirmed(
+def test_timeline_key_help_opens_at_its_title_a_submit_is_confirmed_and_the_end_leads_back(
     open_as,
     shot,
     timeline_project,  # noqa: F811 (the fixture imported above)
@@ -289,6 +290,15 @@ def test_timeline_key_help_opens_at_its_title_and_a_submit_is_confirmed(
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#notice:has-text('Video saved: 1 segment(s). Here is the next video.')")
     shot(page, "friction-timeline-saved")
+    # and the last video's submit leaves an empty state with the way back to the queues
+    page.wait_for_function("document.getElementById('player').readyState >= 2")
+    mark_segment(page, 1.0, 3.0)
+    page.wait_for_selector("#saved[data-state='saved']")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#empty:has-text('No videos of this class are waiting for you')")
+    page.click("#empty a:has-text('Back to your queues')")
+    page.wait_for_function("location.pathname === '/'")
+    shot(page, "friction-timeline-back-to-queues")
 
 
 # --- log-in, favicon ----------------------------------------------------------------------------------------------
