@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 SAMPLING_CHOICES = [
@@ -14,6 +15,11 @@ SAMPLING_CHOICES = [
     ("qbc", "Query by committee (SLAC)"),
     ("union", "Random ∪ Max-Entropy ∪ Max-Consensus (HACS)"),
 ]
+
+
+# The most clips one grid page holds (the page draw's cap). A project's page size above it is refused where it is set,
+# not saved and then served smaller without a word (issue 14).
+MAX_PAGE_SIZE = 200
 
 
 class Project(models.Model):
@@ -32,7 +38,18 @@ class Project(models.Model):
     default_label = models.CharField(max_length=10, choices=DefaultLabel.choices, default=DefaultLabel.POSITIVE)
     consensus_mode = models.CharField(max_length=10, choices=ConsensusMode.choices, default=ConsensusMode.FIXED)
     clips_per_video = models.PositiveSmallIntegerField(default=3)
-    page_size = models.PositiveSmallIntegerField(default=60)
+    page_size = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[
+            MinValueValidator(1, message="A page holds at least 1 clip."),
+            MaxValueValidator(
+                MAX_PAGE_SIZE,
+                message="A page holds at most %(limit_value)s clips: %(show_value)s is too many. "
+                "Set %(limit_value)s or fewer.",
+            ),
+        ],
+        help_text=f"clips on one grid page, 1 to {MAX_PAGE_SIZE}",
+    )
     gold_rate = models.FloatField(default=0.10, help_text="share of each page filled with gold clips")
     accuracy_gate = models.FloatField(default=0.90, help_text="golden accuracy below which an annotator is flagged")
     min_gold_for_gate = models.PositiveSmallIntegerField(default=3)

@@ -3,12 +3,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 
 from backend.catalog.access import annotator_can_label, annotator_classes
 from backend.catalog.models import ActionClass, Project
 from backend.clips import services
 
 
+@never_cache  # its counts move with every page submitted: Back must ask again, never show a stored copy (issue 14)
 @login_required
 def home(request):
     queues = [

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -17,5 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("media/<path:path>", media_serve, name="media"),
+    # browsers ask for /favicon.ico on pages that name no icon (the admin's, a JSON answer): the app's icon, not a 404
+    path("favicon.ico", lambda request: redirect(static("common/favicon.svg"), permanent=True), name="favicon"),
 ]
 handler500 = "backend.config.middleware.server_error"  # an outage met outside a view still answers 503

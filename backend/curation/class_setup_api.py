@@ -118,9 +118,21 @@ class ClassSetupStartApi(APIView):
     permission_classes = [IsAdminUser]
 
     class ClassSetupStartInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
+        # messages a person can act on (the page shows them under the field, issue 14), not "may not be blank"
+        name = serializers.CharField(
+            max_length=200,
+            error_messages={
+                "blank": "Type the new class's name (e.g. Juggling clubs).",
+                "required": "Type the new class's name (e.g. Juggling clubs).",
+                "max_length": "A class name has at most 200 characters; shorten it.",
+            },
+        )
         parent = serializers.IntegerField(required=False, allow_null=True)
-        group = serializers.IntegerField()
+        group = serializers.IntegerField(
+            error_messages={
+                key: "Pick the annotator group that will label this class." for key in ("invalid", "null", "required")
+            }
+        )
         started_at = serializers.DateTimeField(help_text="when the admin opened the flow")
 
     @extend_schema(

@@ -55,7 +55,19 @@ class MiningClassifierOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+def videos_to_mine(*, project: Project, action_class: ActionClass | None = None, restart: bool = False):
+    """The videos *Mine new videos* queues (POST below): those with a file not yet done nor removed (all with a file
+    when `restart`). The dashboard states their number before asking (issue 14)."""
+    videos = Video.objects.filter(project=project).exclude(file="")
+    if action_class is not None:
+        videos = videos.filter(query_class=action_class)
+    if not restart:
+        videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
+    return videos
+
+
 class MiningOutputSerializer(serializers.Serializer):
+    to_mine = serializers.IntegerField(help_text="videos a start (POST, no restart) would queue now")
     stages = serializers.DictField(child=serializers.IntegerField(), help_text="mining stage -> videos in it")
     jobs = MiningJobOutputSerializer(many=True, help_text="the project's mining jobs, 100 at most")
     rounds = MiningRoundOutputSerializer(many=True)
@@ -88,6 +100,7 @@ class MiningApi(APIView):
         )
         return Response(
             {
+                "to_mine": videos_to_mine(project=project).count(),
                 "stages": stages,
                 "jobs": [
                     {
@@ -122,11 +135,10 @@ class MiningApi(APIView):
         project = get_object_or_404(Project, pk=project_id)
         data = self.MiningStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        videos = Video.objects.filter(project=project).exclude(file="")
+        action_class = None
         if "action_class" in data.validated_data:
-            videos = videos.filter(query_class=get_object_or_404(ActionClass, pk=data.validated_data["action_class"]))
-        if not data.validated_data["restart"]:
-            videos = videos.exclude(mining__stage__in=[Stage.DONE, Stage.REMOVED])
+            action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"])
+        videos = videos_to_mine(project=project, action_class=action_class, restart=data.validated_data["restart"])
         ids = mining_videos_start(videos=videos, restart=data.validated_data["restart"])
         return Response({"queued": len(ids)}, status=status.HTTP_202_ACCEPTED)
 

@@ -47,15 +47,26 @@ def test_a_clarification_is_acknowledged_before_the_next_page_and_send_back_reop
     assert Label.objects.filter(annotator=annotator).count() == 3
 
     admin = open_as("admin", "pass-admin")
+    native = []  # the browser's own prompt/confirm/alert: none (issue 14), the dialogs are the page's
+    admin.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
     admin.click("text=Dashboard")
     admin.wait_for_selector("#progress tbody tr")
-    admin.once("dialog", lambda d: d.accept("A cup held near the mouth without drinking is negative."))
     admin.click("#progress button:has-text('Clarify')")
-    admin.once("dialog", lambda d: d.accept())  # confirm
-    admin.once("dialog", lambda d: d.accept())  # the "sent back" notice
+    admin.wait_for_selector("#in-page-dialog[open]")
+    admin.keyboard.press("Enter")  # nothing typed: refused in the dialog, with what to do
+    admin.wait_for_selector("#in-page-dialog-error:has-text('Type the clarification first')")
+    shot(admin, "dashboard-clarify-in-page")
+    admin.fill("#in-page-dialog-input", "A cup held near the mouth without drinking is negative.")
+    admin.keyboard.press("Enter")
+    admin.wait_for_selector("#notice:has-text('Clarification sent')")
     admin.click("#annotators button:has-text('Send back')")
+    admin.wait_for_selector("#in-page-dialog[open]:has-text('back to the queue')")
+    shot(admin, "dashboard-send-back-in-page")
+    admin.click("#in-page-dialog-confirm")
+    admin.wait_for_selector("#notice:has-text('3 labels of annotator1 sent back')")
     admin.wait_for_function("document.querySelector('#annotators td:nth-child(4)').innerText === '0'")
     assert Label.objects.filter(annotator=annotator, active=True).count() == 0
+    assert not native, native
 
     page.goto(f"{live_server.url}/grid/{project.pk}/{action_class.pk}/")
     page.wait_for_selector("#clarify-dialog[open]")

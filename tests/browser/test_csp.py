@@ -18,7 +18,7 @@ def test_upload_bill_and_dashboard_work_under_the_content_security_policy(
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     # the upload page's script (now a static module) sends the form with a progress bar
     page.select_option("select[name=project]", str(project.pk))
-    page.select_option("select[name=action_class]", str(action_class.pk))
+    page.fill("input[name=action_class]", action_class.name)  # typed, with suggestions (a datalist)
     page.set_input_files("input[name=files]", str(demo_video))
     page.click("button[type=submit]")
     page.wait_for_selector("text=Ingested astronaut.mp4")

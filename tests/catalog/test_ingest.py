@@ -117,7 +117,7 @@ def test_upload_form_ingests_a_real_video(client, admin_user, project, action_cl
     with demo_video.open("rb") as fh:
         res = client.post(
             "/upload/",
-            {"project": project.pk, "action_class": action_class.pk, "subset": "training", "files": fh},
+            {"project": project.pk, "action_class": action_class.name, "subset": "training", "files": fh},
             follow=True,
         )
     assert "Ingested astronaut.mp4" in res.content.decode()

@@ -62,6 +62,7 @@ RULES: dict[str, Rule] = {
     "media": Rule("GET", LOGIN, 200, 200, 200, note="keys are random; nothing names a clip, gold or not"),
     "login": Rule("GET", 200, 200, 200, 200),
     "logout": Rule("POST", 302, 302, 302, 302),
+    "favicon": Rule("GET", 301, 301, 301, 301, note="to the static icon: nothing private"),
     "schema": Rule("GET", 403, 200, 200, 200, query="?format=json"),
     "api-me": Rule("GET", 403, 200, 200, 200),
     "api-ping": Rule("GET", 403, 200, 200, 200, note="trivial: the load benchmark's yardstick"),

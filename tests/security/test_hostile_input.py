@@ -55,7 +55,7 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_probed(
     with demo_video.open("rb") as fh:
         page = client.post(
             "/upload/",
-            {"project": project.pk, "action_class": action_class.pk, "subset": "training", "files": fh},
+            {"project": project.pk, "action_class": action_class.name, "subset": "training", "files": fh},
             follow=True,
         )
     assert "Refused: astronaut.mp4: the file is" in page.content.decode() and Video.objects.count() == 0

@@ -17,11 +17,11 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from backend.catalog.access import QueueError, check_work_access
-from backend.catalog.models import ActionClass, GuidelineExample, Project
+from backend.catalog.models import MAX_PAGE_SIZE, ActionClass, GuidelineExample, Project
 from backend.clips.models import Clip, GoldAnswer, Label, Page, PageItem
 from backend.core.locks import draw_retrying
 
-MAX_PAGE_SIZE = 200
+# MAX_PAGE_SIZE is the catalog's (Project.page_size refuses more); the draw applies it to a size asked for.
 
 
 def pages_release_expired(*, now=None) -> int:

@@ -12,8 +12,19 @@ const state = { setup: null, step: "class", uploading: 0, poll: null };
 const startedAt = Date.parse(root.dataset.startedAt);
 const $ = (id) => document.getElementById(id);
 
+// A refusal about one input ({name: ["…"]}) is said without the field's API name, and that input gets the focus.
+const FIELD_INPUT = { name: "class-name", parent: "class-parent", group: "class-group", definition: "definition" };
+
 function showError(err) {
-  $("error").textContent = err ? (err instanceof ApiError ? err.message : String(err)) : "";
+  for (const input of document.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  let text = err ? (err instanceof ApiError ? err.message : String(err)) : "";
+  const field = err instanceof ApiError && Object.keys(FIELD_INPUT).find((f) => Array.isArray(err.body[f]));
+  if (field) {
+    text = err.body[field][0];
+    $(FIELD_INPUT[field]).setAttribute("aria-invalid", "true");
+    $(FIELD_INPUT[field]).focus();
+  }
+  $("error").textContent = text;
 }
 
 function firstOpenStep(setup) {
@@ -62,7 +73,7 @@ async function act(fn) {
 $("class-create").addEventListener("click", () => act(() => api(`/api/projects/${root.dataset.project}/class-setups/`, {
   method: "POST",
   body: { name: $("class-name").value, parent: $("class-parent").value ? Number($("class-parent").value) : null,
-          group: Number($("class-group").value), started_at: root.dataset.startedAt },
+          group: $("class-group").value ? Number($("class-group").value) : null, started_at: root.dataset.startedAt },
 })));
 $("class-name").addEventListener("keydown", (e) => { if (e.key === "Enter") $("class-create").click(); });
 

@@ -1,5 +1,7 @@
 // Admin dashboard: polls the dashboard API every 5 s and draws tables, an accuracy plot and progress bars.
 import { api, el } from "../common/api.js";
+import { confirmInPage, promptInPage } from "../common/dialog.js";
+import { notify } from "../common/notice.js";
 
 const root = document.getElementById("dashboard");
 const project = root.dataset.project;
@@ -79,17 +81,33 @@ function drawPlot() {
   svg.replaceChildren(...nodes);
 }
 
+// In-page dialogs and notices, never the browser's pop-ups (common/dialog.js, issue 14).
 async function sendBack(annotator, cls) {
-  if (!confirm(`Send ${annotator.username}'s labels of "${cls.class}" back for re-labelling?`)) return;
-  const res = await api(`/api/annotators/${annotator.id}/send-back/`, { method: "POST", body: { action_class: cls.class_id } });
-  alert(`${res.labels_sent_back} labels sent back; their clips are in the queue again.`);
+  const yes = await confirmInPage({ title: "Send labels back?", danger: true, confirm: "Send back",
+    text: `${annotator.username}'s labels of "${cls.class}" are set aside and their clips go back to the queue `
+      + "for others to label again. Their other classes are not touched." });
+  if (!yes) return;
+  try {
+    const res = await api(`/api/annotators/${annotator.id}/send-back/`, { method: "POST", body: { action_class: cls.class_id } });
+    notify(`${res.labels_sent_back} labels of ${annotator.username} sent back; their clips are in the queue again.`);
+  } catch (err) {
+    notify(`Nothing was sent back: ${err.message}.`, { kind: "error", hideAfterMs: 0 });
+  }
   refresh();
 }
 
 async function clarify(p) {
-  const text = prompt(`Clarification for "${p.class}" (annotators must acknowledge it before their next page):`);
-  if (!text) return;
-  await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text } });
+  const text = await promptInPage({ title: `Clarify "${p.class}"`, confirm: "Send to annotators",
+    text: "Annotators of this class must read and acknowledge it before their next page.",
+    label: "Clarification", placeholder: "e.g. A throw counts only when the ball leaves the hand.",
+    emptyMessage: "Type the clarification first (or Cancel)." });
+  if (text === null) return;
+  try {
+    await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text } });
+    notify(`Clarification sent: annotators of "${p.class}" see it before their next page.`);
+  } catch (err) {
+    notify(`Not sent: ${err.message}.`, { kind: "error", hideAfterMs: 0 });
+  }
   refresh();
 }
 

@@ -1,5 +1,6 @@
 // Dashboard section: mining progress bars per video, polled every 3 s while anything runs.
 import { api, el } from "../common/api.js";
+import { confirmInPage } from "../common/dialog.js";
 
 const project = document.getElementById("dashboard").dataset.project;
 const $ = (id) => document.getElementById(id);
@@ -33,9 +34,28 @@ async function refresh() {
   setTimeout(refresh, running ? 3000 : 10000);
 }
 
+// Asks first, stating how many videos it queues (issue 14): the number is read again at the click, not the last poll's.
 $("mine-start").addEventListener("click", async () => {
-  const res = await api(`/api/projects/${project}/mining/`, { method: "POST", body: {} });
-  $("mine-status").textContent = `${res.queued} video(s) queued`;
+  let count;
+  try { count = (await api(`/api/projects/${project}/mining/`)).to_mine; } catch (err) {
+    $("mine-status").textContent = `Could not count the videos to mine: ${err.message}.`;
+    return;
+  }
+  if (!count) {
+    $("mine-status").textContent = "Nothing to mine: every video is mined or removed. Upload videos first.";
+    return;
+  }
+  const videos = count === 1 ? "1 video" : `${count} videos`;
+  const yes = await confirmInPage({ title: `Mine ${videos}?`, confirm: `Mine ${videos}`,
+    text: `${videos} not mined yet go through the pipeline (features, de-dup, shots, people, scores, sampling) on the `
+      + "workers. Their progress shows below; new clips reach the queues as each video finishes." });
+  if (!yes) return;
+  try {
+    const res = await api(`/api/projects/${project}/mining/`, { method: "POST", body: {} });
+    $("mine-status").textContent = `${res.queued} video(s) queued`;
+  } catch (err) {
+    $("mine-status").textContent = `Not started: ${err.message}.`;
+  }
   refresh();
 });
 

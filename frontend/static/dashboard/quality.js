@@ -1,6 +1,7 @@
 // Admin dashboard, issue 15: segment agreement per annotator and class (where people differ), and gold candidates
 // (clips decided unanimously by qualified annotators) with confirm / dismiss.
 import { api, el } from "../common/api.js";
+import { notify } from "../common/notice.js";
 
 const root = document.getElementById("dashboard");
 const project = root.dataset.project;
@@ -74,7 +75,7 @@ async function decide(candidate, action) {
   try {
     await api(`/api/clips/${candidate.clip_uid}/gold-candidate/${action}/`, { method: "POST", body: {} });
   } catch (err) {
-    alert(err.message);
+    notify(`Not done: ${err.message}.`, { kind: "error", hideAfterMs: 0 });
   }
   refreshCandidates();
 }

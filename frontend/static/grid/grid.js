@@ -118,6 +118,8 @@ async function submit() {
     if (result.already_submitted) {
       // A retry of a submit whose answer was lost on the way: the first one was stored.
       notify(`This page was already saved: your earlier Submit reached the server. ${whatNow()}`);
+    } else {
+      notify(savedText(labels), { hideAfterMs: 2500 }); // said, briefly: the next page is already on screen
     }
   } catch (err) {
     await submitRefused(err);
@@ -141,6 +143,11 @@ async function submitRefused(err) {
     notify(`Not saved: ${err.message}. Your labels are still here; press Submit (Enter) to try again.`,
       { kind: "error", hideAfterMs: 0 });
   }
+}
+
+function savedText(labels) {
+  const values = Object.values(labels), no = values.filter((v) => v === -1).length;
+  return `Page saved: ${values.length} clips (${no} marked no). ${whatNow()}`;
 }
 
 function whatNow() {
@@ -234,7 +241,9 @@ let renderedPage = null;
 function render() {
   const page = state.page;
   $("empty").hidden = !!page || !state.message;
-  $("empty").textContent = state.message;
+  // an empty state always has the way back: the queues, where another class may be waiting
+  $("empty").replaceChildren(el("p", {}, state.message),
+    el("a", { class: "button primary", href: "/", id: "back-to-queues" }, "Back to your queues"));
   $("submit").disabled = !page || state.busy || !page.items.length;
   if (!page) {
     $("groups").replaceChildren(); pageGroups = []; playback.watch([]); $("page-status").textContent = ""; renderedPage = null;

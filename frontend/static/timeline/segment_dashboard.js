@@ -1,6 +1,8 @@
 // The dashboard's "Segment accuracy (gold videos)" section: polls the segment dashboard API every 5 s.
 // Kept apart from dashboard/dashboard.js (the clip tool's) so the two evolve without touching each other.
 import { api, el } from "../common/api.js";
+import { confirmInPage } from "../common/dialog.js";
+import { notify } from "../common/notice.js";
 
 const root = document.getElementById("segment-section");
 const project = root.dataset.project;
@@ -75,10 +77,17 @@ async function enqueue(p) {
   refresh();
 }
 
+// In-page dialogs and notices, never the browser's pop-ups (common/dialog.js, issue 14).
 async function sendBack(annotator, cls) {
-  if (!confirm(`Send ${annotator.username}'s segments of "${cls.class}" back? Their videos go back to the queue.`)) return;
-  const res = await api(`/api/annotators/${annotator.id}/segments/send-back/`, { method: "POST", body: { action_class: cls.class_id } });
-  alert(`${res.annotations_sent_back} annotations sent back.`);
+  const yes = await confirmInPage({ title: "Send segments back?", danger: true, confirm: "Send back",
+    text: `${annotator.username}'s segments of "${cls.class}" are set aside and their videos go back to the queue.` });
+  if (!yes) return;
+  try {
+    const res = await api(`/api/annotators/${annotator.id}/segments/send-back/`, { method: "POST", body: { action_class: cls.class_id } });
+    notify(`${res.annotations_sent_back} annotations of ${annotator.username} sent back; their videos are in the queue again.`);
+  } catch (err) {
+    notify(`Nothing was sent back: ${err.message}.`, { kind: "error", hideAfterMs: 0 });
+  }
   refresh();
 }
 

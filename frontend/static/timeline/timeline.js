@@ -122,6 +122,9 @@ async function finish(action, body) {
       // A retry of a submit whose answer was lost on the way: the first one was stored.
       notify(`This video was already saved: your earlier ${action === "reject" ? "Reject" : "Submit"} reached the `
         + `server. ${state.task ? "Here is the next video." : ""}`);
+    } else {
+      const what = action === "reject" ? "Video rejected" : `Video saved: ${body.segments.length} segment(s)`;
+      notify(`${what}. ${state.task ? "Here is the next video." : ""}`, { hideAfterMs: 2500 });
     }
   } catch (err) {
     if (err instanceof ApiError && err.code === "conflict" && !("version" in err.body)) {
@@ -155,7 +158,7 @@ function refused() {
 }
 
 function askToAcknowledge(clarifications) {
-  acknowledge(clarifications, async () => { await loadGuideline(); await load(); });
+  acknowledge(clarifications, async () => { await loadGuideline(); await load(); }, { what: "video" });
 }
 
 async function loadGuideline() {

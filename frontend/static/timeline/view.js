@@ -1,4 +1,5 @@
 // Rendering the timeline tool from state: the transport, the two timelines, the segment list and the status line.
+import { el } from "../common/api.js";
 import { $, root, state } from "./state.js";
 import { clock, drawTimeline, segmentRows, suggestionBar } from "./render.js";
 
@@ -25,7 +26,9 @@ export function render() {
   const task = state.task;
   root.classList.toggle("empty", !task);
   $("empty").hidden = !!task;
-  $("empty").textContent = state.message;
+  // an empty state always has the way back: the queues, where another class may be waiting
+  $("empty").replaceChildren(...(task || !state.message ? [] : [el("p", {}, state.message),
+    el("a", { class: "button primary", href: "/", id: "back-to-queues" }, "Back to your queues")]));
   for (const id of ["submit", "reject"]) $(id).disabled = !task || state.busy || !!state.conflict;
   renderStatus();
   if (!task) {
