@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from backend.catalog.models import Project
 from backend.quality.review_access import can_review
+from backend.segments.models import SegmentVideo
 
 
 @staff_member_required
@@ -19,3 +20,12 @@ def review_page(request):
     if not can_review(request.user):
         raise PermissionDenied("reviewing needs the reviewer permission")
     return render(request, "review.html")
+
+
+@login_required
+def review_video_page(request, segment_video_id: int):
+    """The lanes view of one video: every annotator's segments, read-only, and the reviewer's result lane."""
+    if not can_review(request.user):
+        raise PermissionDenied("reviewing needs the reviewer permission")
+    video = get_object_or_404(SegmentVideo.objects.select_related("video", "action_class"), pk=segment_video_id)
+    return render(request, "review_video.html", {"segment_video": video})

@@ -3,6 +3,7 @@ decisions stored beside the labels, and the label source every export carries.""
 
 import csv
 import io
+import json
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -14,7 +15,10 @@ from backend.clips.dawid_skene import consensus_dawid_skene
 from backend.clips.models import ClipDecision, ConsensusResult, Label
 from backend.clips.selectors_review import clips_in_dispute
 from backend.clips.services import clip_labels_revoke, clips_consensus_update
+from backend.segments.models import SegmentAnnotation, SegmentVideo, VideoDecision
+from backend.segments.selectors_review import videos_in_dispute
 from tests.factories import UserFactory
+from tests.segments.factories import SegmentAnnotationFactory, SegmentVideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +157,141 @@ def test_the_clips_export_says_where_each_label_came_from(make_clips, annotators
     call_command("export_clips", "--format", "hacs-csv", "-o", str(out))
     rows = {float(r["start"]): (r["label"], r["source"]) for r in csv.DictReader(io.StringIO(out.read_text()))}
     assert rows == {0.0: ("1", "single"), 2.0: ("1", "unanimous"), 4.0: ("1", "majority"), 6.0: ("1", "adjudicated")}
+
+
+# --- videos ----------------------------------------------------------------------------------------------------------
+
+
+def annotated_video(project, action_class, annotators, answers, *, final=0):
+    """A timeline video with one finished annotation per answer ((start, end) lists; None: a rejection)."""
+    video = SegmentVideoFactory(video__project=project, video__query_class=action_class, video__duration=60.0)
+    made = []
+    for user, answer in zip(annotators, answers, strict=False):
+        if answer is None:
+            made.append(
+                SegmentAnnotationFactory(
+                    segment_video=video,
+                    annotator=user,
+                    status=SegmentAnnotation.Status.REJECTED,
+                    reject_reason="no_action",
+                )
+            )
+        else:
+            made.append(SegmentAnnotationFactory(segment_video=video, annotator=user, segments=answer))
+    SegmentVideo.objects.filter(pk=video.pk).update(final=made[final], annotation_count=len(made), is_open=False)
+    video.refresh_from_db()
+    return video, made
+
+
+def test_the_video_queue_holds_disagreeing_videos_lowest_mean_tiou_first(project, action_class, annotators):
+    agree, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(2.2, 6.0)]])  # tIoU 0.95: agree
+    slight, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0)]])  # tIoU 2/6
+    apart, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(10.0, 12.0)], [(2.0, 6.0)]])
+    annotated_video(project, action_class, annotators, [[(1.0, 3.0)]])  # one annotator: nothing to compare
+    queue = videos_in_dispute()
+    assert [item.segment_video.pk for item in queue] == [slight.pk, apart.pk]
+    # slight: one pair at 2/6; apart: pairs 0, 1, 0 -> 1/3 as well, so the older video comes first
+    assert [item.agreement for item in queue] == pytest.approx([1 / 3, 1 / 3])
+    assert [lane.annotator for lane in queue[1].annotations] == ["ann1", "ann2", "ann3"]
+    assert agree.pk not in [item.segment_video.pk for item in queue]
+
+
+def test_a_rejection_against_segments_is_the_lowest_agreement(project, action_class, annotators):
+    partial, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0)]])
+    rejected, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], None])
+    assert [item.segment_video.pk for item in videos_in_dispute()] == [rejected.pk, partial.pk]
+
+
+def test_taking_one_annotation_makes_a_reviewed_final_beside_the_others(project, action_class, annotators):
+    video, (first, second) = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0)]])
+    client = reviewer_client()
+    lanes = client.get(f"/api/review/videos/{video.pk}/").json()["lanes"]
+    assert [(lane["annotator"], lane["segments"]) for lane in lanes] == [("ann1", [[2.0, 6.0]]), ("ann2", [[4.0, 8.0]])]
+    # when
+    answer = client.post(
+        f"/api/review/videos/{video.pk}/decide/",
+        {"source": "taken", "taken": str(second.uid), "segments": [[4.0, 8.0]]},
+        content_type="application/json",
+    )
+    # then
+    assert answer.status_code == 200, answer.content
+    video.refresh_from_db()
+    decision = VideoDecision.objects.get(segment_video=video)
+    assert (decision.source, decision.taken_id, video.final_id) == ("taken", second.pk, decision.result_id)
+    assert decision.result.kind == SegmentAnnotation.Kind.REVIEWED
+    assert list(decision.result.segments.values_list("start", "end")) == [(4.0, 8.0)]
+    for annotation in (first, second):  # beside, never over
+        annotation.refresh_from_db()
+        assert annotation.active and annotation.status == SegmentAnnotation.Status.SUBMITTED
+    assert list(first.segments.values_list("start", "end")) == [(2.0, 6.0)]
+    assert videos_in_dispute() == []
+
+
+def test_a_taken_decision_must_be_the_annotation_as_it_is(project, action_class, annotators):
+    video, (first, _) = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0)]])
+    answer = reviewer_client().post(
+        f"/api/review/videos/{video.pk}/decide/",
+        {"source": "taken", "taken": str(first.uid), "segments": [[3.0, 7.0]]},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert not VideoDecision.objects.exists()
+
+
+def test_a_merged_decision_replaces_an_earlier_one_and_both_are_kept(project, action_class, annotators):
+    video, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0), (20.0, 25.0)]])
+    client = reviewer_client()
+    for segments in ([[3.0, 7.0]], [[3.0, 7.0], [20.0, 25.0]]):
+        answer = client.post(
+            f"/api/review/videos/{video.pk}/decide/",
+            {"source": "merged", "segments": segments},
+            content_type="application/json",
+        )
+        assert answer.status_code == 200
+    earlier, later = VideoDecision.objects.order_by("pk")
+    video.refresh_from_db()
+    assert video.final_id == later.result_id
+    earlier.result.refresh_from_db()
+    assert not earlier.result.active and later.result.active
+
+
+def test_only_reviewers_decide_videos(project, action_class, annotators):
+    video, _ = annotated_video(project, action_class, annotators, [[(2.0, 6.0)], [(4.0, 8.0)]])
+    annotator = Client()
+    annotator.force_login(annotators[0])
+    assert annotator.get("/api/review/videos/").status_code == 403
+    assert annotator.get(f"/review/videos/{video.pk}/").status_code in (302, 403)
+    post = annotator.post(
+        f"/api/review/videos/{video.pk}/decide/", {"source": "merged", "segments": []}, content_type="application/json"
+    )
+    assert post.status_code == 403
+
+
+def test_the_segments_export_says_where_each_video_came_from(project, action_class, annotators, tmp_path):
+    single, _ = annotated_video(project, action_class, annotators, [[(1.0, 3.0)]])
+    unanimous, _ = annotated_video(project, action_class, annotators, [[(1.0, 3.0)], [(1.1, 3.0)]])
+    majority, _ = annotated_video(project, action_class, annotators, [[(1.0, 3.0)], [(1.0, 3.1)], [(9.0, 12.0)]])
+    disputed, _ = annotated_video(project, action_class, annotators, [[(1.0, 3.0)], [(9.0, 12.0)]])
+    reviewed, made = annotated_video(project, action_class, annotators, [[(1.0, 3.0)], [(9.0, 12.0)]])
+    reviewer_client().post(
+        f"/api/review/videos/{reviewed.pk}/decide/",
+        {"source": "edited", "taken": str(made[1].uid), "segments": [[9.5, 12.0]]},
+        content_type="application/json",
+    )
+    sources = {}
+    for fmt in ("activitynet", "actionformer", "opentad", "mmaction2"):
+        out = tmp_path / f"{fmt}.json"
+        call_command("export_segments", "--format", fmt, "-o", str(out), "--default-fps", "25")
+        data = json.loads(out.read_text())
+        entries = data.get("database", data)
+        sources[fmt] = {name: entry["label_source"] for name, entry in entries.items()}
+    expected = {
+        single.video.external_id: "single",
+        unanimous.video.external_id: "unanimous",
+        majority.video.external_id: "majority",
+        disputed.video.external_id: "disputed",
+        reviewed.video.external_id: "adjudicated",
+    }
+    assert all(found == expected for found in sources.values()), sources
+    anet = json.loads((tmp_path / "activitynet.json").read_text())["database"]
+    assert anet[reviewed.video.external_id]["annotations"][0]["segment"] == [9.5, 12.0]
