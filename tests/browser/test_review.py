@@ -64,7 +64,7 @@ def disputes(project, action_class):
 
 def test_reviewer_settles_clips_by_key_and_a_video_from_its_lanes(open_as, shot, disputes, live_server):
     page = open_as("reviewer", "pass-rev")
-    page.goto(f"{live_server.url}/review/")
+    page.click("header a[href='/review/']")  # the topbar offers the queue to a reviewer who is not staff
     split, halves, unanimous = disputes["clips"]
     # lowest agreement first: the 1-1 clip, then the 2-1 clip; the unanimous clip is not there
     page.wait_for_selector(".review-clip")
@@ -99,6 +99,11 @@ def test_reviewer_settles_clips_by_key_and_a_video_from_its_lanes(open_as, shot,
     assert page.locator(".lane:not(.result-lane)").count() == 3
     assert page.locator(".lane[data-annotator='annotator1'] .lane-seg").count() == 2
     page.wait_for_function("() => document.getElementById('player').readyState >= 2")
+    # merge: what at least two of the three lanes mark, [2.5, 8.5]
+    page.keyboard.press("m")
+    page.wait_for_function("() => document.querySelectorAll('.result-lane .lane-seg').length === 1")
+    assert "merged" in page.inner_text("#result-source")
+    assert page.locator(".result-lane .lane-seg").get_attribute("title") == "2.500–8.500 s"
     page.keyboard.press("3")  # take annotator3's lane
     page.wait_for_selector(".result-lane .lane-seg >> nth=1")
     assert "taken" in page.inner_text("#result-source")
