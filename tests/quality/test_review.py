@@ -295,3 +295,15 @@ def test_the_segments_export_says_where_each_video_came_from(project, action_cla
     assert all(found == expected for found in sources.values()), sources
     anet = json.loads((tmp_path / "activitynet.json").read_text())["database"]
     assert anet[reviewed.video.external_id]["annotations"][0]["segment"] == [9.5, 12.0]
+
+
+def test_the_dashboard_counts_label_sources_as_the_exports_write_them(make_clips, annotators, project):
+    clips = make_clips(videos=1, per_video=3)
+    labelled(clips[0], annotators, [1, 1, 1])
+    labelled(clips[1], annotators, [1, 1, -1])
+    labelled(clips[2], annotators, [1, -1, -1])
+    reviewer_client().post(f"/api/review/clips/{clips[2].uid}/decide/", {"value": 1}, content_type="application/json")
+    admin = Client()
+    admin.force_login(UserFactory(username="boss", is_staff=True))
+    sources = admin.get(f"/api/projects/{project.pk}/dashboard/").json()["label_sources"]
+    assert sources == {"single": 0, "unanimous": 1, "majority": 1, "adjudicated": 1, "imported": 0}
