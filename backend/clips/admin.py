@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backend.clips.models import Clip, ClipDecision, ConsensusResult, Label, Page
+from backend.clips.models import Clip, ConsensusResult, Label, Page
 
 
 @admin.register(Clip)
@@ -25,17 +25,3 @@ class PageAdmin(admin.ModelAdmin):
 class ConsensusAdmin(admin.ModelAdmin):
     list_display = ["clip", "value", "mode", "n_labels", "unanimous", "source"]
     list_filter = ["source", "mode"]
-
-
-@admin.register(ClipDecision)
-class ClipDecisionAdmin(admin.ModelAdmin):
-    """Reviewers' decisions, for the record: written by the review queue (clips.services.review), never edited here."""
-
-    list_display = ["clip", "reviewer", "value", "note", "created_at"]
-    list_filter = ["value"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

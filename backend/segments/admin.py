@@ -9,23 +9,8 @@ from backend.segments.models import (
     SegmentProposalRun,
     SegmentSettings,
     SegmentVideo,
-    VideoDecision,
 )
 from backend.segments.services import segment_final_pick
-
-
-@admin.register(VideoDecision)
-class VideoDecisionAdmin(admin.ModelAdmin):
-    """Reviewers' decisions, for the record: written by the review lanes (segments.services.review), never edited here."""
-
-    list_display = ["segment_video", "reviewer", "source", "taken", "result", "created_at"]
-    list_filter = ["source"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SegmentSettings)

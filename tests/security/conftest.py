@@ -110,7 +110,6 @@ def world(db, settings) -> World:
         videos=list(Video.objects.filter(query_class=action_class).order_by("pk")),
     )
     extra["class_setup"] = _class_setup(project=project, admin=admin)
-    _review_records(clip=clips[-1], segment_video=extra["segment_video_done"], admin=admin)
     from backend.curation.models import Curation
 
     Curation.objects.create(clip=clips[0], first_frame=10, last_frame=40, dominant_people=1)
@@ -126,19 +125,6 @@ def world(db, settings) -> World:
         clarification=clarification,
         extra=extra,
     )
-
-
-def _review_records(*, clip, segment_video, admin) -> None:
-    """A reviewer's decisions (issue 15 item 2), so their admin pages have objects: the video's is an earlier,
-    superseded one (its result inactive), so the world's answers stay as they were."""
-    from backend.clips.models import ClipDecision
-    from backend.segments.models import SegmentAnnotation, VideoDecision
-
-    ClipDecision.objects.create(clip=clip, reviewer=admin, value=1, note="authorization check")
-    result = SegmentAnnotation.objects.create(
-        segment_video=segment_video, annotator=admin, kind="reviewed", status="submitted", active=False
-    )
-    VideoDecision.objects.create(segment_video=segment_video, reviewer=admin, source="merged", result=result)
 
 
 def _class_setup(*, project, admin):
