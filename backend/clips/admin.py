@@ -23,4 +23,5 @@ class PageAdmin(admin.ModelAdmin):
 
 @admin.register(ConsensusResult)
 class ConsensusAdmin(admin.ModelAdmin):
-    list_display = ["clip", "value", "mode", "n_labels", "unanimous"]
+    list_display = ["clip", "value", "mode", "n_labels", "unanimous", "source"]
+    list_filter = ["source", "mode"]

@@ -1,6 +1,8 @@
 """The consensus rule, in one place (HACS: each clip labelled by 3 annotators, kept by 2-of-3 majority).
 
-Pure: takes the values of a clip's active labels in the order they came, returns what is decided.
+Pure: takes the values of a clip's active labels in the order they came (and a reviewer's decision, if any),
+returns what is decided and where the label comes from. The exports, the dashboard and the review queue all read
+what ``settle`` stored (ConsensusResult), so they agree.
 """
 
 from __future__ import annotations
@@ -41,6 +43,48 @@ def decide(values: list[int], mode: str) -> Decision:
         return Decision(value=None, required=LABELS_PER_CLIP)
     first = values[:LABELS_PER_CLIP]
     return Decision(value=1 if sum(first) > 0 else -1, required=LABELS_PER_CLIP)
+
+
+SINGLE = "single"
+UNANIMOUS = "unanimous"
+MAJORITY = "majority"
+ADJUDICATED = "adjudicated"
+
+
+def label_source(values: list[int], *, adjudicated: bool) -> str:
+    """Where a decided clip's label comes from: a reviewer's decision first, then how its labels agree."""
+    if adjudicated:
+        return ADJUDICATED
+    if len(values) == 1:
+        return SINGLE
+    return UNANIMOUS if len(set(values)) == 1 else MAJORITY
+
+
+@dataclass(frozen=True)
+class Settled:
+    decision: Decision
+    source: str  # "" while undecided
+
+
+def settle(values: list[int], mode: str, *, reviewed: int | None = None) -> Settled:
+    """The clip's decision with review: a reviewer's decision (``reviewed``, 1 or -1) overrides the labels and
+    decides the clip at once (issue 15 item 2: it is stored beside the labels, never over them); otherwise ``decide``.
+    """
+    decision = decide(values, mode)
+    if reviewed is not None:
+        if reviewed not in (1, -1):
+            raise ValueError(f"a decision must be 1 or -1, got {reviewed!r}")
+        return Settled(Decision(value=reviewed, required=decision.required), ADJUDICATED)
+    return Settled(decision, label_source(values, adjudicated=False) if decision.decided else "")
+
+
+def agreement(values: list[int]) -> float:
+    """Share of a clip's labels that agree with its larger side (0.5 for a 1-1 split, 2/3 for 2-1): the review
+    queue shows the lowest first."""
+    if not values:
+        return 1.0
+    positive = sum(1 for v in values if v == 1)
+    return max(positive, len(values) - positive) / len(values)
 
 
 def initial_required(mode: str) -> int:

@@ -40,7 +40,8 @@ def consensus_dawid_skene(*, project: Project, apply: bool = False) -> DawidSken
     if apply:
         with transaction.atomic():
             for clip_id, result in decided.items():
-                if clip_id in fit.clips:
+                # A reviewer's decision (issue 15 item 2) stands: Dawid–Skene replaces only the majority's label.
+                if clip_id in fit.clips and result.source != ConsensusResult.Source.ADJUDICATED:
                     result.value, result.mode = fit.label_of(clip_id), MODE
                     result.save(update_fields=["value", "mode", "decided_at"])
     return DawidSkeneReport(

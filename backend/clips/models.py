@@ -149,12 +149,38 @@ class Label(models.Model):
         indexes = [models.Index(fields=["annotator", "active"], name="label_annotator_idx")]
 
 
+class ClipDecision(models.Model):
+    """A reviewer's decision on a clip whose annotators disagree (issue 15 item 2).
+
+    Stored beside the labels, never over them: the labels stay as they were, and the consensus rule
+    (clips/consensus.py: ``settle``) reads the latest decision first. Earlier decisions are kept for the record.
+    """
+
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clip_decisions")
+    value = models.SmallIntegerField(choices=Label.Value.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clip", "-created_at"], name="clipdecision_latest_idx")]
+
+
 class ConsensusResult(models.Model):
+    class Source(models.TextChoices):
+        # Where the exported label came from (clips/consensus.py: label_source).
+        SINGLE = "single"  # one label
+        UNANIMOUS = "unanimous"  # every label agrees
+        MAJORITY = "majority"  # the labels split; the majority (or Dawid–Skene) decided
+        ADJUDICATED = "adjudicated"  # the labels split; a reviewer decided (ClipDecision)
+        IMPORTED = "imported"  # decided elsewhere: an imported file, no labels here
+
     clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="consensus")
     value = models.SmallIntegerField(choices=Label.Value.choices)
     mode = models.CharField(max_length=16)  # fixed, adaptive, imported, dawid_skene
     n_labels = models.PositiveSmallIntegerField()
     unanimous = models.BooleanField()
+    source = models.CharField(max_length=11, choices=Source.choices, default=Source.MAJORITY)
     decided_at = models.DateTimeField(auto_now=True)
 
 

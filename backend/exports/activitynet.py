@@ -22,6 +22,7 @@ from backend.catalog.models import ActionClass, Project, Video
 from backend.core.errors import ImportFileError
 from backend.segments.imports import ParsedVideo, _fail, import_videos
 from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
+from backend.segments.selectors_review import segment_label_sources
 
 VERSION = "ActionLoom segments 1.0 (ActivityNet 1.3 layout)"
 CHUNK = 2000
@@ -63,14 +64,18 @@ class AnnotatedVideo:
     fps: float  # the video's stored frame rate; 0 when unknown (e.g. imported from a file without the media)
     url: str
     segments: list[tuple[str, float, float]]  # (class name, start, end) in the annotation's order
+    # Where the segments came from (segments/selectors_review.py: segment_label_sources): single, unanimous,
+    # majority, adjudicated (a reviewer), gold, imported, disputed. Every layout writes it as "label_source".
+    source: str = ""
 
 
 def annotated_videos(*, project: Project | None = None, subset: str | None = None) -> Iterator[AnnotatedVideo]:
     """Every video with a final, non-rejected annotation, in video id order, read in chunks."""
     rows = _finals(project=project, subset=subset, status=SegmentAnnotation.Status.SUBMITTED).values_list(
-        "final_id", "video__external_id", "video__subset", "video__duration", "video__fps", "video__source_url"
+        "final_id", "video__external_id", "video__subset", "video__duration", "video__fps", "video__source_url", "pk"
     )
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
+        sources = segment_label_sources([row[-1] for row in chunk])
         segments: dict[int, list[tuple[str, float, float]]] = {row[0]: [] for row in chunk}
         for ann, label, start, end in (
             Segment.objects.filter(annotation_id__in=list(segments))
@@ -78,8 +83,8 @@ def annotated_videos(*, project: Project | None = None, subset: str | None = Non
             .values_list("annotation_id", "action_class__name", "start", "end")
         ):
             segments[ann].append((label, start, end))
-        for final_id, external_id, sub, duration, fps, url in chunk:
-            yield AnnotatedVideo(external_id, sub, duration, fps, url, segments[final_id])
+        for final_id, external_id, sub, duration, fps, url, pk in chunk:
+            yield AnnotatedVideo(external_id, sub, duration, fps, url, segments[final_id], sources[pk])
 
 
 def entries(*, project: Project | None = None, subset: str | None = None) -> Iterator[tuple[str, dict]]:
@@ -88,7 +93,13 @@ def entries(*, project: Project | None = None, subset: str | None = None) -> Ite
         annotations = [{"label": label, "segment": [start, end]} for label, start, end in video.segments]
         yield (
             video.external_id,
-            {"subset": video.subset, "duration": video.duration, "url": video.url, "annotations": annotations},
+            {
+                "subset": video.subset,
+                "duration": video.duration,
+                "url": video.url,
+                "annotations": annotations,
+                "label_source": video.source,
+            },
         )
 
 

@@ -58,6 +58,10 @@ class ActivityNetVideoOutputSerializer(serializers.Serializer):
     duration = serializers.FloatField()
     url = serializers.CharField(allow_blank=True)
     annotations = ActivityNetAnnotationOutputSerializer(many=True)
+    label_source = serializers.ChoiceField(
+        choices=["single", "unanimous", "majority", "adjudicated", "gold", "imported", "disputed"],
+        help_text="where the segments came from (README: Reviewing disagreements)",
+    )
 
 
 class ActivityNetRejectedOutputSerializer(serializers.Serializer):

@@ -1,4 +1,7 @@
-"""HACS Clips layout: `classname,youtube_id,subset,start,end,label` (label 1 positive, -1 negative).
+"""HACS Clips layout: `classname,youtube_id,subset,start,end,label` (label 1 positive, -1 negative), and on export
+a seventh column `source`: where the label came from (`single`, `unanimous`, `majority`, `adjudicated`; `gold` for a
+gold answer, `imported` for a label decided elsewhere; clips/consensus.py). An import takes the six columns, with or
+without `source` (ignored: an imported label is `imported` here).
 
 Exports stream (a row at a time from a server-side cursor), so memory stays flat at any size. Imports check every
 row as the file streams past and write nothing unless the whole file is good; backend/exports/bulk.py writes them.
@@ -20,6 +23,9 @@ from backend.clips.models import Clip
 from backend.core.errors import ImportFileError
 
 HEADER = ["classname", "youtube_id", "subset", "start", "end", "label"]
+SOURCE = "source"
+EXPORT_HEADER = [*HEADER, SOURCE]
+GOLD_SOURCE = "gold"
 FORMATS = ("hacs-csv", "hacs-json")
 MAX_FIELD = 300  # characters; longer fields are refused rather than truncated
 
@@ -39,9 +45,16 @@ def clip_rows(*, project: Project | None = None, subset: str | None = None) -> I
     if subset:
         qs = qs.filter(video__subset=subset)
     qs = qs.order_by("action_class__name", "video__external_id", "start", "end").values_list(
-        "action_class__name", "video__external_id", "video__subset", "start", "end", "consensus__value", "gold__value"
+        "action_class__name",
+        "video__external_id",
+        "video__subset",
+        "start",
+        "end",
+        "consensus__value",
+        "consensus__source",
+        "gold__value",
     )
-    for name, ext_id, sub, start, end, consensus_value, gold_value in qs.iterator(chunk_size=5000):
+    for name, ext_id, sub, start, end, consensus_value, source, gold_value in qs.iterator(chunk_size=5000):
         value = gold_value if gold_value is not None else consensus_value
         yield {
             "classname": name,
@@ -50,6 +63,7 @@ def clip_rows(*, project: Project | None = None, subset: str | None = None) -> I
             "start": _num(start),
             "end": _num(end),
             "label": str(value),
+            SOURCE: GOLD_SOURCE if gold_value is not None else source,
         }
 
 
@@ -58,9 +72,9 @@ def stream(rows: Iterable[dict], fmt: str) -> Iterator[str]:
     if fmt == "hacs-csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(HEADER)
+        writer.writerow(EXPORT_HEADER)
         for i, row in enumerate(rows, 1):
-            writer.writerow([row[k] for k in HEADER])
+            writer.writerow([row[k] for k in EXPORT_HEADER])
             if i % 1000 == 0:
                 yield buf.getvalue()
                 buf.seek(0)
@@ -233,16 +247,17 @@ def _csv_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | str]]:
         raise ImportFileError("the file is empty — nothing was imported") from None
     except csv.Error as exc:
         raise ImportFileError(f"line 1: {exc} — nothing was imported") from None
-    if [h.strip() for h in header] != HEADER:
-        raise ImportFileError(f"line 1: the header must be {','.join(HEADER)} — nothing was imported")
+    columns = [h.strip() for h in header]
+    if columns not in (HEADER, EXPORT_HEADER):
+        raise ImportFileError(f"line 1: the header must be {','.join(HEADER)}[,{SOURCE}] — nothing was imported")
     try:
         for values in reader:
             if not values:
                 continue
-            if len(values) != len(HEADER):
-                yield reader.line_num, f"expected {len(HEADER)} fields, found {len(values)}"
+            if len(values) != len(columns):
+                yield reader.line_num, f"expected {len(columns)} fields, found {len(values)}"
             else:
-                yield reader.line_num, values
+                yield reader.line_num, values[: len(HEADER)]
     except csv.Error as exc:
         raise ImportFileError(f"line {reader.line_num}: {exc} — nothing was imported") from None
 

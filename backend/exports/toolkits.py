@@ -48,6 +48,7 @@ Rules common to the three:
   which is then written for those videos only.
 - Frame counts: ``round(duration × fps)``, the nearest whole frame, so ``frame / duration`` gives the fps back.
 - Times are seconds, as stored, like the ActivityNet export (``activitynet.py``).
+- Each video entry says where its segments came from, ``label_source`` (issue 15; the loaders ignore the key).
 """
 
 from __future__ import annotations
@@ -106,13 +107,25 @@ def _actionformer(video: AnnotatedVideo, fps: float, label_id: dict[str, int]) -
     annotations = [
         {"label": label, "label_id": label_id[label], "segment": [start, end]} for label, start, end in video.segments
     ]
-    return {"subset": video.subset, "duration": video.duration, "fps": fps, "annotations": annotations}
+    return {
+        "subset": video.subset,
+        "duration": video.duration,
+        "fps": fps,
+        "annotations": annotations,
+        "label_source": video.source,
+    }
 
 
 def _opentad(video: AnnotatedVideo, fps: float, label_id: dict[str, int]) -> dict:
     annotations = [{"label": label, "segment": [start, end]} for label, start, end in video.segments]
     frames = frame_count(duration=video.duration, fps=fps)
-    return {"subset": video.subset, "duration": video.duration, "frame": frames, "annotations": annotations}
+    return {
+        "subset": video.subset,
+        "duration": video.duration,
+        "frame": frames,
+        "annotations": annotations,
+        "label_source": video.source,
+    }
 
 
 def _mmaction2(video: AnnotatedVideo, fps: float, label_id: dict[str, int]) -> dict:
@@ -124,6 +137,7 @@ def _mmaction2(video: AnnotatedVideo, fps: float, label_id: dict[str, int]) -> d
         "fps": fps,
         "rfps": frames / video.duration if video.duration > 0 else float(fps),
         "annotations": [{"segment": [start, end], "label": label} for label, start, end in video.segments],
+        "label_source": video.source,
     }
 
 

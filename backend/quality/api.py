@@ -82,6 +82,10 @@ class DashboardOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="share of consensus decisions that were unanimous"
     )
     consensus_clips = serializers.IntegerField()
+    label_sources = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="decided clips by where their label came from: single, unanimous, majority, adjudicated, imported",
+    )
 
 
 class DashboardApi(APIView):

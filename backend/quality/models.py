@@ -20,3 +20,17 @@ class GoldCandidateDismissal(models.Model):
     clip = models.OneToOneField("clips.Clip", on_delete=models.CASCADE, related_name="gold_dismissal")
     admin = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Review(models.Model):
+    """The reviewer role (issue 15 item 2): the permission ``quality.review``, given to a user or a group in the admin.
+
+    No table: Django attaches permissions to a model, and this one exists only to carry it. A reviewer settles
+    disagreements (quality/api_review.py); the decisions live beside the rows they settle (clips.ClipDecision,
+    segments.VideoDecision). Staff may review too.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("review", "Can review and settle annotators' disagreements")]

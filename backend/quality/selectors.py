@@ -169,6 +169,8 @@ def dashboard(*, project: Project) -> dict:
         progress.append({"class_id": cls.pk, "class": cls.name, "gold": gold, **by_count})
     results = ConsensusResult.objects.filter(clip__video__project=project)
     agreed = results.aggregate(n=Count("pk"), unanimous=Count("pk", filter=Q(unanimous=True)))
+    # Where the decided labels came from: the same stored source the exports write (clips/consensus.py: settle).
+    by_source = dict(results.order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n"))
     return {
         "project": {
             "id": project.pk,
@@ -183,4 +185,5 @@ def dashboard(*, project: Project) -> dict:
         "progress": progress,
         "agreement_rate": agreed["unanimous"] / agreed["n"] if agreed["n"] else None,
         "consensus_clips": agreed["n"],
+        "label_sources": {source: by_source.get(source, 0) for source in ConsensusResult.Source.values},
     }

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from backend.quality import api, api_gold
+from backend.quality import api, api_gold, api_review, api_review_videos
 from backend.quality.bill_views import BillApi, bill_page
-from backend.quality.views import dashboard_page
+from backend.quality.views import dashboard_page, review_page, review_video_page
 
 urlpatterns = [
     path("api/me/", api.MeApi.as_view(), name="api-me"),
@@ -38,6 +38,19 @@ urlpatterns = [
         api_gold.SegmentAgreementApi.as_view(),
         name="api-segment-agreement",
     ),
+    path("api/review/clips/", api_review.ReviewClipsApi.as_view(), name="api-review-clips"),
+    path("api/review/clips/<uuid:clip_uid>/decide/", api_review.ReviewClipDecideApi.as_view(), name="api-review-clip"),
+    path("api/review/videos/", api_review_videos.ReviewVideosApi.as_view(), name="api-review-videos"),
+    path(
+        "api/review/videos/<int:segment_video_id>/", api_review_videos.ReviewVideoApi.as_view(), name="api-review-video"
+    ),
+    path(
+        "api/review/videos/<int:segment_video_id>/decide/",
+        api_review_videos.ReviewVideoDecideApi.as_view(),
+        name="api-review-video-decide",
+    ),
+    path("review/", review_page, name="review"),
+    path("review/videos/<int:segment_video_id>/", review_video_page, name="review-video"),
     path("dashboard/<int:project_id>/", dashboard_page, name="dashboard"),
     path("bill/<int:project_id>/", bill_page, name="bill"),
 ]

@@ -115,6 +115,7 @@ class SegmentAnnotation(models.Model):
         REGULAR = "regular"
         GOLD = "gold"
         IMPORTED = "imported"
+        REVIEWED = "reviewed"  # a reviewer's settled answer (VideoDecision), made final; the annotators' rows stay
 
     class Status(models.TextChoices):
         LEASED = "leased"
@@ -179,6 +180,38 @@ class SegmentAnnotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} by {self.annotator_id} on {self.segment_video_id}"
+
+
+class VideoDecision(models.Model):
+    """A reviewer's decision on a video whose annotators' segments differ (issue 15 item 2).
+
+    Stored beside the annotations, never over them: the decided segments are a new annotation of kind ``reviewed``
+    (``result``), made the video's final answer; the annotators' annotations stay as they were. A later decision
+    deactivates the earlier result; every decision is kept.
+    """
+
+    class Source(models.TextChoices):
+        TAKEN = "taken", "took one annotator's annotation"
+        MERGED = "merged", "merged annotations"
+        EDITED = "edited", "edited the segments"
+
+    segment_video = models.ForeignKey(SegmentVideo, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="video_decisions")
+    source = models.CharField(max_length=6, choices=Source.choices)
+    taken = models.ForeignKey(
+        SegmentAnnotation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the annotation taken (source taken), or the one the edit started from",
+    )
+    result = models.OneToOneField(SegmentAnnotation, on_delete=models.CASCADE, related_name="decision")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} by {self.reviewer_id} on {self.segment_video_id}"
 
 
 class Segment(models.Model):

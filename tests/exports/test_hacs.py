@@ -27,7 +27,9 @@ def labelled(db):
             video = VideoFactory(project=project, query_class=cls, subset=subset, external_id=f"yt{k}{j}abcdefg"[:11])
             for i, value in enumerate([1, -1]):
                 clip = ClipFactory(video=video, action_class=cls, start=1.25 + 3 * i, end=3.25 + 3 * i)
-                ConsensusResult.objects.create(clip=clip, value=value, mode="fixed", n_labels=3, unanimous=True)
+                ConsensusResult.objects.create(
+                    clip=clip, value=value, mode="fixed", n_labels=3, unanimous=True, source="unanimous"
+                )
     gold = ClipFactory(video=video, action_class=classes[1], start=10.5, end=12.5)
     services.clip_gold_set(clip=gold, value=-1, author=None)
     ClipFactory(video=video, action_class=classes[1], start=14, end=16)  # undecided: not exported
@@ -48,10 +50,10 @@ def wipe():
 
 def test_csv_has_the_hacs_header_and_one_row_per_decided_clip(labelled, tmp_path):
     rows = list(csv.reader(io.StringIO(export("hacs-csv", tmp_path / "a.csv"))))
-    assert rows[0] == ["classname", "youtube_id", "subset", "start", "end", "label"]
+    assert rows[0] == ["classname", "youtube_id", "subset", "start", "end", "label", "source"]
     assert len(rows) == 1 + 8 + 1
-    assert ["Long jump", "yt00abcdefg", "training", "1.25", "3.25", "1"] in rows
-    assert ["Drinking coffee", "yt11abcdefg", "validation", "10.5", "12.5", "-1"] in rows  # the gold clip
+    assert ["Long jump", "yt00abcdefg", "training", "1.25", "3.25", "1", "unanimous"] in rows
+    assert ["Drinking coffee", "yt11abcdefg", "validation", "10.5", "12.5", "-1", "gold"] in rows  # the gold clip
 
 
 @pytest.mark.parametrize("fmt", ["hacs-csv", "hacs-json"])
@@ -59,7 +61,15 @@ def test_export_import_export_round_trips_unchanged(labelled, tmp_path, fmt):
     first = export(fmt, tmp_path / "first")
     wipe()
     call_command("import_clips", str(tmp_path / "first"), "--project", "Export me")
-    assert export(fmt, tmp_path / "second") == first
+    second = export(fmt, tmp_path / "second")
+    # The same rows, each label now saying it was decided elsewhere (issue 15: every export says where it came from).
+    for source in ("unanimous", "gold"):
+        first = (
+            first.replace(f'"{source}"', '"imported"')
+            if fmt == "hacs-json"
+            else first.replace(f",{source}\n", ",imported\n")
+        )
+    assert second == first
     assert Video.objects.get(external_id="yt00abcdefg").source_url.endswith("v=yt00abcdefg")
 
 

@@ -149,6 +149,7 @@ def test_a_video_with_empty_annotations_is_kept_in_a_new_project_and_round_trips
         "duration": 12.0,
         "url": "",
         "annotations": [],
+        "label_source": "imported",
     }
     # and export → empty project → import → export gives the same file
     source = tmp_path / "first.json"

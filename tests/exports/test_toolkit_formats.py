@@ -225,6 +225,7 @@ def test_default_format_is_the_activitynet_export_unchanged(annotated, tmp_path)
             {"label": "Drinking coffee", "segment": [1.04, 3.2]},
             {"label": "Long jump", "segment": [10.0, 12.48]},
         ],
+        "label_source": "single",
     }
     assert not Path(f"{plain_path}.category_idx.txt").exists()
 

@@ -91,6 +91,24 @@ RULES: dict[str, Rule] = {
     "api-gold-candidate-dismiss": Rule("POST", 403, 403, 403, 200),
     "api-segment-agreement": Rule("GET", 403, 403, 403, 200),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    # --- review (issue 15 item 2): reviewers (quality.review) and staff; tests/quality/test_review.py covers reviewers
+    "review": Rule("GET", LOGIN, 403, 403, 200),
+    "review-video": Rule("GET", LOGIN, 403, 403, 200),
+    "api-review-clips": Rule("GET", 403, 403, 403, 200),
+    "api-review-clip": Rule(
+        "POST", 403, 403, 403, 409, body=lambda w: {"value": 1}, note="409: the world's clip has no split labels"
+    ),
+    "api-review-videos": Rule("GET", 403, 403, 403, 200),
+    "api-review-video": Rule("GET", 403, 403, 403, 200),
+    "api-review-video-decide": Rule(
+        "POST",
+        403,
+        403,
+        403,
+        409,
+        body=lambda w: {"source": "merged", "segments": []},
+        note="409: the world's video has one finished annotation",
+    ),
     # --- the timeline tool (segments) ------------------------------------------------------------------------
     "timeline": Rule("GET", LOGIN, 200, 403, 403, note="admins use ?mode=gold"),
     "api-segment-queues": Rule("GET", 403, 200, 200, 200),

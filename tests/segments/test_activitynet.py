@@ -84,12 +84,14 @@ def test_export_writes_the_activitynet_layout_and_a_side_report_of_rejected_vide
                 {"label": "Drinking coffee", "segment": [1.04, 3.2]},
                 {"label": "Drinking coffee", "segment": [10.0, 12.48]},
             ],
+            "label_source": "single",
         },
         "vidB": {
             "subset": "validation",
             "duration": 31.5,
             "url": "",
             "annotations": [{"label": "Drinking beer", "segment": [0.0, 31.5]}],
+            "label_source": "single",
         },
     }
     assert rejected["rejected"] == {
@@ -131,8 +133,8 @@ def test_export_then_import_round_trips_unchanged(annotated, tmp_path):
     Video.objects.all().delete()
     call_command("import_segments", str(source), "--project", annotated.name)
     _, _, second = export(tmp_path)
-    # then the second export is the first, byte for byte
-    assert second == first
+    # then the second export is the first, byte for byte, but for where the segments came from: a file now
+    assert second == first.replace('"label_source": "single"', '"label_source": "imported"')
     # and importing it once more changes nothing
     counts_before = (Video.objects.count(), SegmentAnnotation.objects.count(), Segment.objects.count())
     call_command("import_segments", str(source), "--project", annotated.name)
@@ -170,7 +172,13 @@ def test_a_hacs_segments_file_with_string_durations_and_no_taxonomy_imports(proj
     empty = Video.objects.get(external_id="-testsubset")  # no labels: kept, filed under the taxonomy's root
     assert (empty.query_class.name, empty.segment_video.final.segments.count()) == ("Root", 0)
     data, _, _ = export(tmp_path)
-    assert data["database"]["-testsubset"] == {"subset": "testing", "duration": 12.0, "url": "", "annotations": []}
+    assert data["database"]["-testsubset"] == {
+        "subset": "testing",
+        "duration": 12.0,
+        "url": "",
+        "annotations": [],
+        "label_source": "imported",
+    }
     assert data["database"]["--0edUL8zmA"]["duration"] == 92.18
     assert data["database"]["-0dvhNxasIo"]["annotations"] == [{"label": "Drinking beer", "segment": [0.0, 4.0]}]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from backend.catalog.models import ActionClass
 from backend.clips import consensus
-from backend.clips.models import Clip, ConsensusResult, Label, Page
+from backend.clips.models import Clip, ClipDecision, ConsensusResult, Label, Page
 from backend.clips.services.pages import QueueError, _lock_clips
 from backend.core.faults import fault_point
 from backend.core.pacing import check_not_too_early
@@ -166,9 +166,17 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
         .values_list("clip_id", "value")
     ):
         values[clip_id].append(value)
+    reviewed: dict[int, int] = {}
+    for clip_id, value in (
+        ClipDecision.objects.filter(clip_id__in=values)
+        .order_by("clip_id", "created_at", "pk")
+        .values_list("clip_id", "value")
+    ):
+        reviewed[clip_id] = value  # the latest decision wins
     decided, undecided = [], []
     for clip in clips:
-        decision = consensus.decide(values[clip.pk], mode)
+        settled = consensus.settle(values[clip.pk], mode, reviewed=reviewed.get(clip.pk))
+        decision = settled.decision
         clip.required_labels = decision.required
         clip.is_open = not decision.decided and not clip.retired_reason  # a retired clip never reopens
         if decision.decided:
@@ -179,6 +187,7 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
                     mode=mode,
                     n_labels=len(values[clip.pk]),
                     unanimous=len(set(values[clip.pk])) == 1,
+                    source=settled.source,
                 )
             )
         else:
@@ -187,7 +196,7 @@ def clips_consensus_update(*, clips: list[Clip], mode: str) -> None:
         decided,
         update_conflicts=True,
         unique_fields=["clip"],
-        update_fields=["value", "mode", "n_labels", "unanimous", "decided_at"],
+        update_fields=["value", "mode", "n_labels", "unanimous", "source", "decided_at"],
     )
     if undecided:
         ConsensusResult.objects.filter(clip_id__in=undecided).delete()

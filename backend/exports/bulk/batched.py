@@ -172,7 +172,9 @@ class _BatchedLoad:
         else:
             ConsensusResult.objects.bulk_create(
                 [
-                    ConsensusResult(clip_id=pk, value=row.label, mode="imported", n_labels=0, unanimous=True)
+                    ConsensusResult(
+                        clip_id=pk, value=row.label, mode="imported", n_labels=0, unanimous=True, source="imported"
+                    )
                     for pk, row in targets
                 ],
                 batch_size=BATCH,

@@ -360,7 +360,7 @@ class _PostgresLoad:
         columns, exprs, params = self._insert_select(
             ConsensusResult,
             given={"clip_id": "coalesce(clip_id, new_id)", "value": "label"},
-            constants={"mode": "imported", "n_labels": 0, "unanimous": True},
+            constants={"mode": "imported", "n_labels": 0, "unanimous": True, "source": "imported"},
         )
         sql = (
             f"INSERT INTO {ConsensusResult._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "

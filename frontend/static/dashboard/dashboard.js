@@ -24,6 +24,7 @@ function render() {
   $("gate").textContent = pct(data.project.accuracy_gate);
   $("agreement").textContent = pct(data.agreement_rate);
   $("consensus-count").textContent = data.consensus_clips;
+  $("label-sources").textContent = Object.entries(data.label_sources).map(([source, n]) => `${source} ${n}`).join(" · ");
   $("fast-floor").textContent = `${data.project.fast_seconds_per_clip} s`;
   $("fast-min").textContent = data.project.fast_min_labels;
   drawPlot();
