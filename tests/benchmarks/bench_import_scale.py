@@ -174,6 +174,109 @@ def make_labels(dsn: str, env: dict, project_id: int, *, labels: int, annotators
     return made
 
 
+# Each remaining index of the big tables, with a query that uses it (the plan shows which index the planner takes).
+PLANS = [
+    (
+        "clip_unique_span",
+        "a clip by its span (the import's match)",
+        "SELECT id FROM clips_clip WHERE video_id = {video} AND action_class_id = {cls} AND start = {start} "
+        'AND "end" = {end}',
+    ),
+    (
+        "clip_unique_span",
+        "a video's clips (media: are they all ready?)",
+        "SELECT 1 FROM clips_clip WHERE video_id = {video} AND media_state <> 'ready' LIMIT 1",
+    ),
+    (
+        "clip_queue_idx",
+        "a class's open clips by media state (pages: gold pool, dashboard counts)",
+        "SELECT count(*) FROM clips_clip WHERE action_class_id = {cls} AND is_open AND media_state = 'pending'",
+    ),
+    (
+        "clip_ready_queue_idx",
+        "the next-page draw",
+        "SELECT id FROM clips_clip WHERE action_class_id = {cls} AND is_open AND media_state = 'ready' "
+        "ORDER BY video_id, start, id LIMIT 160",
+    ),
+    ("clip_learning_round_idx", "a round's clips (mining)", "SELECT id FROM clips_clip WHERE learning_round_id = 1"),
+    ("clips_clip_uid_key", "a clip by uid", "SELECT id FROM clips_clip WHERE uid = '{uid}'"),
+    (
+        "one_active_label_per_annotator",
+        "a clip's active labels (consensus)",
+        "SELECT value FROM clips_label WHERE clip_id = {clip} AND active",
+    ),
+    (
+        "clips_label_clip_id",
+        "all of a clip's labels, sent-back ones too (admin; cascade)",
+        "SELECT id FROM clips_label WHERE clip_id = {clip}",
+    ),
+    (
+        "label_annotator_idx",
+        "an annotator's active labels (accuracy)",
+        "SELECT count(*) FROM clips_label WHERE annotator_id = {annotator} AND active",
+    ),
+    (
+        "clips_label_page_id",
+        "a page's labels (SET NULL when a page goes)",
+        "SELECT id FROM clips_label WHERE page_id = 1",
+    ),
+    (
+        "video_external_id_unique",
+        "a project's video by id (imports)",
+        "SELECT id FROM catalog_video WHERE project_id = {project} AND external_id = '{external}'",
+    ),
+    (
+        "clips_consensusresult_clip_id_key",
+        "a clip's consensus",
+        "SELECT value FROM clips_consensusresult WHERE clip_id = {clip}",
+    ),
+    (
+        "segments_segment_annotation_id",
+        "an annotation's segments (export)",
+        'SELECT start, "end" FROM segments_segment WHERE annotation_id = {annotation}',
+    ),
+    (
+        "segments_segmentannotation_segment_video_id",
+        "a video's annotations, every kind (import, dashboard)",
+        "SELECT id FROM segments_segmentannotation WHERE segment_video_id = {segment_video}",
+    ),
+    (
+        "segments_segmentvideo_video_id_key",
+        "a video's segment video",
+        "SELECT id FROM segments_segmentvideo WHERE video_id = {seg_video_video}",
+    ),
+]
+
+
+def plans(dsn: str) -> list[str]:
+    """One plan line per query of PLANS: the index scan node the planner chose (EXPLAIN, not run)."""
+    values = dict(
+        zip(
+            ["video", "cls", "start", "end", "uid", "clip"],
+            sql(dsn, 'SELECT video_id, action_class_id, start, "end", uid, id FROM clips_clip ORDER BY id LIMIT 1')[0],
+            strict=True,
+        )
+    )
+    values["clip"] = sql(dsn, "SELECT clip_id FROM clips_label ORDER BY id LIMIT 1")[0][0]
+    values["annotator"] = sql(dsn, "SELECT annotator_id FROM clips_label ORDER BY id LIMIT 1")[0][0]
+    values["project"], values["external"] = sql(dsn, "SELECT project_id, external_id FROM catalog_video LIMIT 1")[0]
+    values["annotation"], values["segment_video"], values["seg_video_video"] = sql(
+        dsn,
+        "SELECT a.id, a.segment_video_id, sv.video_id FROM segments_segmentannotation a "
+        "JOIN segments_segmentvideo sv ON sv.id = a.segment_video_id ORDER BY a.id LIMIT 1",
+    )[0]
+    sql(dsn, "ANALYZE")
+    out = []
+    for index, purpose, query in PLANS:
+        text = query.format(**values)
+        plan = [row[0] for row in sql(dsn, "EXPLAIN " + text)]
+        scans = [line.strip().removeprefix("->  ") for line in plan if " on " in line and "Scan" in line]
+        node = next((line for line in scans if "Index" in line), scans[0] if scans else plan[0].strip())
+        used = "uses it" if index in node else "**does not use it**"
+        out.append(f"| `{index}` | {purpose} | `{node.split('  (')[0]}` | {used} |")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_550_016, help="clips in the file (HACS: 1,550,016)")
@@ -234,6 +337,8 @@ def main() -> None:
         )
         print(f"{made:,} labels made", flush=True)
         dawid = timed("consensus_dawid_skene", "consensus_dawid_skene", "--project", "HACS", "--apply")
+        plan_rows = plans(dsn)
+        print("\n".join(plan_rows), flush=True)
         results.update(first=first, again=again, small=small, segments=segments, segments_again=segments_again)
 
     ratio = first.seconds / baseline["total"]
@@ -279,6 +384,12 @@ def main() -> None:
         f"{goal(peak < 300)}; a tenth of the file: {small.peak_rss_mb:.0f} MB.",
         f"Import stages (its log): {stage_log[0].split('rows: ', 1)[-1] if stage_log else 'not logged'}.",
         f"Wall time of the run: {time.perf_counter() - wall:.0f} s.",
+        "",
+        "Plans at this size (EXPLAIN of a query each remaining index is kept for; the scan node chosen):",
+        "",
+        "| index | kept for | plan node | |",
+        "|---|---|---|---|",
+        *plan_rows,
     ]
     body = "\n".join(lines) + "\n"
     print("\n" + body)
