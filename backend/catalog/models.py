@@ -97,7 +97,9 @@ class GuidelineExample(models.Model):
         POSITIVE = "positive", "Positive example"
         HARD_NEGATIVE = "hard_negative", "Hard negative"
 
-    guideline = models.ForeignKey(Guideline, on_delete=models.CASCADE, related_name="examples")
+    guideline = models.ForeignKey(
+        Guideline, on_delete=models.CASCADE, related_name="examples", db_index=False
+    )  # one_example_role_per_clip (guideline, clip) leads with it
     kind = models.CharField(max_length=16, choices=Kind.choices)
     clip = models.ForeignKey("clips.Clip", on_delete=models.CASCADE, related_name="example_roles")
     note = models.CharField(max_length=300, blank=True)
@@ -122,7 +124,7 @@ class Clarification(models.Model):
 
 
 class ClarificationAck(models.Model):
-    clarification = models.ForeignKey(Clarification, on_delete=models.CASCADE)
+    clarification = models.ForeignKey(Clarification, on_delete=models.CASCADE, db_index=False)  # ack_once leads with it
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     acknowledged_at = models.DateTimeField(auto_now_add=True)
 
@@ -148,7 +150,8 @@ class Video(models.Model):
         FAILED = "failed"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos")
+    # video_external_id_unique (project, external_id) leads with it: no index of its own
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos", db_index=False)
     external_id = models.CharField(max_length=64, help_text="YouTube id when from YouTube, else the platform's id")
     source_url = models.URLField(max_length=500, blank=True)
     file = models.FileField(upload_to=video_upload_key, max_length=300, blank=True)
@@ -178,7 +181,9 @@ class AnnotatorGroup(models.Model):
     "may this user work on this class": backend/catalog/access.py).
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="groups")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="groups", db_index=False
+    )  # group_name_unique (project, name) leads with it
     name = models.CharField(max_length=100)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="annotator_groups", blank=True)
     classes = models.ManyToManyField(ActionClass, related_name="annotator_groups", blank=True)

@@ -31,9 +31,12 @@ class Clip(models.Model):
         NONE = "none"  # imported rows without a local video
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    video = models.ForeignKey("catalog.Video", on_delete=models.CASCADE, related_name="clips")
+    # No index of their own: clip_unique_span leads with video, clip_queue_idx with action_class (docs/benchmarks_scale.md).
+    video = models.ForeignKey("catalog.Video", on_delete=models.CASCADE, related_name="clips", db_index=False)
     # The class the clip is verified for: the video's query class unless mining says otherwise.
-    action_class = models.ForeignKey("catalog.ActionClass", on_delete=models.PROTECT, related_name="clips")
+    action_class = models.ForeignKey(
+        "catalog.ActionClass", on_delete=models.PROTECT, related_name="clips", db_index=False
+    )
     start = models.FloatField()
     end = models.FloatField()
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.RANDOM)
@@ -56,6 +59,7 @@ class Clip(models.Model):
         on_delete=models.SET_NULL,
         related_name="clips",
         help_text="the active-learning round that sampled it",
+        db_index=False,  # clip_learning_round_idx: partial, since imported and segment clips have none
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -68,6 +72,11 @@ class Clip(models.Model):
                 fields=["action_class", "video", "start", "id"],
                 name="clip_ready_queue_idx",
                 condition=Q(is_open=True, media_state="ready"),
+            ),
+            # A round's clips (mining's reports; SET NULL when a round is deleted): sampled clips only, so an
+            # import of 1.55M clips without a round writes nothing here.
+            models.Index(
+                fields=["learning_round"], name="clip_learning_round_idx", condition=Q(learning_round__isnull=False)
             ),
         ]
         constraints = [
@@ -83,7 +92,9 @@ class Page(models.Model):
     """A page of clips leased to one annotator until it is submitted or the lease runs out."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pages")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pages", db_index=False
+    )  # page_open_idx leads with it
     project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="pages")
     action_class = models.ForeignKey("catalog.ActionClass", on_delete=models.CASCADE, related_name="pages")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -112,7 +123,9 @@ class PageItem(models.Model):
     """A clip on a page. Annotators address clips by the item's uid, never by the clip's id."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="items")
+    page = models.ForeignKey(
+        Page, on_delete=models.CASCADE, related_name="items", db_index=False
+    )  # clip_once_per_page (page, clip) leads with it
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="page_items")
     position = models.PositiveSmallIntegerField()
     # A clip of a gold clip's video that needs no label from this annotator (decided, or its labels all leased),
@@ -131,7 +144,9 @@ class Label(models.Model):
         NEGATIVE = -1
 
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="labels")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="labels")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="labels", db_index=False
+    )  # label_annotator_idx leads with it
     page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="labels")
     value = models.SmallIntegerField(choices=Value.choices)
     seconds_spent = models.FloatField(default=0)
@@ -156,7 +171,7 @@ class ClipDecision(models.Model):
     (clips/consensus.py: ``settle``) reads the latest decision first. Earlier decisions are kept for the record.
     """
 
-    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="decisions")
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="decisions", db_index=False)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clip_decisions")
     value = models.SmallIntegerField(choices=Label.Value.choices)
     note = models.CharField(max_length=500, blank=True)

@@ -74,7 +74,9 @@ class VideoMining(models.Model):
 
 
 class Shot(models.Model):
-    video = models.ForeignKey("catalog.Video", on_delete=models.CASCADE, related_name="shots")
+    video = models.ForeignKey(
+        "catalog.Video", on_delete=models.CASCADE, related_name="shots", db_index=False
+    )  # shot_index_unique (video, index) leads with it
     index = models.PositiveIntegerField()
     start = models.FloatField()
     end = models.FloatField()

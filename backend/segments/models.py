@@ -66,7 +66,9 @@ class SegmentVideo(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     video = models.OneToOneField("catalog.Video", on_delete=models.CASCADE, related_name="segment_video")
-    action_class = models.ForeignKey("catalog.ActionClass", on_delete=models.PROTECT, related_name="segment_videos")
+    action_class = models.ForeignKey(
+        "catalog.ActionClass", on_delete=models.PROTECT, related_name="segment_videos", db_index=False
+    )  # segvideo_queue_idx leads with it
     proxy = models.FileField(upload_to=segment_media_key, max_length=200, blank=True)
     sprite = models.FileField(upload_to=segment_media_key, max_length=200, blank=True)
     sprite_meta = models.JSONField(default=dict, blank=True, help_text="interval, tile size, columns, rows, count")
@@ -132,8 +134,13 @@ class SegmentAnnotation(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     segment_video = models.ForeignKey(SegmentVideo, on_delete=models.CASCADE, related_name="annotations")
-    annotator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="segment_annotations"
+    annotator = models.ForeignKey(  # segann_annotator_idx leads with it
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="segment_annotations",
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REGULAR)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.LEASED)
@@ -281,7 +288,9 @@ class SegmentProposal(models.Model):
     """
 
     run = models.ForeignKey(SegmentProposalRun, on_delete=models.CASCADE, related_name="proposals")
-    segment_video = models.ForeignKey(SegmentVideo, on_delete=models.CASCADE, related_name="proposals")
+    segment_video = models.ForeignKey(
+        SegmentVideo, on_delete=models.CASCADE, related_name="proposals", db_index=False
+    )  # segment_proposal_rank_unique leads with it
     start = models.FloatField()
     end = models.FloatField()
     score = models.FloatField()
@@ -305,7 +314,9 @@ class SegmentProposalHead(models.Model):
     the mean-probability score on held-out videos (``active``).
     """
 
-    project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="proposal_heads")
+    project = models.ForeignKey(
+        "catalog.Project", on_delete=models.CASCADE, related_name="proposal_heads", db_index=False
+    )  # proposal_head_version_unique leads with it
     version = models.PositiveIntegerField()
     parameters = models.JSONField(help_text="feature names, standardisation and coefficients")
     videos = models.PositiveIntegerField(help_text="annotated videos it learnt from")

@@ -300,3 +300,35 @@ def test_gold_import_makes_reference_segments_for_videos_with_files(
     with pytest.raises(CommandError, match=r'database\["ok"\]: gold segments need this video'):
         call_command("import_segments", str(other), "--gold")
     assert ActionClass.objects.count() == 4 and ProjectFactory._meta.model.objects.count() == 1
+
+
+def _many_videos(count: int) -> dict:
+    return {
+        "database": {
+            f"vid{i:05d}": {
+                "subset": "training",
+                "duration": "60.0",
+                "annotations": [{"label": "Drinking coffee", "segment": [1.0, 5.0]}] if i % 3 else [],
+            }
+            for i in range(count)
+        }
+    }
+
+
+@pytest.mark.parametrize("count", [6, 60])
+def test_the_import_writes_set_based_not_video_by_video(
+    project, taxonomy, tmp_path, count, django_assert_max_num_queries
+):
+    # given a file of `count` videos (a third without segments), imported once
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(_many_videos(count)))
+    # when it is imported, and imported again with nothing new
+    with django_assert_max_num_queries(40):  # the same few statements for 6 videos as for 60 (was ~10 per video)
+        first = activitynet.import_videos(videos=activitynet.parse(json.loads(path.read_text())), project=project)
+    with django_assert_max_num_queries(15):
+        again = activitynet.import_videos(videos=activitynet.parse(json.loads(path.read_text())), project=project)
+    # then every video has its final answer, and the second import found every one unchanged and wrote nothing
+    assert (first["videos"], first["annotations"], first["empty"]) == (count, count, count // 3)
+    assert SegmentVideo.objects.filter(final__isnull=False, is_open=False).count() == count
+    assert Segment.objects.count() == count - count // 3
+    assert (again["unchanged"], again["annotations"], SegmentAnnotation.objects.count()) == (count, 0, count)

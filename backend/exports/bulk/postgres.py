@@ -216,19 +216,28 @@ class _PostgresLoad:
     # checks that need the database
 
     def _old_video_clips(self, cur) -> int:
-        """Rows of videos already in the project: write their clips unless there (ON CONFLICT), then note which
-        clip each row is and the label it already has (gold first, as the consensus rule reads it)."""
+        """Rows of videos already in the project: note which clip each row is and the label it already has (gold
+        first, as the consensus rule reads it), then write the clips of the rows that matched none.
+
+        Existing rows are skipped set-based (issue 13: a re-import with nothing new): one join of the staging rows to
+        the clips finds them, and only the rest are inserted. A clip another import added meanwhile meets ON CONFLICT
+        and is matched by the second pass."""
         cur.execute("SELECT EXISTS (SELECT 1 FROM import_video WHERE db_id IS NOT NULL)")
+        if not cur.fetchone()[0]:
+            return 0
+        clip, gold, consensus = Clip._meta.db_table, GoldAnswer._meta.db_table, ConsensusResult._meta.db_table
+        match = f'''
+            UPDATE import_clip i SET clip_id = c.id, existed = c.id <> i.new_id, known = coalesce(g.value, cr.value)
+            FROM {clip} c LEFT JOIN {gold} g ON g.clip_id = c.id LEFT JOIN {consensus} cr ON cr.clip_id = c.id
+            WHERE i.old_video AND i.clip_id IS NULL AND c.video_id = i.video_id AND c.action_class_id = i.class_id
+              AND c.start = i.start AND c."end" = i."end"'''
+        cur.execute(match)
+        cur.execute("SELECT EXISTS (SELECT 1 FROM import_clip WHERE old_video AND clip_id IS NULL)")
         if not cur.fetchone()[0]:
             return 0
         cur.execute(*self._insert_clips("old_video"))
         created = cur.rowcount
-        clip, gold, consensus = Clip._meta.db_table, GoldAnswer._meta.db_table, ConsensusResult._meta.db_table
-        cur.execute(f'''
-            UPDATE import_clip i SET clip_id = c.id, existed = c.id <> i.new_id, known = coalesce(g.value, cr.value)
-            FROM {clip} c LEFT JOIN {gold} g ON g.clip_id = c.id LEFT JOIN {consensus} cr ON cr.clip_id = c.id
-            WHERE i.old_video AND c.video_id = i.video_id AND c.action_class_id = i.class_id
-              AND c.start = i.start AND c."end" = i."end"''')
+        cur.execute(match)
         return created
 
     def _db_subset_conflict(self, cur) -> tuple[int, str] | None:
@@ -307,7 +316,7 @@ class _PostgresLoad:
         if which == "old_video":
             return (
                 f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-                f"WHERE old_video ORDER BY new_id {conflict}",
+                f"WHERE old_video AND clip_id IS NULL ORDER BY new_id {conflict}",
                 params,
             )
         return (
