@@ -53,7 +53,8 @@ def test_a_clarification_is_acknowledged_before_the_next_page_and_send_back_reop
     admin.click("#progress button:has-text('Clarify')")
     admin.once("dialog", lambda d: d.accept())  # confirm
     admin.once("dialog", lambda d: d.accept())  # the "sent back" notice
-    admin.click("#annotators button:has-text('Send back')")
+    admin.click("#progress button.class-open")  # the class's figures per annotator, with Send back
+    admin.click("#class-annotators tr[data-user='annotator1'] button:has-text('Send back')")
     admin.wait_for_function("document.querySelector('#annotators td:nth-child(4)').innerText === '0'")
     assert Label.objects.filter(annotator=annotator, active=True).count() == 0
 

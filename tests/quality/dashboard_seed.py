@@ -23,7 +23,7 @@ def seed_dashboard(
 ) -> Seeded:
     """`classes` classes, one video of `clips_per_class` clips each (the first one gold, +1), one group of
     `annotators` members labelling every class; `prefix` keeps names apart when a test seeds twice. Annotator i answers every clip of class c, rightly unless
-    (i + c) % 7 == 0, so accuracies differ; labels take 1 + i % 5 seconds."""
+    (i + c) % 7 == 0 or c < i // 4, so accuracies differ; labels take 1 + i % 5 seconds."""
     project = Project.objects.create(name=f"{prefix}Scale {classes}x{annotators}")
     base = 900_000 + 1000 * ActionClass.objects.filter(node_id__gte=900_000).count()
     made = ActionClass.objects.bulk_create(
@@ -52,12 +52,16 @@ def seed_dashboard(
     admin = get_user_model().objects.filter(is_staff=True).first() or users[0]
     GoldAnswer.objects.bulk_create([GoldAnswer(clip=c, value=1, author=admin) for c in clips[::clips_per_class]])
     index = {cls.pk: c for c, cls in enumerate(made)}
+
+    def wrong(i: int, c: int) -> bool:
+        return (i + c) % 7 == 0 or c < i // 4
+
     Label.objects.bulk_create(
         [
             Label(
                 clip=clip,
                 annotator=user,
-                value=-1 if (i + index[clip.action_class_id]) % 7 == 0 else 1,
+                value=-1 if wrong(i, index[clip.action_class_id]) else 1,
                 seconds_spent=1.0 + i % 5,
             )
             for i, user in enumerate(users)
