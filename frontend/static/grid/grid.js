@@ -104,6 +104,7 @@ async function submit() {
   state.busy = true;
   clearNotice();
   render();
+  playback.hold();
   const labels = Object.fromEntries(state.labels);
   const seconds = timer.seconds(); // active time only: idle and hidden time are not work
   try {
@@ -120,7 +121,9 @@ async function submit() {
       notify(`This page was already saved: your earlier Submit reached the server. ${whatNow()}`);
     }
   } catch (err) {
+    const page = state.page;
     await submitRefused(err);
+    if (state.page === page) playback.resume(); // refused, the page stays: its clips play again
   } finally {
     guard.end();
     state.busy = false;
