@@ -13,7 +13,8 @@ from backend.catalog.access import clarification_post
 from backend.catalog.models import ActionClass, Project
 from backend.core.schema import ErrorOutputSerializer
 from backend.quality import services
-from backend.quality.selectors import annotator_accuracy_shown, annotator_segment_f1_shown, dashboard
+from backend.quality.selectors import annotator_accuracy_shown, annotator_segment_f1_shown
+from backend.quality.selectors_dashboard import dashboard, dashboard_class
 
 
 class DashboardAccuracyOutputSerializer(serializers.Serializer):
@@ -41,7 +42,9 @@ class DashboardAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
     too_fast = serializers.BooleanField(
         help_text="median seconds per clip below the project's floor (settings.FAST_SECONDS_PER_CLIP) with enough labels"
     )
-    per_class = DashboardClassAccuracyOutputSerializer(many=True)
+    flagged_classes = DashboardClassAccuracyOutputSerializer(
+        many=True, help_text="the classes where the annotator is below the gate (the full breakdown: per class)"
+    )
 
 
 DashboardProgressOutputSerializer = type(
@@ -94,6 +97,41 @@ class DashboardApi(APIView):
     @extend_schema(responses={200: DashboardOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, project_id):
         return Response(dashboard(project=get_object_or_404(Project, pk=project_id)))
+
+
+class DashboardClassAnnotatorOutputSerializer(DashboardAccuracyOutputSerializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    labels = serializers.IntegerField(help_text="active labels in this class")
+
+
+DashboardClassOutputSerializer = type(
+    "DashboardClassOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "class_id": serializers.IntegerField(),
+        "class": serializers.CharField(),
+        "accuracy_gate": serializers.FloatField(),
+        "annotators": DashboardClassAnnotatorOutputSerializer(many=True),
+        "labels_per_day": inline_serializer(
+            "DashboardLabelsPerDay", {"day": serializers.DateField(), "labels": serializers.IntegerField()}, many=True
+        ),
+    },
+)
+
+
+class DashboardClassApi(APIView):
+    """selectors_dashboard.dashboard_class: one class's per-annotator figures, fetched when the admin opens it."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={200: DashboardClassOutputSerializer, 404: ErrorOutputSerializer})
+    def get(self, request, project_id, class_id):
+        project = get_object_or_404(Project, pk=project_id)
+        action_class = get_object_or_404(
+            ActionClass.objects.filter(annotator_groups__project=project).distinct(), pk=class_id
+        )
+        return Response(dashboard_class(project=project, action_class=action_class))
 
 
 class ClarificationPostApi(APIView):

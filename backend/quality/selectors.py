@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import median
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q
 
 from backend.catalog.models import ActionClass, Project
-from backend.clips.models import Clip, ConsensusResult, Label
+from backend.clips.models import Label
 
 
 @dataclass(frozen=True)
@@ -106,84 +105,3 @@ def is_too_fast(*, median_seconds: float | None, labels: int) -> bool:
         and median_seconds is not None
         and median_seconds < settings.FAST_SECONDS_PER_CLIP
     )
-
-
-def dashboard(*, project: Project) -> dict:
-    """Everything the admin dashboard shows, as plain data (the API serves it; the page polls it)."""
-    users = get_user_model().objects.filter(annotator_groups__project=project).distinct().order_by("username")
-    classes = ActionClass.objects.filter(annotator_groups__project=project).distinct().order_by("name")
-    annotators = []
-    for user in users:
-        overall = annotator_accuracy(annotator=user)
-        labels = Label.objects.filter(annotator=user, active=True, clip__video__project=project)
-        agg = labels.aggregate(n=Count("pk"), seconds=Sum("seconds_spent"))
-        seconds = agg["seconds"] or 0.0
-        median_seconds, n_labels = seconds_per_clip_median(annotator=user, project=project)
-        per_class = []
-        for cls in classes.filter(annotator_groups__members=user):
-            acc = annotator_accuracy(annotator=user, action_class=cls)
-            per_class.append(
-                {
-                    "class_id": cls.pk,
-                    "class": cls.name,
-                    **asdict(acc),
-                    "accuracy": acc.accuracy,
-                    "flagged": is_flagged(accuracy=acc, project=project),
-                }
-            )
-        annotators.append(
-            {
-                "id": user.pk,
-                "username": user.username,
-                **asdict(overall),
-                "accuracy": overall.accuracy,
-                "flagged": is_flagged(accuracy=overall, project=project) or any(c["flagged"] for c in per_class),
-                "labels": agg["n"],
-                "seconds_per_clip": seconds / agg["n"] if agg["n"] else None,
-                "clips_per_hour": agg["n"] / (seconds / 3600) if seconds else None,
-                "median_seconds_per_clip": median_seconds,
-                "too_fast": is_too_fast(median_seconds=median_seconds, labels=n_labels),
-                "per_class": per_class,
-            }
-        )
-    progress = []
-    for cls in classes:
-        # Guideline examples are shown, never asked: they are not part of the work; nor are the clips retired with a
-        # removed video (their labels are kept, but they are no longer work to do or results to count).
-        clips = Clip.objects.filter(
-            action_class=cls, video__project=project, gold__isnull=True, example_roles__isnull=True, retired_reason=""
-        )
-        by_count = clips.aggregate(
-            sampled=Count("pk"),
-            ready=Count("pk", filter=Q(media_state=Clip.MediaState.READY)),
-            once=Count("pk", filter=Q(label_count=1)),
-            twice=Count("pk", filter=Q(label_count=2)),
-            thrice=Count("pk", filter=Q(label_count__gte=3)),
-            decided=Count("consensus"),
-            positive=Count("consensus", filter=Q(consensus__value=1)),
-        )
-        gold = Clip.objects.filter(
-            action_class=cls, video__project=project, gold__isnull=False, retired_reason=""
-        ).count()
-        by_count["consensus"] = by_count.pop("decided")
-        progress.append({"class_id": cls.pk, "class": cls.name, "gold": gold, **by_count})
-    results = ConsensusResult.objects.filter(clip__video__project=project)
-    agreed = results.aggregate(n=Count("pk"), unanimous=Count("pk", filter=Q(unanimous=True)))
-    # Where the decided labels came from: the same stored source the exports write (clips/consensus.py: settle).
-    by_source = dict(results.order_by().values_list("source").annotate(n=Count("pk")).values_list("source", "n"))
-    return {
-        "project": {
-            "id": project.pk,
-            "name": project.name,
-            "accuracy_gate": project.accuracy_gate,
-            "consensus_mode": project.consensus_mode,
-            "gold_rate": project.gold_rate,
-            "fast_seconds_per_clip": settings.FAST_SECONDS_PER_CLIP,
-            "fast_min_labels": settings.FAST_MIN_LABELS,
-        },
-        "annotators": annotators,
-        "progress": progress,
-        "agreement_rate": agreed["unanimous"] / agreed["n"] if agreed["n"] else None,
-        "consensus_clips": agreed["n"],
-        "label_sources": {source: by_source.get(source, 0) for source in ConsensusResult.Source.values},
-    }

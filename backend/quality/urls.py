@@ -11,6 +11,11 @@ urlpatterns = [
         "api/classes/<int:class_id>/clarifications/", api.ClarificationPostApi.as_view(), name="api-clarification-post"
     ),
     path("api/projects/<int:project_id>/dashboard/", api.DashboardApi.as_view(), name="api-dashboard"),
+    path(
+        "api/projects/<int:project_id>/dashboard/classes/<int:class_id>/",
+        api.DashboardClassApi.as_view(),
+        name="api-dashboard-class",
+    ),
     path("api/projects/<int:project_id>/bill/", BillApi.as_view(), name="api-bill"),
     path("api/annotators/<int:user_id>/send-back/", api.SendBackApi.as_view(), name="api-send-back"),
     path(

@@ -59,7 +59,8 @@ def test_a_clarification_is_acknowledged_before_the_next_page_and_send_back_reop
     admin.fill("#in-page-dialog-input", "A cup held near the mouth without drinking is negative.")
     admin.keyboard.press("Enter")
     admin.wait_for_selector("#notice:has-text('Clarification sent')")
-    admin.click("#annotators button:has-text('Send back')")
+    admin.click("#progress button.class-open")  # the class's figures per annotator, with Send back
+    admin.click("#class-annotators tr[data-user='annotator1'] button:has-text('Send back')")
     admin.wait_for_selector("#in-page-dialog[open]:has-text('back to the queue')")
     shot(admin, "dashboard-send-back-in-page")
     admin.click("#in-page-dialog-confirm")

@@ -202,7 +202,7 @@ def test_an_admin_removal_retires_labelled_leased_gold_and_example_clips(
     client, project, action_class, annotators, admin_user
 ):
     from backend.catalog.models import Guideline, GuidelineExample
-    from backend.quality.selectors import dashboard
+    from backend.quality.selectors_dashboard import dashboard
     from tests.factories import ClipFactory, VideoFactory
 
     # given two videos of a class; the first worked on: labels, a lease, a gold clip and a guideline example

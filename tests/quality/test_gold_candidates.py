@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from backend.clips.models import ConsensusResult, GoldAnswer, Label
-from backend.quality.selectors import dashboard
+from backend.quality.selectors_dashboard import dashboard
 from backend.quality.selectors_gold import gold_candidates
 from tests.factories import UserFactory
 

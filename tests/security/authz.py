@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     "dashboard": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     "upload": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     "api-dashboard": Rule("GET", 403, 403, 403, 200),
+    "api-dashboard-class": Rule("GET", 403, 403, 403, 200),
     "api-export-clips": Rule("GET", 403, 403, 403, 200),
     "api-clarification-post": Rule("POST", 403, 403, 403, 201, body=lambda w: {"text": "Refills count too."}),
     "api-send-back": Rule("POST", 403, 403, 403, 200, body=lambda w: {"action_class": w.action_class.pk}),

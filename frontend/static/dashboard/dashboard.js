@@ -1,7 +1,10 @@
-// Admin dashboard: polls the dashboard API every 5 s and draws tables, an accuracy plot and progress bars.
+// Admin dashboard: polls the dashboard API every 5 s and draws sortable, filterable, paginated tables (table.js), an
+// accuracy plot of the annotators on the table's page, progress bars, and one class in detail on demand (class_plot.js).
 import { api, el } from "../common/api.js";
 import { confirmInPage, promptInPage } from "../common/dialog.js";
 import { notify } from "../common/notice.js";
+import { classDetail } from "./class_plot.js";
+import { dataTable } from "./table.js";
 
 const root = document.getElementById("dashboard");
 const project = root.dataset.project;
@@ -9,15 +12,62 @@ const $ = (id) => document.getElementById(id);
 const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
 const num = (x, d = 1) => (x == null ? "—" : x.toFixed(d));
 let data = null;
+const detail = classDetail({ project, onSendBack: (a, cls) => sendBack(a, cls) });
 
 async function refresh() {
   try {
     data = await api(`/api/projects/${project}/dashboard/`);
     render();
+    await detail.refresh();
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (err) {
     $("updated").textContent = `refresh failed: ${err.message}`;
   }
+}
+
+const annotatorTable = dataTable({
+  table: $("annotators"),
+  placeholder: "Filter annotators (name, or a class below the gate)…",
+  columns: [
+    { sort: (a) => a.username }, { sort: (a) => a.accuracy }, { sort: (a) => a.gold_answers }, { sort: (a) => a.labels },
+    { sort: (a) => a.seconds_per_clip }, { sort: (a) => a.clips_per_hour }, { sort: (a) => a.flagged_classes.length },
+  ],
+  text: (a) => [a.username, ...a.flagged_classes.map((c) => c.class), a.flagged ? "below gate" : "", a.too_fast ? "too fast" : ""].join(" "),
+  rowOf: (a) => el("tr", { class: a.flagged ? "flagged" : "", dataset: { user: a.username } },
+    el("td", {}, a.username, a.flagged ? el("span", { class: "badge warn" }, "below gate") : "",
+      a.too_fast ? el("span", { class: "badge warn too-fast", title: `median ${num(a.median_seconds_per_clip, 2)} s per clip` }, "too fast") : ""),
+    el("td", { class: "num accuracy" }, pct(a.accuracy)),
+    el("td", { class: "num" }, a.gold_answers),
+    el("td", { class: "num" }, a.labels),
+    el("td", { class: "num", title: `median ${num(a.median_seconds_per_clip, 2)} s` }, num(a.seconds_per_clip)),
+    el("td", { class: "num" }, num(a.clips_per_hour, 0)),
+    el("td", {}, ...a.flagged_classes.map((c) => el("div", { class: "flagged-class" },
+      `${c.class}: ${pct(c.accuracy)} (${c.gold_answers}) `,
+      el("button", { class: "small", onclick: () => sendBack(a, c) }, "Send back"))))),
+  onRender: drawPlot, // the plot shows the annotators on the table's page, in its order
+});
+
+const progressTable = dataTable({
+  table: $("progress"),
+  placeholder: "Filter classes…",
+  columns: [
+    { sort: (p) => p.class }, { sort: (p) => (p.sampled ? p.consensus / p.sampled : null) }, { sort: (p) => p.ready },
+    { sort: (p) => p.gold }, { sort: (p) => p.consensus }, null,
+  ],
+  text: (p) => p.class,
+  rowOf: (p) => el("tr", { class: detail.openId === p.class_id ? "open" : "", dataset: { class: p.class } },
+    el("td", {}, el("button", { class: "link class-open", title: "accuracy per annotator and labels per day", onclick: () => openClass(p) }, p.class)),
+    el("td", {}, progressBar(p)),
+    el("td", { class: "num" }, `${p.ready} / ${p.sampled}`),
+    el("td", { class: "num" }, p.gold),
+    el("td", { class: "num consensus" }, `${p.consensus} (${p.positive})`),
+    el("td", {}, el("button", { class: "small", onclick: () => clarify(p) }, "Clarify…"), " ",
+      el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode"))),
+});
+
+async function openClass(p) {
+  await detail.show(p);
+  progressTable.setRows(data.progress); // mark the open row
 }
 
 function render() {
@@ -27,28 +77,8 @@ function render() {
   $("label-sources").textContent = Object.entries(data.label_sources).map(([source, n]) => `${source} ${n}`).join(" · ");
   $("fast-floor").textContent = `${data.project.fast_seconds_per_clip} s`;
   $("fast-min").textContent = data.project.fast_min_labels;
-  drawPlot();
-  $("annotators").querySelector("tbody").replaceChildren(...data.annotators.map((a) =>
-    el("tr", { class: a.flagged ? "flagged" : "", dataset: { user: a.username } },
-      el("td", {}, a.username, a.flagged ? el("span", { class: "badge warn" }, "below gate") : "",
-        a.too_fast ? el("span", { class: "badge warn too-fast", title: `median ${num(a.median_seconds_per_clip, 2)} s per clip` }, "too fast") : ""),
-      el("td", { class: "num accuracy" }, pct(a.accuracy)),
-      el("td", { class: "num" }, a.gold_answers),
-      el("td", { class: "num" }, a.labels),
-      el("td", { class: "num", title: `median ${num(a.median_seconds_per_clip, 2)} s` }, num(a.seconds_per_clip)),
-      el("td", { class: "num" }, num(a.clips_per_hour, 0)),
-      el("td", {}, ...a.per_class.map((c) => el("div", { class: c.flagged ? "flagged-class" : "" },
-        `${c.class}: ${pct(c.accuracy)} (${c.gold_answers}) `,
-        el("button", { class: "small", onclick: () => sendBack(a, c) }, "Send back")))))));
-  $("progress").querySelector("tbody").replaceChildren(...data.progress.map((p) =>
-    el("tr", { dataset: { class: p.class } },
-      el("td", {}, p.class),
-      el("td", {}, progressBar(p)),
-      el("td", { class: "num" }, `${p.ready} / ${p.sampled}`),
-      el("td", { class: "num" }, p.gold),
-      el("td", { class: "num consensus" }, `${p.consensus} (${p.positive})`),
-      el("td", {}, el("button", { class: "small", onclick: () => clarify(p) }, "Clarify…"), " ",
-        el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode")))));
+  annotatorTable.setRows(data.annotators);
+  progressTable.setRows(data.progress);
 }
 
 function progressBar(p) {
@@ -60,9 +90,9 @@ function progressBar(p) {
   return el("div", {}, bar, done);
 }
 
-function drawPlot() {
+function drawPlot(rows) {
   const svg = $("accuracy-plot");
-  const rows = data.annotators;
+  if (!data) return;
   const w = 720, barH = 22, gap = 8, left = 120, h = Math.max(40, rows.length * (barH + gap) + 24);
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
   const ns = "http://www.w3.org/2000/svg";

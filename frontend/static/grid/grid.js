@@ -104,6 +104,7 @@ async function submit() {
   state.busy = true;
   clearNotice();
   render();
+  playback.hold();
   const labels = Object.fromEntries(state.labels);
   const seconds = timer.seconds(); // active time only: idle and hidden time are not work
   try {
@@ -122,7 +123,9 @@ async function submit() {
       notify(savedText(labels), { hideAfterMs: 2500 }); // said, briefly: the next page is already on screen
     }
   } catch (err) {
+    const page = state.page;
     await submitRefused(err);
+    if (state.page === page) playback.resume(); // refused, the page stays: its clips play again
   } finally {
     guard.end();
     state.busy = false;

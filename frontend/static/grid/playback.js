@@ -18,6 +18,17 @@ export class OnScreenPlayback {
     this.watched.forEach((video) => this.observer.observe(video));
   }
 
+  // Submit pressed: this page is about to go. Its videos stop, so the renderer's main thread (busy presenting every
+  // playing clip's frames) takes the submit's answer and draws the next page at once (tests/benchmarks/
+  // bench_grid_browser.py). resume() plays them again when the submit was refused and the page stays.
+  hold() {
+    this.watched.forEach((video) => video.pause());
+  }
+
+  resume() {
+    this.watch(this.watched);
+  }
+
   #update(entry) {
     const video = entry.target;
     if (entry.isIntersecting) {
