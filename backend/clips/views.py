@@ -31,11 +31,18 @@ def home(request):
 def grid(request, project_id: int, class_id: int):
     project = get_object_or_404(Project, pk=project_id)
     action_class = get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
-    gold_mode = request.GET.get("mode") == "gold"
+    # The admin's answer modes on the same grid: gold (the hidden golden set) or qualification (the set annotators
+    # qualify on, issue 15). Either is "gold_mode" to the page: no lease, answers stored as the set's.
+    answer_set = request.GET.get("mode") if request.GET.get("mode") in ("gold", "qualification") else ""
+    gold_mode = bool(answer_set)
     if gold_mode and not request.user.is_staff:
-        raise PermissionDenied("gold mode is for admins")
+        raise PermissionDenied(f"{answer_set} mode is for admins")
     if not gold_mode and not annotator_can_label(user=request.user, project=project, action_class=action_class):
         raise PermissionDenied("you are not in an annotator group for this class")
     if not gold_mode and not annotator_qualified(user=request.user, project=project, action_class=action_class):
         return redirect("qualify", project.pk, action_class.pk)  # no real work before the qualification (issue 15)
-    return render(request, "grid.html", {"project": project, "action_class": action_class, "gold_mode": gold_mode})
+    return render(
+        request,
+        "grid.html",
+        {"project": project, "action_class": action_class, "gold_mode": gold_mode, "answer_set": answer_set},
+    )

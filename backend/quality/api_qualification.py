@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, QualificationAttempt
 from backend.catalog.qualification import guideline_version, qualification_attempt_reset
-from backend.clips.services import qualification_answers_submit
+from backend.clips.api import GoldPageOutputSerializer
+from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answers_submit, qualification_page_next
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer
 from backend.quality.qualification import qualification_attempts, qualification_set_for, qualification_submit
@@ -242,4 +243,50 @@ class QualificationItemsApi(APIView):
         data.is_valid(raise_exception=True)
         return Response(
             {"stored": qualification_answers_submit(author=request.user, answers=data.validated_data["labels"])}
+        )
+
+
+class QualificationItemsNextApi(APIView):
+    """Qualification mode on the grid (`/grid/<project>/<class>/?mode=qualification`): clips the admin can answer
+    for the qualification set, in the gold page's shape (no lease)."""
+
+    permission_classes = [IsAdminUser]
+
+    class QualificationItemsNextInputSerializer(serializers.Serializer):
+        project = serializers.IntegerField()
+        action_class = serializers.IntegerField()
+        size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+    @extend_schema(
+        request=QualificationItemsNextInputSerializer,
+        responses={200: GoldPageOutputSerializer, 400: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
+    def post(self, request):
+        data = self.QualificationItemsNextInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = get_object_or_404(Project, pk=data.validated_data["project"])
+        action_class = get_object_or_404(ActionClass, pk=data.validated_data["action_class"], is_leaf=True)
+        clips = qualification_page_next(
+            action_class=action_class, project=project, size=data.validated_data.get("size", project.page_size)
+        )
+        if not clips:
+            raise QueueError(f"no clip of {action_class.name} is free for the qualification set", code="empty")
+        groups: dict[int, int] = {}
+        items = [
+            {
+                "item": str(c.uid),
+                "group": groups.setdefault(c.video_id, len(groups)),
+                "video_url": media_url(c.media, request),
+                "poster_url": media_url(c.poster, request),
+            }
+            for c in clips
+        ]
+        return Response(
+            {
+                "page": "qualification",
+                "project": project.pk,
+                "action_class": {"id": action_class.pk, "name": action_class.name},
+                "default_label": 1,
+                "items": items,
+            }
         )

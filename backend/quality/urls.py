@@ -54,6 +54,11 @@ urlpatterns = [
         name="api-qualification-attempt-reset",
     ),
     path("api/qualification-items/", api_qualification.QualificationItemsApi.as_view(), name="api-qualification-items"),
+    path(
+        "api/qualification-items/next/",
+        api_qualification.QualificationItemsNextApi.as_view(),
+        name="api-qualification-items-next",
+    ),
     path("qualify/<int:project_id>/<int:class_id>/", qualify_page, name="qualify"),
     path("dashboard/<int:project_id>/", dashboard_page, name="dashboard"),
     path("bill/<int:project_id>/", bill_page, name="bill"),

@@ -7,7 +7,7 @@ import pytest
 from backend.catalog.models import Guideline, GuidelineExample, QualificationAttempt
 from backend.catalog.services import video_ingest
 from backend.clips import services
-from backend.clips.models import Clip, PageItem
+from backend.clips.models import Clip, PageItem, QualificationAnswer
 from tests.factories import ClipFactory, GroupFactory, UserFactory, VideoFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,3 +117,19 @@ def test_annotator_qualifies_after_a_failed_attempt_and_admin_resets(
     shot(admin, "qualification-dashboard-reset")
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#queues a.qualify")
+
+    # the admin grows the qualification set on the grid, in qualification mode: free clips only
+    extra = VideoFactory(project=project, query_class=action_class)
+    media = qualifying["items"][0]
+    fresh = [
+        ClipFactory(video=extra, start=s, end=s + 2, media=media.media.name, poster=media.poster.name) for s in (0, 2)
+    ]
+    admin.goto(f"{live_server.url}/grid/{project.pk}/{action_class.pk}/?mode=qualification")
+    admin.wait_for_function("document.querySelectorAll('.tile').length === 2")
+    assert "qualification mode" in admin.inner_text(".crumb")
+    admin.click(".tile >> nth=0")
+    shot(admin, "qualification-mode-grid")
+    admin.click("#submit")
+    admin.wait_for_selector("text=No clips of this class are waiting for you")
+    stored = dict(QualificationAnswer.objects.filter(clip__in=fresh).values_list("clip_id", "value"))
+    assert sorted(stored.values()) == [-1, 1]

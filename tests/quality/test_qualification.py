@@ -217,3 +217,27 @@ def test_only_annotators_of_the_class_may_qualify(project, action_class, qualify
         == 403
     )
     assert outsider.get(f"/qualify/{project.pk}/{action_class.pk}/").status_code == 403
+
+
+def test_qualification_mode_offers_only_free_clips_to_admins(
+    project, action_class, annotators, qualifying, make_clips, admin_user
+):
+    free, gold, labelled = make_clips(videos=3, per_video=1)
+    services.clip_gold_set(clip=gold, value=1, author=admin_user)
+    type(labelled).objects.filter(pk=labelled.pk).update(label_count=1)
+    staff = client_of(admin_user)
+    body = {"project": project.pk, "action_class": action_class.pk}
+    offered = staff.post("/api/qualification-items/next/", body, content_type="application/json").json()
+    uids = {it["item"] for it in offered["items"]}
+    work = {str(c.uid) for c in qualifying["work"]}
+    assert uids == work | {str(free.uid)}  # no gold, no qualification item, nothing labelled
+    assert (
+        client_of(annotators[0])
+        .post("/api/qualification-items/next/", body, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert staff.get(f"/grid/{project.pk}/{action_class.pk}/?mode=qualification").status_code == 200
+    assert client_of(annotators[0]).get(f"/grid/{project.pk}/{action_class.pk}/?mode=qualification").status_code == 403
+    with pytest.raises(services.QueueError):  # a clip in real work cannot join the set
+        services.clip_qualification_set(clip=labelled, value=1, author=admin_user)

@@ -17,6 +17,7 @@ from backend.clips.services.qualification import (
     clip_qualification_set,
     qualification_answers_submit,
     qualification_clips,
+    qualification_page_next,
 )
 from backend.clips.services.retire import RetireResult, video_clips_retire, video_clips_untouched_delete
 
@@ -41,6 +42,7 @@ __all__ = [
     "pages_release_expired",
     "qualification_answers_submit",
     "qualification_clips",
+    "qualification_page_next",
     "queue_counts",
     "video_candidates_create",
     "video_clips_retire",

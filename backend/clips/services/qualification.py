@@ -5,11 +5,13 @@ never drawn on a real page (services.pages._ready), so what an annotator saw whi
 
 from __future__ import annotations
 
+import random
+
 from django.db import transaction
 
 from backend.catalog.models import ActionClass, GuidelineExample, Project
 from backend.clips.models import Clip, GoldAnswer, QualificationAnswer
-from backend.clips.services.pages import QueueError
+from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError
 
 
 def clip_qualification_set(*, clip: Clip, value: int, author) -> QualificationAnswer:
@@ -27,6 +29,25 @@ def clip_qualification_set(*, clip: Clip, value: int, author) -> QualificationAn
             raise QueueError("this clip is already in real work: choose an unlabelled one", code="conflict")
         answer, _ = QualificationAnswer.objects.update_or_create(clip=clip, defaults={"value": value, "author": author})
     return answer
+
+
+def qualification_page_next(*, action_class: ActionClass, project: Project, size: int) -> list[Clip]:
+    """Clips an admin can answer in qualification mode: ready, live, in no answer set nor guideline, not yet in real
+    work (unlabelled, unleased); random videos, each video's clips together."""
+    candidates = Clip.objects.filter(
+        action_class=action_class,
+        video__project=project,
+        media_state=Clip.MediaState.READY,
+        retired_reason="",
+        gold__isnull=True,
+        qualification__isnull=True,
+        label_count=0,
+        lease_count=0,
+    ).exclude(example_roles__isnull=False)
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    video_ids = sorted(set(candidates.values_list("video_id", flat=True)))
+    video_ids = random.Random().sample(video_ids, min(size, len(video_ids)))
+    return list(candidates.filter(video_id__in=video_ids).order_by("video_id", "start")[:size])
 
 
 def qualification_answers_submit(*, author, answers: dict[str, int]) -> int:

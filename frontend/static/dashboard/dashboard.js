@@ -45,7 +45,8 @@ function render() {
       el("td", { class: "num" }, p.gold),
       el("td", { class: "num consensus" }, `${p.consensus} (${p.positive})`),
       el("td", {}, el("button", { class: "small", onclick: () => clarify(p) }, "Clarify…"), " ",
-        el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode")))));
+        el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode"), " ",
+        el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=qualification` }, "Qualification set")))));
 }
 
 function progressBar(p) {
