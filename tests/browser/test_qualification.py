@@ -4,6 +4,7 @@ then real work opens. The admin sees every attempt on the dashboard and resets o
 
 import pytest
 
+from backend.catalog.access import clarification_post
 from backend.catalog.models import Guideline, GuidelineExample, QualificationAttempt
 from backend.catalog.services import video_ingest
 from backend.clips import services
@@ -43,7 +44,7 @@ def qualifying(project, action_class, demo_video, monkeypatch):
     items, work = clips[3:7], [clips[2], *clips[7:]]
     truth = {str(c.uid): v for c, v in zip(items, (1, -1, 1, -1), strict=True)}
     services.qualification_answers_submit(author=admin, answers=truth)
-    return {"items": items, "truth": truth, "work": work}
+    return {"items": items, "truth": truth, "work": work, "admin": admin}
 
 
 def flip_to(page, truth: dict[str, int], wrong: set[str]) -> None:
@@ -117,6 +118,27 @@ def test_annotator_qualifies_after_a_failed_attempt_and_admin_resets(
     shot(admin, "qualification-dashboard-reset")
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#queues a.qualify")
+
+    # the reset gave an attempt back: qualify again; then a clarification that changes the guideline sends the
+    # annotator from the grid (after reading it) back to qualify, with a fresh set of attempts
+    page.click("#queues a.qualify")
+    page.click("#start")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 4")
+    flip_to(page, truth, wrong=set())
+    page.click("#submit")
+    page.wait_for_selector("#result.passed")
+    page.click("text=Start labelling")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 3")
+    clarification_post(
+        admin=qualifying["admin"], action_class=action_class, text="Only a sip counts now.", changes_guideline=True
+    )
+    page.click("#submit")
+    page.wait_for_selector("#clarify-dialog[open] >> text=Only a sip counts now.")
+    page.click("#clarify-ack")
+    page.wait_for_url(f"**/qualify/{project.pk}/{action_class.pk}/")
+    page.wait_for_selector("#terms:has-text('4 clips · pass mark 90 % · 3 attempt(s) left')")
+    assert "Only a sip counts now." in page.inner_text("#training-clarifications")
+    shot(page, "qualification-after-guideline-change")
 
     # the admin grows the qualification set on the grid, in qualification mode: free clips only
     extra = VideoFactory(project=project, query_class=action_class)

@@ -93,6 +93,8 @@ async function nextPage() {
 
 function handleError(err) {
   if (err instanceof ApiError && err.body.code === "clarification") return askToAcknowledge(err.body.clarifications);
+  // A guideline change withdrew the qualification (issue 15): qualify again before more work.
+  if (err instanceof ApiError && err.body.code === "qualification") { location.assign(err.body.qualify_url); return; }
   state.page = null;
   const empty = err instanceof ApiError && err.body.code === "empty";
   state.message = empty ? "No clips of this class are waiting for you. Thank you!"
