@@ -70,6 +70,7 @@ class DashboardProjectOutputSerializer(serializers.Serializer):
     gold_rate = serializers.FloatField()
     fast_seconds_per_clip = serializers.FloatField()
     fast_min_labels = serializers.IntegerField()
+    qualification_required = serializers.BooleanField(help_text="annotators qualify per class before real work")
 
 
 class DashboardOutputSerializer(serializers.Serializer):

@@ -178,6 +178,7 @@ def dashboard(*, project: Project) -> dict:
             "gold_rate": project.gold_rate,
             "fast_seconds_per_clip": settings.FAST_SECONDS_PER_CLIP,
             "fast_min_labels": settings.FAST_MIN_LABELS,
+            "qualification_required": project.qualification_required,
         },
         "annotators": annotators,
         "progress": progress,

@@ -91,7 +91,9 @@ async function clarify(p) {
   const text = prompt(`Clarification for "${p.class}" (annotators must acknowledge it before their next page):`);
   if (!text) return;
   // One that changes the guideline withdraws the class's qualifications (where the project requires them).
-  const changes = confirm("Does this change the guideline? OK: annotators of the class must qualify again.");
+  // Asked only where annotators qualify: elsewhere the answer would change nothing.
+  const changes = data.project.qualification_required
+    && confirm("Does this change the guideline? OK: annotators of the class must qualify again.");
   await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text, changes_guideline: changes } });
   refresh();
 }
