@@ -1,7 +1,8 @@
 """Who may work on which class: the one owner of that rule for every tool (grid, timeline, trim, guideline).
 
 An annotator works on a class when an annotator group of the class's project holds both (HACS: the same group
-labels a class); and gets no new work in a class until its new clarifications are acknowledged.
+labels a class); gets no new work in a class until its new clarifications are acknowledged; and, where the project
+asks for it, none until they pass the class's qualification (`catalog.qualification`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from backend.catalog.models import ActionClass, AnnotatorGroup, Clarification, ClarificationAck, Project
+from backend.catalog.qualification import annotator_qualified
 from backend.core.errors import ApplicationError
 
 
 class QueueError(ApplicationError):
     """A request for work that cannot be served: not your class (forbidden), clarifications to read first
-    (clarification), nothing waiting (empty), no such page or task (not_found), bad input (invalid). Shared by every
+    (clarification), the class's qualification to pass first (qualification), nothing waiting (empty), no such page or task (not_found), bad input (invalid). Shared by every
     tool's queue (clips, segments, trim); its code gives the HTTP status."""
 
 
@@ -24,14 +26,17 @@ class QueueError(ApplicationError):
 class AnnotatorClass:
     project: Project
     action_class: ActionClass
+    qualified: bool = True  # False: the project asks for a qualification the user has not passed (no real work yet)
 
 
 def annotator_classes(user) -> list[AnnotatorClass]:
-    """Every (project, class) the user's annotator groups hold, by project then class name: the user's queues."""
+    """Every (project, class) the user's annotator groups hold, by project then class name: the user's queues, each
+    saying whether the user may have real work of it yet (qualified) or must qualify first."""
     out = []
     for group in AnnotatorGroup.objects.filter(members=user).select_related("project").order_by("project_id", "pk"):
         for action_class in group.classes.order_by("name"):
-            out.append(AnnotatorClass(project=group.project, action_class=action_class))
+            qualified = annotator_qualified(user=user, project=group.project, action_class=action_class)
+            out.append(AnnotatorClass(project=group.project, action_class=action_class, qualified=qualified))
     return out
 
 
@@ -68,18 +73,35 @@ def check_clarifications_acknowledged(*, user, action_class: ActionClass) -> Non
         )
 
 
+def check_qualified(*, user, project: Project, action_class: ActionClass) -> None:
+    """No real work of a class before its qualification is passed, where the project asks for one."""
+    if not annotator_qualified(user=user, project=project, action_class=action_class):
+        raise QueueError(
+            f"pass the qualification for {action_class.name} first",
+            code="qualification",
+            extra={"qualify_url": f"/qualify/{project.pk}/{action_class.pk}/"},
+        )
+
+
 def check_work_access(*, user, project: Project, action_class: ActionClass) -> None:
-    """Both gates, as every tool applies them before handing out work."""
+    """The gates every tool applies before handing out real work: the class is the user's, its clarifications are
+    read, its qualification (where required) is passed."""
     check_class_access(user=user, project=project, action_class=action_class)
     check_clarifications_acknowledged(user=user, action_class=action_class)
+    check_qualified(user=user, project=project, action_class=action_class)
 
 
-def clarification_post(*, admin, action_class: ActionClass, text: str) -> Clarification:
-    """Add a clarification to a class guideline; every annotator of the class must acknowledge it."""
+def clarification_post(
+    *, admin, action_class: ActionClass, text: str, changes_guideline: bool = False
+) -> Clarification:
+    """Add a clarification to a class guideline; every annotator of the class must acknowledge it. One that changes
+    the guideline also withdraws the class's qualifications (catalog.qualification): annotators qualify again."""
     text = text.strip()
     if not text:
         raise ApplicationError("a clarification needs some text")
-    return Clarification.objects.create(action_class=action_class, text=text[:5000], author=admin)
+    return Clarification.objects.create(
+        action_class=action_class, text=text[:5000], author=admin, changes_guideline=changes_guideline
+    )
 
 
 def clarification_ack(*, user, clarification: Clarification) -> None:

@@ -6,7 +6,15 @@ from backend.core.models import Job
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "default_label", "consensus_mode", "page_size", "gold_rate", "accuracy_gate"]
+    list_display = [
+        "name",
+        "default_label",
+        "consensus_mode",
+        "page_size",
+        "gold_rate",
+        "accuracy_gate",
+        "qualification_required",
+    ]
 
 
 @admin.register(ActionClass)
@@ -31,7 +39,7 @@ class GuidelineAdmin(admin.ModelAdmin):
 
 @admin.register(Clarification)
 class ClarificationAdmin(admin.ModelAdmin):
-    list_display = ["action_class", "created_at", "author"]
+    list_display = ["action_class", "created_at", "author", "changes_guideline"]
 
 
 @admin.register(Video)

@@ -59,6 +59,15 @@ class Project(models.Model):
     # HACS §3.3.2: Max-Consensus trains the best models; a mix of methods gives the least biased evaluation set.
     sampling_training = models.CharField(max_length=16, choices=SAMPLING_CHOICES, default="qbc")
     sampling_evaluation = models.CharField(max_length=16, choices=SAMPLING_CHOICES, default="union")
+    # Qualification (issue 15; HACS trained annotators on the guideline, SLAC kept those at >= 90 % on gold): when
+    # required, an annotator gets no real work of a class until they pass its qualification set (catalog.qualification).
+    qualification_required = models.BooleanField(
+        default=False, help_text="annotators pass each class's qualification set before real work"
+    )
+    qualification_pass_mark = models.FloatField(default=0.90, help_text="share of the qualification set to get right")
+    qualification_max_attempts = models.PositiveSmallIntegerField(
+        default=3, help_text="attempts per class and guideline version, until an admin resets one"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -115,6 +124,8 @@ class Clarification(models.Model):
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A clarification that changes the guideline: qualifications passed before it no longer count (issue 15).
+    changes_guideline = models.BooleanField(default=False, help_text="annotators of the class must re-qualify")
     acknowledged_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ClarificationAck", related_name="acknowledged_clarifications"
     )
@@ -130,6 +141,36 @@ class ClarificationAck(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clarification", "user"], name="ack_once")]
+
+
+class QualificationAttempt(models.Model):
+    """One submission of a class's qualification set by an annotator: its score only, never shown per item.
+
+    Written by `catalog.qualification.qualification_attempt_record` (the quality app scores it); read by the gate in
+    `catalog.access`. A reset attempt (an admin's) no longer counts, as a pass or as an attempt.
+    """
+
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="qualification_attempts")
+    action_class = models.ForeignKey(ActionClass, on_delete=models.CASCADE, related_name="qualification_attempts")
+    # The latest guideline-changing clarification when the attempt was made (null: the guideline as first written).
+    guideline_version = models.ForeignKey(
+        Clarification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict, help_text="clip uid -> 1 or -1, as submitted (for admins)")
+    correct = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    score = models.FloatField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    reset_at = models.DateTimeField(null=True, blank=True)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["annotator", "project", "action_class"], name="qualification_attempt_idx")]
 
 
 def video_upload_key(instance: Video, filename: str) -> str:

@@ -58,6 +58,7 @@ class QueueListApi(APIView):
                 "action_class": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "waiting": serializers.IntegerField(),
+                "qualified": serializers.BooleanField(help_text="false: qualify first (/qualify/<project>/<class>/)"),
             },
             many=True,
         )
@@ -74,6 +75,7 @@ class QueueListApi(APIView):
                     "action_class": cls.pk,
                     "name": cls.name,
                     "waiting": waiting,
+                    "qualified": queue.qualified,
                 }
             )
         return Response(out)

@@ -214,3 +214,16 @@ class GoldAnswer(models.Model):
 
     class Meta:
         db_table = "quality_goldanswer"
+
+
+class QualificationAnswer(models.Model):
+    """The known answer of a qualification clip (issue 15): shown to annotators who qualify for its class, scored,
+    and never drawn on a real page. A clip is gold or a qualification item, never both (clips.services.qualification),
+    so the hidden golden set stays unseen by anyone who qualified. Never serialised to annotators."""
+
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="qualification")
+    value = models.SmallIntegerField(choices=[(1, "positive"), (-1, "negative")])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)

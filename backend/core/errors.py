@@ -19,6 +19,7 @@ STATUS_OF_CODE = {
     "empty": 404,
     "conflict": 409,
     "clarification": 409,
+    "qualification": 403,
     "too_early": 409,
     "too_large": 413,
 }

@@ -23,11 +23,15 @@ class ErrorOutputSerializer(serializers.Serializer):
 
     detail = serializers.CharField(required=False, help_text="the message, meant for the user")
     code = serializers.CharField(
-        required=False, help_text="invalid, forbidden, not_found, empty, conflict, clarification, too_early, too_large"
+        required=False,
+        help_text=(
+            "invalid, forbidden, not_found, empty, conflict, clarification, qualification, too_early, too_large"
+        ),
     )
     clarifications = ErrorClarificationOutputSerializer(
         many=True, required=False, help_text="code clarification: the ones to acknowledge before new work"
     )
+    qualify_url = serializers.CharField(required=False, help_text="code qualification: the page to qualify on")
     retry_after = serializers.FloatField(required=False, help_text="code too_early: seconds until a submit is taken")
     version = serializers.IntegerField(required=False, help_text="code conflict on a timeline task: its version now")
     draft = serializers.DictField(required=False, help_text="code conflict on a timeline task: the draft kept")

@@ -73,6 +73,7 @@ class DashboardProjectOutputSerializer(serializers.Serializer):
     gold_rate = serializers.FloatField()
     fast_seconds_per_clip = serializers.FloatField()
     fast_min_labels = serializers.IntegerField()
+    qualification_required = serializers.BooleanField(help_text="annotators qualify per class before real work")
 
 
 class DashboardOutputSerializer(serializers.Serializer):
@@ -139,12 +140,20 @@ class ClarificationPostApi(APIView):
 
     class ClarificationPostInputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=5000)
+        changes_guideline = serializers.BooleanField(
+            default=False, help_text="annotators of the class must qualify again (where the project requires it)"
+        )
 
     @extend_schema(
         request=ClarificationPostInputSerializer,
         responses={
             201: inline_serializer(
-                "ClarificationPosted", {"id": serializers.IntegerField(), "text": serializers.CharField()}
+                "ClarificationPosted",
+                {
+                    "id": serializers.IntegerField(),
+                    "text": serializers.CharField(),
+                    "changes_guideline": serializers.BooleanField(),
+                },
             )
         },
     )
@@ -152,8 +161,15 @@ class ClarificationPostApi(APIView):
         data = self.ClarificationPostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action_class = get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
-        c = clarification_post(admin=request.user, action_class=action_class, text=data.validated_data["text"])
-        return Response({"id": c.pk, "text": c.text}, status=status.HTTP_201_CREATED)
+        c = clarification_post(
+            admin=request.user,
+            action_class=action_class,
+            text=data.validated_data["text"],
+            changes_guideline=data.validated_data["changes_guideline"],
+        )
+        return Response(
+            {"id": c.pk, "text": c.text, "changes_guideline": c.changes_guideline}, status=status.HTTP_201_CREATED
+        )
 
 
 class SendBackInputSerializer(serializers.Serializer):

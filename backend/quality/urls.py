@@ -1,8 +1,8 @@
 from django.urls import path
 
-from backend.quality import api, api_gold, api_review, api_review_videos
+from backend.quality import api, api_gold, api_qualification, api_review, api_review_videos
 from backend.quality.bill_views import BillApi, bill_page
-from backend.quality.views import dashboard_page, review_page, review_video_page
+from backend.quality.views import dashboard_page, qualify_page, review_page, review_video_page
 
 urlpatterns = [
     path("api/me/", api.MeApi.as_view(), name="api-me"),
@@ -56,6 +56,28 @@ urlpatterns = [
     ),
     path("review/", review_page, name="review"),
     path("review/videos/<int:segment_video_id>/", review_video_page, name="review-video"),
+    path(
+        "api/qualify/<int:project_id>/<int:class_id>/",
+        api_qualification.QualificationApi.as_view(),
+        name="api-qualification",
+    ),
+    path(
+        "api/projects/<int:project_id>/qualification-attempts/",
+        api_qualification.QualificationAttemptsApi.as_view(),
+        name="api-qualification-attempts",
+    ),
+    path(
+        "api/qualification-attempts/<int:attempt_id>/reset/",
+        api_qualification.QualificationAttemptResetApi.as_view(),
+        name="api-qualification-attempt-reset",
+    ),
+    path("api/qualification-items/", api_qualification.QualificationItemsApi.as_view(), name="api-qualification-items"),
+    path(
+        "api/qualification-items/next/",
+        api_qualification.QualificationItemsNextApi.as_view(),
+        name="api-qualification-items-next",
+    ),
+    path("qualify/<int:project_id>/<int:class_id>/", qualify_page, name="qualify"),
     path("dashboard/<int:project_id>/", dashboard_page, name="dashboard"),
     path("bill/<int:project_id>/", bill_page, name="bill"),
 ]

@@ -112,6 +112,7 @@ class SegmentQueueListApi(APIView):
         name = serializers.CharField()
         waiting = serializers.IntegerField()
         in_progress = serializers.BooleanField(help_text="the caller has a task of this queue open")
+        qualified = serializers.BooleanField(help_text="false: qualify first (/qualify/<project>/<class>/)")
 
     @extend_schema(responses=SegmentQueueOutputSerializer(many=True))
     def get(self, request):
@@ -130,6 +131,7 @@ class SegmentQueueListApi(APIView):
                     "name": cls.name,
                     "waiting": waiting,
                     "in_progress": open_task is not None,
+                    "qualified": queue.qualified,
                 }
             )
         return Response(out)

@@ -2,10 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from backend.catalog.access import annotator_can_label
 from backend.catalog.models import ActionClass, Project
+from backend.catalog.qualification import annotator_qualified
 from backend.segments.models import SegmentAnnotation
 
 
@@ -18,6 +19,8 @@ def timeline(request, project_id: int, class_id: int):
         raise PermissionDenied("gold mode is for admins")
     if not gold_mode and not annotator_can_label(user=request.user, project=project, action_class=action_class):
         raise PermissionDenied("you are not in an annotator group for this class")
+    if not gold_mode and not annotator_qualified(user=request.user, project=project, action_class=action_class):
+        return redirect("qualify", project.pk, action_class.pk)  # no real work before the qualification (issue 15)
     return render(
         request,
         "timeline.html",

@@ -91,6 +91,12 @@ RULES: dict[str, Rule] = {
     ),
     "api-gold-candidate-dismiss": Rule("POST", 403, 403, 403, 200),
     "api-segment-agreement": Rule("GET", 403, 403, 403, 200),
+    "qualify": Rule("GET", LOGIN, 200, 403, 403, note="the qualification page of a class's annotators"),
+    "api-qualification": Rule("GET", 403, 200, 403, 403, note="the set without its answers; POST: the score only"),
+    "api-qualification-attempts": Rule("GET", 403, 403, 403, 200),
+    "api-qualification-attempt-reset": Rule("POST", 403, 403, 403, 200),
+    "api-qualification-items": Rule("POST", 403, 403, 403, 200, body=lambda w: {"labels": {str(_free_clip(w).uid): 1}}),
+    "api-qualification-items-next": Rule("POST", 403, 403, 403, 200, body=_next),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     # --- review (issue 15 item 2): reviewers (quality.review) and staff; tests/quality/test_review.py covers reviewers
     "review": Rule("GET", LOGIN, 403, 403, 200),
@@ -330,6 +336,7 @@ PARAMS: dict[str, Callable[[World], object]] = {
     "clip_uid": lambda w: w.clips[0].uid,
     "video_id": lambda w: w.clips[0].video_id,
     "segment_id": lambda w: _regular_segment(w).pk,
+    "attempt_id": lambda w: _qualification_attempt(w).pk,
 }
 
 
@@ -338,6 +345,29 @@ def _curation_job(w):
     from backend.curation.services import JOB_KIND
 
     return Job.objects.get_or_create(kind=JOB_KIND, message="the world's scoring job")[0]
+
+
+def _free_clip(w):
+    """A clip of the world's class in no real work yet (unlabelled, unleased, not gold, not an example)."""
+    from backend.clips.models import Clip
+
+    return (
+        Clip.objects.filter(action_class=w.action_class, label_count=0, lease_count=0, gold__isnull=True)
+        .exclude(example_roles__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _qualification_attempt(w):
+    from backend.catalog.models import QualificationAttempt
+
+    return QualificationAttempt.objects.get_or_create(
+        annotator=w.member,
+        project=w.project,
+        action_class=w.action_class,
+        defaults={"correct": 1, "total": 2, "score": 0.5, "passed": False},
+    )[0]
 
 
 def _regular_segment(w):

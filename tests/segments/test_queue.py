@@ -315,6 +315,7 @@ def test_home_lists_segment_queues_and_offers_to_resume(client, annotators, proj
             "name": action_class.name,
             "waiting": 2,
             "in_progress": True,
+            "qualified": True,
         }
     ]
 

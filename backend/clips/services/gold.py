@@ -7,7 +7,7 @@ import random
 from django.db import transaction
 
 from backend.catalog.models import ActionClass, Project
-from backend.clips.models import Clip, GoldAnswer
+from backend.clips.models import Clip, GoldAnswer, QualificationAnswer
 from backend.clips.services.pages import MAX_PAGE_SIZE, QueueError
 
 
@@ -15,6 +15,9 @@ def clip_gold_set(*, clip: Clip, value: int, author) -> GoldAnswer:
     """Make a clip gold (or change its answer). Gold clips leave the consensus queue and are served as checks."""
     if value not in (1, -1):
         raise QueueError("gold value must be 1 or -1")
+    if QualificationAnswer.objects.filter(clip=clip).exists():
+        # annotators saw it, with its score, while qualifying: as gold it would no longer be hidden
+        raise QueueError("a qualification item cannot be gold", code="conflict")
     gold, _ = GoldAnswer.objects.update_or_create(clip=clip, defaults={"value": value, "author": author})
     return gold
 
@@ -26,6 +29,7 @@ def gold_page_next(*, action_class: ActionClass, project: Project, size: int) ->
         video__project=project,
         media_state=Clip.MediaState.READY,
         gold__isnull=True,
+        qualification__isnull=True,
         retired_reason="",
     )
     # Random videos, not the oldest: gold made from the oldest videos would be older than the queue's.

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from backend.catalog.access import QueueError, check_work_access
 from backend.catalog.models import MAX_PAGE_SIZE, ActionClass, GuidelineExample, Project
-from backend.clips.models import Clip, GoldAnswer, Label, Page, PageItem
+from backend.clips.models import Clip, GoldAnswer, Label, Page, PageItem, QualificationAnswer
 from backend.core.locks import draw_retrying
 
 # MAX_PAGE_SIZE is the catalog's (Project.page_size refuses more); the draw applies it to a size asked for.
@@ -123,12 +123,14 @@ def _mine(annotator) -> tuple[Exists, Exists]:
 
 def _ready(*, project: Project, action_class: ActionClass):
     """(ready clips of the class that can be served, `example`, `is_gold`): the base of every draw. A guideline
-    example is shown, never asked; a clip retired with its video is never served."""
+    example is shown, never asked; a clip retired with its video is never served; nor is a qualification item
+    (services.qualification), which annotators answer only while qualifying."""
     example = Exists(GuidelineExample.objects.filter(clip=OuterRef("pk")))
     is_gold = Exists(GoldAnswer.objects.filter(clip=OuterRef("pk")))
+    is_qualification = Exists(QualificationAnswer.objects.filter(clip=OuterRef("pk")))
     ready = Clip.objects.filter(
         action_class=action_class, video__project=project, media_state=Clip.MediaState.READY, retired_reason=""
-    )
+    ).filter(~is_qualification)
     return ready, example, is_gold
 
 

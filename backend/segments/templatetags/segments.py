@@ -18,6 +18,7 @@ def segment_queues(context) -> list[dict]:
         {
             "project": q.project,
             "action_class": q.action_class,
+            "qualified": q.qualified,
             "waiting": segment_queue_waiting(annotator=user, project=q.project, action_class=q.action_class),
             "in_progress": segment_task_open(
                 annotator=user, project=q.project, action_class=q.action_class, kind=SegmentAnnotation.Kind.REGULAR

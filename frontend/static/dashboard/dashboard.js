@@ -62,7 +62,8 @@ const progressTable = dataTable({
     el("td", { class: "num" }, p.gold),
     el("td", { class: "num consensus" }, `${p.consensus} (${p.positive})`),
     el("td", {}, el("button", { class: "small", onclick: () => clarify(p) }, "Clarify…"), " ",
-      el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode"))),
+      el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=gold` }, "Gold mode"), " ",
+      el("a", { class: "button small", href: `/grid/${project}/${p.class_id}/?mode=qualification` }, "Qualification set"))),
 });
 
 async function openClass(p) {
@@ -133,8 +134,13 @@ async function clarify(p) {
     label: "Clarification", placeholder: "e.g. A throw counts only when the ball leaves the hand.",
     emptyMessage: "Type the clarification first (or Cancel)." });
   if (text === null) return;
+  // One that changes the guideline withdraws the class's qualifications (where the project requires them).
+  // Asked only where annotators qualify: elsewhere the answer would change nothing.
+  const changes = data.project.qualification_required && await confirmInPage({
+    title: "Does this change the guideline?", confirm: "Yes: qualify again",
+    text: "If it does, annotators of the class must pass its qualification set again before more real work." });
   try {
-    await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text } });
+    await api(`/api/classes/${p.class_id}/clarifications/`, { method: "POST", body: { text, changes_guideline: changes } });
     notify(`Clarification sent: annotators of "${p.class}" see it before their next page.`);
   } catch (err) {
     notify(`Not sent: ${err.message}.`, { kind: "error", hideAfterMs: 0 });

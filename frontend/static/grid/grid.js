@@ -13,6 +13,9 @@ import { OnScreenPlayback } from "./playback.js";
 
 const root = document.getElementById("grid-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
+// An admin's answer mode (cfg.gold): the golden set, or the qualification set (issue 15); same grid, its own API.
+const ANSWER_API = { gold: { next: "/api/gold/next/", submit: "/api/gold/submit/" },
+  qualification: { next: "/api/qualification-items/next/", submit: "/api/qualification-items/" } }[root.dataset.answerSet || "gold"];
 
 const timer = new ActiveTimer();
 const state = {
@@ -32,7 +35,7 @@ const playback = new OnScreenPlayback();
 // --- data ---------------------------------------------------------------------------------------------------
 
 async function requestPage(after) {
-  if (cfg.gold) return api("/api/gold/next/", { method: "POST", body: { project: cfg.project, action_class: cfg.actionClass } });
+  if (cfg.gold) return api(ANSWER_API.next, { method: "POST", body: { project: cfg.project, action_class: cfg.actionClass } });
   const body = { project: cfg.project, action_class: cfg.actionClass };
   if (after) body.after = after;
   return api("/api/pages/next/", { method: "POST", body });
@@ -90,6 +93,8 @@ async function nextPage() {
 
 function handleError(err) {
   if (err instanceof ApiError && err.body.code === "clarification") return askToAcknowledge(err.body.clarifications);
+  // A guideline change withdrew the qualification (issue 15): qualify again before more work.
+  if (err instanceof ApiError && err.body.code === "qualification") { location.assign(err.body.qualify_url); return; }
   state.page = null;
   const empty = err instanceof ApiError && err.body.code === "empty";
   state.message = empty ? "No clips of this class are waiting for you. Thank you!"
@@ -109,7 +114,7 @@ async function submit() {
   const seconds = timer.seconds(); // active time only: idle and hidden time are not work
   try {
     let result = {};
-    if (cfg.gold) await api("/api/gold/submit/", { method: "POST", body: { labels } });
+    if (cfg.gold) await api(ANSWER_API.submit, { method: "POST", body: { labels } });
     else {
       result = await api(`/api/pages/${state.page.page}/submit/`, { method: "POST",
         body: { labels, seconds_spent: seconds, submit_token: guard.token } });

@@ -57,6 +57,8 @@ function show(task, { afterSubmit = false } = {}) {
 
 function handleError(err) {
   if (err instanceof ApiError && err.body.code === "clarification") return askToAcknowledge(err.body.clarifications);
+  // A guideline change withdrew the qualification (issue 15): qualify again before more work.
+  if (err instanceof ApiError && err.body.code === "qualification") { location.assign(err.body.qualify_url); return; }
   state.task = null;
   state.busy = false;
   state.message = err instanceof ApiError && err.status === 404

@@ -1,0 +1,158 @@
+// Qualification (issue 15; HACS trained annotators on the guideline first): the training step shows the guideline
+// and its examples; then the qualification set on the grid's tiles (one click flips a clip); the answer is the score
+// only, never which clips were wrong. State lives in one object; render() draws it.
+import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
+import { askToAcknowledge } from "../common/clarify.js";
+import { exampleVideo, showGuideline } from "../common/guideline.js";
+import { notify } from "../common/notice.js";
+import { OnScreenPlayback } from "../grid/playback.js";
+
+const root = document.getElementById("qualify-app");
+const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class) };
+const $ = (id) => document.getElementById(id);
+const pct = (x) => `${Math.round(x * 1000) / 10} %`;
+const playback = new OnScreenPlayback();
+
+const state = {
+  step: "training", // training | answering | result
+  set: null,        // {status, default_label, items:[{item, group, video_url, poster_url}]}
+  labels: new Map(),
+  focus: 0,
+  result: null,     // {score, passed, attempts_left, pass_mark}
+  busy: false,
+};
+
+async function load() {
+  const [set, guideline] = await Promise.all([
+    api(`/api/qualify/${cfg.project}/${cfg.actionClass}/`),
+    showGuideline(cfg.actionClass),
+  ]);
+  state.set = set;
+  state.labels = new Map(set.items.map((it) => [it.item, set.default_label]));
+  $("training-definition").textContent = guideline.definition || "No definition yet.";
+  $("training-clarifications").replaceChildren(...guideline.clarifications.map((c) =>
+    el("div", { class: "clarification" }, el("b", {}, "Clarification: "), c.text)));
+  for (const kind of ["positive", "hard_negative"]) {
+    const examples = guideline.examples.filter((e) => e.kind === kind);
+    const figure = (e) => el("figure", { class: `example ${kind}` }, exampleVideo(e), el("figcaption", {}, e.note));
+    $(`training-${kind}`).replaceChildren(...(examples.length ? examples.map(figure) : [el("p", { class: "muted" }, "none yet")]));
+    $(`ex-${kind}`).replaceChildren(...examples.map(figure));
+  }
+  render();
+}
+
+function terms(status, n) {
+  if (!status.required) return "This project asks for no qualification: you can start labelling.";
+  if (status.qualified) return "You are qualified for this class.";
+  if (status.attempts_left <= 0) return `No attempts left (last score ${pct(status.last_score)}). Ask an admin to reset one.`;
+  if (!n) return "This class has no qualification set yet. Ask an admin.";
+  const last = status.last_score == null ? "" : ` Your last score: ${pct(status.last_score)}.`;
+  return `${n} clips · pass mark ${pct(status.pass_mark)} · ${status.attempts_left} attempt(s) left.${last}`;
+}
+
+function render() {
+  const { set, step } = state;
+  const status = set.status;
+  $("terms").textContent = terms(status, set.items.length);
+  $("start").hidden = step !== "training" || !set.items.length;
+  $("training").hidden = step !== "training";
+  $("grid-app").hidden = step !== "answering";
+  $("submit").hidden = step !== "answering";
+  $("submit").disabled = state.busy;
+  $("result").hidden = step !== "result";
+  if (step === "answering") renderTiles();
+  if (step === "result") renderResult();
+}
+
+function renderTiles() {
+  if (!$("groups").children.length) buildTiles();
+  let negatives = 0;
+  document.querySelectorAll(".tile").forEach((tile) => {
+    const value = state.labels.get(tile.dataset.item);
+    if (value === -1) negatives += 1;
+    tile.classList.toggle("positive", value === 1);
+    tile.classList.toggle("negative", value === -1);
+    tile.setAttribute("aria-pressed", value === 1 ? "true" : "false");
+    tile.querySelector(".state").textContent = value === 1 ? "✓ yes" : "✗ no";
+  });
+  const n = state.set.items.length;
+  $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative` + (state.busy ? " · scoring…" : "");
+}
+
+function buildTiles() {
+  const groups = new Map();
+  state.set.items.forEach((it, index) => {
+    if (!groups.has(it.group)) groups.set(it.group, el("div", { class: "group" }));
+    groups.get(it.group).append(el("div", { class: "tile", tabindex: "-1", role: "gridcell",
+      dataset: { item: it.item, index: String(index) }, onclick: () => flip(index) },
+    el("video", { poster: it.poster_url, dataset: { src: it.video_url }, muted: true, loop: true, playsinline: true, preload: "none" }),
+    el("span", { class: "state" }, "")));
+  });
+  $("groups").replaceChildren(...groups.values());
+  playback.watch(document.querySelectorAll(".tile video"));
+}
+
+function renderResult() {
+  const r = state.result;
+  $("page-status").textContent = "";
+  const box = $("result");
+  box.className = `card result ${r.passed ? "passed" : "failed"}`;
+  const next = r.passed
+    ? el("p", {}, "You passed. ", el("a", { class: "button primary", href: `/grid/${cfg.project}/${cfg.actionClass}/` }, "Start labelling"))
+    : r.attempts_left > 0
+      ? el("p", {}, `Below the pass mark of ${pct(r.pass_mark)}. Read the guideline again and retry: ${r.attempts_left} attempt(s) left. `,
+        el("button", { class: "primary", id: "retry", onclick: () => location.reload() }, "Try again"))
+      : el("p", {}, `Below the pass mark of ${pct(r.pass_mark)}, and no attempts left. Ask an admin to reset one.`);
+  box.replaceChildren(el("h1", {}, r.passed ? "Qualified" : "Not qualified yet"),
+    el("p", { class: "score", id: "score" }, pct(r.score)), next, el("p", {}, el("a", { href: "/" }, "Back to your queues")));
+}
+
+function flip(index) {
+  if (state.step !== "answering" || state.busy) return;
+  const item = state.set.items[index].item;
+  state.labels.set(item, -state.labels.get(item));
+  state.focus = index;
+  renderTiles();
+}
+
+async function submit() {
+  if (state.step !== "answering" || state.busy) return;
+  state.busy = true;
+  render();
+  try {
+    state.result = await api(`/api/qualify/${cfg.project}/${cfg.actionClass}/`, { method: "POST",
+      body: { labels: Object.fromEntries(state.labels) } });
+    state.step = "result";
+    playback.watch([]);
+    $("groups").replaceChildren(); // no clip stays on screen next to the score
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "clarification") {
+      state.busy = false;
+      askToAcknowledge(err.body.clarifications, submit);
+      return;
+    }
+    notify(`Not scored: ${err.message}`, { kind: "error", hideAfterMs: 0 });
+  } finally {
+    state.busy = false;
+  }
+  render();
+}
+
+function focusTile() {
+  const tile = document.querySelector(`.tile[data-index="${state.focus}"]`);
+  if (tile) tile.focus();
+}
+
+document.addEventListener("keydown", (e) => {
+  if (keyBelongsToForm(e) || state.step !== "answering") return;
+  const n = state.set.items.length;
+  const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1 };
+  if (e.key in moves) { e.preventDefault(); state.focus = Math.min(n - 1, Math.max(0, state.focus + moves[e.key])); focusTile(); }
+  else if (e.key === " ") { e.preventDefault(); flip(state.focus); focusTile(); }
+  else if (e.key === "Enter") { e.preventDefault(); if (!e.repeat) submit(); }
+});
+
+$("start").addEventListener("click", () => { state.step = "answering"; render(); focusTile(); });
+$("submit").addEventListener("click", submit);
+
+load().catch((err) => notify(`Could not load the qualification: ${err.message}`, { kind: "error", hideAfterMs: 0 }));

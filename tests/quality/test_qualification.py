@@ -1,0 +1,243 @@
+"""Qualification before real work (issue 15 item 1): the gate, score-only feedback, attempts, reset, and
+re-qualification after a clarification that changes the guideline."""
+
+import pytest
+from django.test import Client
+
+from backend.catalog.access import annotator_classes, clarification_ack, clarification_post
+from backend.catalog.models import QualificationAttempt
+from backend.clips import services
+from backend.clips.models import PageItem
+
+
+@pytest.fixture
+def qualifying(project, action_class, annotators, make_clips, admin_user):
+    """A project that requires qualification (pass mark 0.9, 3 attempts); 10 qualification clips (first 6 positive,
+    last 4 negative) and 6 clips of real work."""
+    project.qualification_required = True
+    project.save()
+    work = make_clips(videos=2, per_video=3)
+    items = make_clips(videos=2, per_video=5)
+    truth = {str(c.uid): (1 if i < 6 else -1) for i, c in enumerate(items)}
+    assert services.qualification_answers_submit(author=admin_user, answers=truth) == 10
+    return {"work": work, "items": items, "truth": truth}
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(project, action_class) -> str:
+    return f"/api/qualify/{project.pk}/{action_class.pk}/"
+
+
+def answers_with_errors(truth: dict[str, int], wrong: int) -> dict[str, int]:
+    return {uid: (-value if i < wrong else value) for i, (uid, value) in enumerate(truth.items())}
+
+
+def test_no_real_work_until_qualified(project, action_class, annotators, qualifying):
+    annotator = annotators[0]
+    # given a project that asks for qualification: no page, and the queue says "qualify"
+    with pytest.raises(services.QueueError) as exc:
+        services.page_next(annotator=annotator, project=project, action_class=action_class)
+    assert exc.value.code == "qualification" and exc.value.status == 403
+    assert [q.qualified for q in annotator_classes(annotator)] == [False]
+    client = client_of(annotator)
+    assert client.get(f"/grid/{project.pk}/{action_class.pk}/").url == f"/qualify/{project.pk}/{action_class.pk}/"
+    assert "Qualify" in client.get("/").content.decode()
+    assert client.post("/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}).status_code == 403
+    # when they pass
+    response = client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    assert response.json()["passed"] is True
+    # then real work comes, and never a qualification clip
+    page = services.page_next(annotator=annotator, project=project, action_class=action_class)
+    served = set(PageItem.objects.filter(page=page).values_list("clip_id", flat=True))
+    assert served == {c.pk for c in qualifying["work"]}
+    assert client.get(f"/grid/{project.pk}/{action_class.pk}/").status_code == 200
+    # the other annotators are still waiting to qualify
+    assert [q.qualified for q in annotator_classes(annotators[1])] == [False]
+
+
+def test_a_project_without_qualification_has_no_gate(project, action_class, annotators, make_clips):
+    make_clips(videos=1, per_video=2)
+    assert [q.qualified for q in annotator_classes(annotators[0])] == [True]
+    assert services.page_next(annotator=annotators[0], project=project, action_class=action_class).items.count() == 2
+
+
+def test_the_set_is_served_without_answers_and_feedback_is_the_score_only(
+    project, action_class, annotators, qualifying
+):
+    client = client_of(annotators[0])
+    served = client.get(url(project, action_class)).json()
+    assert {it["item"] for it in served["items"]} == set(qualifying["truth"])
+    assert all(set(it) == {"item", "group", "video_url", "poster_url"} for it in served["items"])
+    assert served["status"] == {
+        "required": True,
+        "qualified": False,
+        "attempts_used": 0,
+        "attempts_left": 3,
+        "pass_mark": 0.9,
+        "last_score": None,
+    }
+    # 2 wrong of 10: 80 %, below the 90 % mark
+    response = client.post(
+        url(project, action_class),
+        {"labels": answers_with_errors(qualifying["truth"], 2)},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {"score": 0.8, "passed": False, "attempts_left": 2, "pass_mark": 0.9}
+    # nothing in any answer tells which clips were wrong
+    assert "truth" not in response.content.decode() and not any(
+        uid in response.content.decode() for uid in qualifying["truth"]
+    )
+    again = client.get(url(project, action_class)).json()
+    assert again["status"]["last_score"] == 0.8 and again["status"]["attempts_used"] == 1
+    assert all(set(it) == {"item", "group", "video_url", "poster_url"} for it in again["items"])
+
+
+def test_the_pass_mark_is_inclusive_and_a_partial_answer_is_refused(project, action_class, annotators, qualifying):
+    client = client_of(annotators[0])
+    partial = dict(list(qualifying["truth"].items())[:9])
+    assert (
+        client.post(url(project, action_class), {"labels": partial}, content_type="application/json").status_code == 400
+    )
+    assert not QualificationAttempt.objects.exists()  # a refused submission is no attempt
+    one_wrong = answers_with_errors(qualifying["truth"], 1)  # 9 of 10 = 90 %: a pass
+    assert client.post(url(project, action_class), {"labels": one_wrong}, content_type="application/json").json()[
+        "passed"
+    ]
+    # once qualified, no further attempt
+    again = client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    assert again.status_code == 409
+
+
+def test_attempts_are_limited_and_an_admin_reset_gives_one_back(
+    project, action_class, annotators, qualifying, admin_user
+):
+    client, bad = client_of(annotators[0]), answers_with_errors(qualifying["truth"], 5)
+    for left in (2, 1, 0):
+        response = client.post(url(project, action_class), {"labels": bad}, content_type="application/json")
+        assert response.json()["attempts_left"] == left
+    refused = client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    assert refused.status_code == 403 and "no attempts left" in refused.json()["detail"]
+    assert client.get(url(project, action_class)).json()["items"] == []
+    # the admin sees every attempt (with the answers given) and resets the last
+    staff = client_of(admin_user)
+    attempts = staff.get(f"/api/projects/{project.pk}/qualification-attempts/").json()
+    assert [(a["annotator"], a["score"], a["passed"], a["current"]) for a in attempts] == [
+        ("ann1", 0.5, False, True)
+    ] * 3
+    assert attempts[0]["answers"] == bad
+    assert client.post(f"/api/qualification-attempts/{attempts[0]['id']}/reset/").status_code == 403  # not an admin
+    assert staff.post(f"/api/qualification-attempts/{attempts[0]['id']}/reset/").status_code == 200
+    listed = staff.get(f"/api/projects/{project.pk}/qualification-attempts/").json()
+    assert listed[0]["reset_by"] == "boss" and listed[0]["current"] is False
+    # then one more attempt, which passes
+    response = client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    assert response.json() == {"score": 1.0, "passed": True, "attempts_left": 0, "pass_mark": 0.9}
+    assert services.page_next(annotator=annotators[0], project=project, action_class=action_class)
+
+
+def test_resetting_a_pass_withdraws_the_qualification(project, action_class, annotators, qualifying, admin_user):
+    client = client_of(annotators[0])
+    client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    attempt = QualificationAttempt.objects.get()
+    client_of(admin_user).post(f"/api/qualification-attempts/{attempt.pk}/reset/")
+    assert [q.qualified for q in annotator_classes(annotators[0])] == [False]
+
+
+def test_a_clarification_that_changes_the_guideline_requires_requalification(
+    project, action_class, annotators, qualifying, admin_user
+):
+    passed, failed_twice = annotators[0], annotators[1]
+    client_of(passed).post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    for _ in range(2):
+        client_of(failed_twice).post(
+            url(project, action_class),
+            {"labels": answers_with_errors(qualifying["truth"], 5)},
+            content_type="application/json",
+        )
+    # a clarification that does not change the guideline: acknowledged, and the pass stands
+    note = clarification_post(admin=admin_user, action_class=action_class, text="Sipping counts.")
+    clarification_ack(user=passed, clarification=note)
+    assert services.page_next(annotator=passed, project=project, action_class=action_class)
+    # one that changes it (posted the way the dashboard does): the pass no longer counts
+    response = client_of(admin_user).post(
+        f"/api/classes/{action_class.pk}/clarifications/",
+        {"text": "Only drinking from a cup counts now.", "changes_guideline": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 201 and response.json()["changes_guideline"] is True
+    change = action_class.clarifications.get(changes_guideline=True)
+    clarification_ack(user=passed, clarification=change)
+    with pytest.raises(services.QueueError) as exc:
+        services.page_next(annotator=passed, project=project, action_class=action_class)
+    assert exc.value.code == "qualification"
+    # the new version starts with a full set of attempts for everyone
+    status = client_of(failed_twice).get(url(project, action_class)).json()["status"]
+    assert (status["attempts_used"], status["attempts_left"]) == (0, 3)
+    # and the set must be taken after the change is read
+    client = client_of(passed)
+    unread = client_of(failed_twice).post(
+        url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json"
+    )
+    assert unread.status_code == 409 and unread.json()["code"] == "clarification"
+    assert client.post(
+        url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json"
+    ).json()["passed"]
+    assert services.page_next(annotator=passed, project=project, action_class=action_class)
+
+
+def test_a_clip_is_gold_or_a_qualification_item_never_both(project, action_class, qualifying, make_clips, admin_user):
+    item = qualifying["items"][0]
+    with pytest.raises(services.QueueError) as exc:
+        services.clip_gold_set(clip=item, value=1, author=admin_user)
+    assert exc.value.code == "conflict"
+    gold = make_clips(videos=1, per_video=1)[0]
+    services.clip_gold_set(clip=gold, value=1, author=admin_user)
+    with pytest.raises(services.QueueError):
+        services.clip_qualification_set(clip=gold, value=1, author=admin_user)
+    # nor offered in gold mode
+    offered = services.gold_page_next(action_class=action_class, project=project, size=60)
+    assert not {c.pk for c in offered} & {c.pk for c in qualifying["items"]}
+
+
+def test_only_annotators_of_the_class_may_qualify(project, action_class, qualifying, db):
+    from tests.factories import UserFactory
+
+    outsider = client_of(UserFactory(username="outsider"))
+    assert outsider.get(url(project, action_class)).status_code == 403
+    assert (
+        outsider.post(
+            url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    assert outsider.get(f"/qualify/{project.pk}/{action_class.pk}/").status_code == 403
+
+
+def test_qualification_mode_offers_only_free_clips_to_admins(
+    project, action_class, annotators, qualifying, make_clips, admin_user
+):
+    free, gold, labelled = make_clips(videos=3, per_video=1)
+    services.clip_gold_set(clip=gold, value=1, author=admin_user)
+    type(labelled).objects.filter(pk=labelled.pk).update(label_count=1)
+    staff = client_of(admin_user)
+    body = {"project": project.pk, "action_class": action_class.pk}
+    offered = staff.post("/api/qualification-items/next/", body, content_type="application/json").json()
+    uids = {it["item"] for it in offered["items"]}
+    work = {str(c.uid) for c in qualifying["work"]}
+    assert uids == work | {str(free.uid)}  # no gold, no qualification item, nothing labelled
+    assert (
+        client_of(annotators[0])
+        .post("/api/qualification-items/next/", body, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert staff.get(f"/grid/{project.pk}/{action_class.pk}/?mode=qualification").status_code == 200
+    assert client_of(annotators[0]).get(f"/grid/{project.pk}/{action_class.pk}/?mode=qualification").status_code == 403
+    with pytest.raises(services.QueueError):  # a clip in real work cannot join the set
+        services.clip_qualification_set(clip=labelled, value=1, author=admin_user)
