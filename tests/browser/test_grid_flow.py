@@ -120,5 +120,7 @@ def test_three_annotators_then_admin_sees_consensus_accuracy_and_export(
     with page.expect_download() as download:
         page.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(download.value.path()).read())))
-    assert rows[0] == ["classname", "youtube_id", "subset", "start", "end", "label"]
+    assert rows[0] == ["classname", "youtube_id", "subset", "start", "end", "label", "source"]
     assert sorted(r[5] for r in rows[1:]) == ["-1", "-1", "1", "1", "1", "1"]  # 5 consensus + 1 gold
+    # where each label came from: 3 labels each, two split 2-1, three agreed, and the golden one
+    assert sorted(r[6] for r in rows[1:]) == ["gold", "majority", "majority", "unanimous", "unanimous", "unanimous"]
