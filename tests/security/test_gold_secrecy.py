@@ -70,6 +70,9 @@ def member_answers(world) -> dict[str, str]:
     return out
 
 
+QUALIFICATION_PAGES = {"api-qualification", "qualify"}
+
+
 @pytest.fixture
 def peer_labels(world):
     """A peer annotator of the same class has already labelled clips the member will be shown."""
@@ -106,6 +109,9 @@ def test_nothing_an_annotator_can_reach_names_gold_scores_consensus_or_other_peo
         # the tools' pages carry their mode (data-gold="0" for annotators), the same on every page of every class
         text = text.replace('data-gold="0"', "")
         for word in FORBIDDEN:
+            # the qualification step's feedback is the annotator's own score on a set kept apart from gold (issue 15)
+            if word == "score" and name in QUALIFICATION_PAGES:
+                continue
             if re.search(rf"(?<![a-z]){re.escape(word)}", text, flags=re.IGNORECASE):
                 leaks.append(f"{name}: {word!r}")
     assert leaks == []
