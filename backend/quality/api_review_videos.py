@@ -56,12 +56,13 @@ class ReviewVideosApi(APIView):
     permission_classes = [IsReviewer]
 
     @extend_schema(
+        operation_id="review_videos_list",  # the one-video GET below would otherwise share its generated name
         responses={
             200: inline_serializer(
                 "ReviewVideos", {"videos": ReviewVideoOutputSerializer, "limit": serializers.IntegerField()}
             ),
             403: ErrorOutputSerializer,
-        }
+        },
     )
     def get(self, request):
         videos = [
