@@ -23,6 +23,28 @@ from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 
 
+def admin_page_payload(*, mode: str, project: Project, action_class: ActionClass, clips, request) -> dict:
+    """A page an admin answers (gold mode, qualification mode): the clips grouped by video as an annotator's page
+    is, nothing leased; the admin's answers go to the mode's own submit."""
+    groups: dict[int, int] = {}
+    items = [
+        {
+            "item": str(c.uid),
+            "group": groups.setdefault(c.video_id, len(groups)),
+            "video_url": media_url(c.media, request),
+            "poster_url": media_url(c.poster, request),
+        }
+        for c in clips
+    ]
+    return {
+        "page": mode,
+        "project": project.pk,
+        "action_class": {"id": action_class.pk, "name": action_class.name},
+        "default_label": 1,
+        "items": items,
+    }
+
+
 def page_payload(page: Page, request) -> dict:
     groups: dict[int, int] = {}
     items = []
@@ -275,24 +297,8 @@ class GoldNextApi(APIView):
         )
         if not clips:
             raise services.QueueError(f"every ready clip of {action_class.name} has a gold answer", code="empty")
-        groups: dict[int, int] = {}
-        items = [
-            {
-                "item": str(c.uid),
-                "group": groups.setdefault(c.video_id, len(groups)),
-                "video_url": media_url(c.media, request),
-                "poster_url": media_url(c.poster, request),
-            }
-            for c in clips
-        ]
         return Response(
-            {
-                "page": "gold",
-                "project": project.pk,
-                "action_class": {"id": action_class.pk, "name": action_class.name},
-                "default_label": 1,
-                "items": items,
-            }
+            admin_page_payload(mode="gold", project=project, action_class=action_class, clips=clips, request=request)
         )
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, QualificationAttempt
 from backend.catalog.qualification import guideline_version, qualification_attempt_reset
-from backend.clips.api import GoldPageOutputSerializer
+from backend.clips.api import GoldPageOutputSerializer, admin_page_payload
 from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answers_submit, qualification_page_next
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer
@@ -271,22 +271,8 @@ class QualificationItemsNextApi(APIView):
         )
         if not clips:
             raise QueueError(f"no clip of {action_class.name} is free for the qualification set", code="empty")
-        groups: dict[int, int] = {}
-        items = [
-            {
-                "item": str(c.uid),
-                "group": groups.setdefault(c.video_id, len(groups)),
-                "video_url": media_url(c.media, request),
-                "poster_url": media_url(c.poster, request),
-            }
-            for c in clips
-        ]
         return Response(
-            {
-                "page": "qualification",
-                "project": project.pk,
-                "action_class": {"id": action_class.pk, "name": action_class.name},
-                "default_label": 1,
-                "items": items,
-            }
+            admin_page_payload(
+                mode="qualification", project=project, action_class=action_class, clips=clips, request=request
+            )
         )
