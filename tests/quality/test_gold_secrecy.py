@@ -90,3 +90,44 @@ def test_gold_mode_and_answers_are_admin_only(client, annotators, project, actio
     body = {"project": project.pk, "action_class": action_class.pk}
     assert client.post("/api/gold/next/", body, content_type="application/json").status_code == 403
     assert client.post("/api/gold/submit/", {"labels": {}}, content_type="application/json").status_code == 403
+
+
+@pytest.mark.parametrize("decoys_counted", [True, False], ids=["fixed", "decoys-uncounted"])
+def test_clips_waiting_drops_by_the_page_size_when_the_page_holds_decoys(
+    client, annotators, project, action_class, make_clips, admin_user, monkeypatch, decoys_counted
+):
+    """A gold clip whose video's other clips need no label any more is served with them as decoys (items nobody
+    counts as work). Clips waiting must still drop by the page's size on the lease, or the drop tells the pages that
+    hold gold (issue 11). The second case puts back the old counter and shows this check fails on it."""
+    from backend.clips.services import pages
+
+    if not decoys_counted:
+        monkeypatch.setattr(pages, "_decoys_left", lambda **kw: 0)
+    project.gold_rate = 0.3
+    project.clips_per_video = 3
+    project.page_size = 9
+    project.save()
+    make_clips(videos=6, per_video=3)
+    gold_video = Clip.objects.order_by("pk").first().video
+    gold, *decided = gold_video.clips.order_by("start")  # the page draws its group, gold kept or given up
+    services.clip_gold_set(clip=gold, value=1, author=admin_user)
+    Clip.objects.filter(pk__in=[c.pk for c in decided]).update(is_open=False)  # decided by others
+
+    client.force_login(annotators[0])
+
+    def waiting() -> int:
+        queues = client.get("/api/queues/").json()
+        return next(q["waiting"] for q in queues if q["action_class"] == action_class.pk)
+
+    before = waiting()
+    res = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    )
+    assert res.status_code == 200, res.content
+    page = Page.objects.get(uid=res.json()["page"])
+    assert page.items.filter(decoy=True).exists()  # whether the page keeps its gold or gives it up (same look)
+    drop = before - waiting()
+    if decoys_counted:
+        assert drop == len(res.json()["items"])
+    else:
+        assert drop < len(res.json()["items"])

@@ -332,12 +332,37 @@ def _draw_clips(
 
 
 def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> int:
-    """How many clips of a class this annotator could still be given: the regular clips and the gold share that
-    comes with them (the page draw's own rule). Leasing a page lowers it by the page's size whatever the page
-    holds, so the counter never tells how many clips of a page were gold."""
+    """How many clips of a class this annotator could still be shown: the regular clips, the gold share that comes
+    with them (the page draw's own rule) and the decoys they may still be shown beside gold (_decoys_left).
+    Leasing a page lowers it by the page's size whatever the page holds, so the counter never tells how many clips
+    of a page were gold, nor how many were decoys (which only pages drawn with gold hold)."""
     regular_qs, gold_qs = _eligible(annotator=annotator, project=project, action_class=action_class)
     regular = regular_qs.count()
-    return regular + _gold_share(regular=regular, gold=gold_qs.count(), rate=project.gold_rate) if regular else 0
+    if not regular:
+        return 0
+    gold = _gold_share(regular=regular, gold=gold_qs.count(), rate=project.gold_rate)
+    return regular + gold + _decoys_left(annotator=annotator, project=project, action_class=action_class)
+
+
+def _decoys_left(*, annotator, project: Project, action_class: ActionClass) -> int:
+    """The decoys this annotator may still be shown: every clip that can ever be one (a served clip of a video that
+    holds gold) less those already served to them. A decoy is an item nobody counts as work, so a counter of work
+    alone would drop by less than a page's size exactly on the pages that hold gold; counting what a draw may yet
+    serve as decoys would not help either, since that pool grows and shrinks with the page's own draw. This figure
+    changes only when a decoy is served (by one per decoy: a clip is a decoy for an annotator at most once, _decoys)
+    or when gold or media change, never by what a page holds otherwise. It may count decoys the annotator is never
+    shown; the counter is 0 all the same once no regular clip is left."""
+    ready, example, is_gold = _ready(project=project, action_class=action_class)
+    gold_videos = GoldAnswer.objects.filter(clip__action_class=action_class, clip__video__project=project)
+    possible = ready.filter(video_id__in=gold_videos.values("clip__video_id")).filter(~example, ~is_gold).count()
+    served = PageItem.objects.filter(
+        decoy=True,
+        page__annotator=annotator,
+        page__project=project,
+        page__action_class=action_class,
+        page__released_at__isnull=True,
+    ).count()
+    return max(0, possible - served)
 
 
 def _lock_clips(clip_ids: list[int]) -> list[Clip]:
