@@ -241,3 +241,32 @@ def test_qualification_mode_offers_only_free_clips_to_admins(
     assert client_of(annotators[0]).get(f"/grid/{project.pk}/{action_class.pk}/?mode=qualification").status_code == 403
     with pytest.raises(services.QueueError):  # a clip in real work cannot join the set
         services.clip_qualification_set(clip=labelled, value=1, author=admin_user)
+
+
+def test_the_trim_tool_serves_no_real_work_before_the_qualification(
+    project, action_class, annotators, qualifying, admin_user
+):
+    from tests.segments.factories import SegmentAnnotationFactory, SegmentVideoFactory
+
+    annotator, clip = annotators[0], qualifying["work"][0]
+    own_segment = SegmentAnnotationFactory(
+        segment_video=SegmentVideoFactory(video=clip.video), annotator=annotator, segments=[(1.0, 2.0)]
+    ).segments.get()
+    client = client_of(annotator)
+    # given an annotator of the class who has not qualified: the page says why, with the link, and the API refuses
+    page = client.get(f"/trim/{clip.uid}/")
+    assert page.status_code == 403
+    assert "pass the qualification" in page.content.decode()
+    assert f'href="/qualify/{project.pk}/{action_class.pk}/"' in page.content.decode()
+    refused = client.put(
+        f"/api/clips/{clip.uid}/curation/", {"first_frame": 10, "last_frame": 20}, content_type="application/json"
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "qualification"
+    assert refused.json()["qualify_url"] == f"/qualify/{project.pk}/{action_class.pk}/"
+    assert client.get(f"/api/clips/{clip.uid}/curation/").status_code == 403
+    assert client.post(f"/trim/from-segment/{own_segment.pk}/").status_code == 403
+    assert client_of(admin_user).get(f"/api/clips/{clip.uid}/curation/").status_code == 200  # admins are not gated
+    # when they pass, then the trim tool opens
+    client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    assert client.get(f"/api/clips/{clip.uid}/curation/").status_code == 200
+    assert client.post(f"/trim/from-segment/{own_segment.pk}/").status_code == 302
