@@ -75,7 +75,7 @@ def qualification_status(*, user, project: Project, action_class: ActionClass) -
 
 
 def qualification_attempt_record(
-    *, user, project: Project, action_class: ActionClass, answers: dict[str, int], correct: int, total: int
+    *, user, project: Project, action_class: ActionClass, answers: dict[str, object], correct: int, total: int
 ) -> QualificationAttempt:
     """Store a scored attempt, refusing one past the limit or after a pass. The caller checked the user's access to
     the class and scored `answers` against the qualification set (`total` > 0)."""

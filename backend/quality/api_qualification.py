@@ -1,5 +1,5 @@
 """Qualification API (issue 15 item 1): the annotator's set and submission (score only); the admins' attempts list,
-reset, and the qualification set's answers."""
+reset, and the qualification set's answers (clips' yes or no, videos' known segments)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answ
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer
 from backend.quality.qualification import qualification_attempts, qualification_set_for, qualification_submit
+from backend.segments.models import SegmentVideo
+from backend.segments.services import segment_video_qualification_set
 
 
 def _clip_uid_labels(labels: dict) -> dict:
@@ -52,10 +54,27 @@ class QualificationItemOutputSerializer(serializers.Serializer):
     poster_url = serializers.CharField()
 
 
+class QualificationVideoOutputSerializer(serializers.Serializer):
+    item = serializers.UUIDField(help_text="the video's uid (its timeline task's)")
+    video_url = serializers.CharField(help_text="the seekable proxy")
+    duration = serializers.FloatField(help_text="seconds")
+    fps = serializers.FloatField()
+
+
 class QualificationSetOutputSerializer(serializers.Serializer):
     status = QualificationStatusOutputSerializer()
     default_label = serializers.IntegerField(help_text="1 or -1: a clip's answer until it is clicked")
-    items = QualificationItemOutputSerializer(many=True, help_text="empty once qualified or out of attempts")
+    items = QualificationItemOutputSerializer(many=True, help_text="clips; empty once qualified or out of attempts")
+    videos = QualificationVideoOutputSerializer(
+        many=True, help_text="videos to segment (never their known segments); empty once qualified or out of attempts"
+    )
+
+
+SegmentsField = serializers.ListField(
+    child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+    allow_empty=True,
+    help_text="[[start, end], …] seconds; empty: the action does not happen",
+)
 
 
 class QualificationResultOutputSerializer(serializers.Serializer):
@@ -70,11 +89,17 @@ class QualificationApi(APIView):
 
     class QualificationSubmitInputSerializer(serializers.Serializer):
         labels = serializers.DictField(
-            child=serializers.ChoiceField(choices=[1, -1]), allow_empty=False, help_text="clip uid -> 1 or -1"
+            child=serializers.ChoiceField(choices=[1, -1]), default=dict, help_text="clip uid -> 1 or -1"
+        )
+        segments = serializers.DictField(
+            child=SegmentsField, default=dict, help_text="video uid -> its segments, for a set with videos"
         )
 
         def validate_labels(self, labels: dict) -> dict:
             return _clip_uid_labels(labels)
+
+        def validate_segments(self, segments: dict) -> dict:
+            return _clip_uid_labels(segments)
 
     def _target(self, project_id: int, class_id: int) -> tuple[Project, ActionClass]:
         return get_object_or_404(Project, pk=project_id), get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
@@ -84,8 +109,8 @@ class QualificationApi(APIView):
     )
     def get(self, request, project_id: int, class_id: int):
         project, action_class = self._target(project_id, class_id)
-        status, clips = qualification_set_for(user=request.user, project=project, action_class=action_class)
-        groups: dict[int, int] = {}
+        served = qualification_set_for(user=request.user, project=project, action_class=action_class)
+        status, groups = served.status, {}
         items = [
             {
                 "item": str(c.uid),
@@ -93,7 +118,16 @@ class QualificationApi(APIView):
                 "video_url": media_url(c.media, request),
                 "poster_url": media_url(c.poster, request),
             }
-            for c in clips
+            for c in served.clips
+        ]
+        videos = [
+            {
+                "item": str(v.uid),
+                "video_url": media_url(v.proxy, request),
+                "duration": v.media_duration,
+                "fps": v.media_fps,
+            }
+            for v in served.videos
         ]
         return Response(
             {
@@ -107,6 +141,7 @@ class QualificationApi(APIView):
                 },
                 "default_label": 1 if project.default_label == Project.DefaultLabel.POSITIVE else -1,
                 "items": items,
+                "videos": videos,
             }
         )
 
@@ -125,7 +160,11 @@ class QualificationApi(APIView):
         data = self.QualificationSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = qualification_submit(
-            user=request.user, project=project, action_class=action_class, answers=data.validated_data["labels"]
+            user=request.user,
+            project=project,
+            action_class=action_class,
+            labels=data.validated_data["labels"],
+            segments=data.validated_data["segments"],
         )
         return Response(
             {
@@ -156,7 +195,9 @@ QualificationAttemptOutputSerializer = type(
         "current": serializers.BooleanField(help_text="counts now: not reset, made under the current guideline"),
         "reset_at": serializers.DateTimeField(allow_null=True),
         "reset_by": serializers.CharField(allow_null=True),
-        "answers": serializers.DictField(help_text="clip uid -> 1 or -1 as submitted (admins only)"),
+        "answers": serializers.DictField(
+            help_text="clip uid -> 1 or -1, video uid -> [[start, end], …], as submitted (admins only)"
+        ),
     },
 )
 
@@ -276,3 +317,32 @@ class QualificationItemsNextApi(APIView):
                 mode="qualification", project=project, action_class=action_class, clips=clips, request=request
             )
         )
+
+
+class QualificationVideoApi(APIView):
+    """An admin sets a qualification video's known segments (the video's class; none: the action is absent). A video
+    anyone has annotated, gold included, is refused."""
+
+    permission_classes = [IsAdminUser]
+
+    class QualificationVideoInputSerializer(serializers.Serializer):
+        segments = SegmentsField
+
+    @extend_schema(
+        request=QualificationVideoInputSerializer,
+        responses={
+            200: inline_serializer("QualificationVideoStored", {"segments": serializers.ListField()}),
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
+    def put(self, request, video_uid):
+        data = self.QualificationVideoInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answer = segment_video_qualification_set(
+            segment_video=get_object_or_404(SegmentVideo, uid=video_uid),
+            segments=data.validated_data["segments"],
+            author=request.user,
+        )
+        return Response({"segments": answer.segments})

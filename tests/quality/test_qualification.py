@@ -270,3 +270,116 @@ def test_the_trim_tool_serves_no_real_work_before_the_qualification(
     client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
     assert client.get(f"/api/clips/{clip.uid}/curation/").status_code == 200
     assert client.post(f"/trim/from-segment/{own_segment.pk}/").status_code == 302
+
+
+# --- known videos: the timeline's qualification -------------------------------------------------------------------
+
+
+@pytest.fixture
+def known_videos(project, action_class, qualifying, admin_user):
+    """Two qualification videos of the class set by an admin (one with two actions, one without), and one timeline
+    video of real work."""
+    from tests.factories import VideoFactory
+    from tests.segments.factories import SegmentVideoFactory
+
+    def timeline_video():
+        return SegmentVideoFactory(video=VideoFactory(project=project, query_class=action_class, duration=20.0))
+
+    two, none, work = timeline_video(), timeline_video(), timeline_video()
+    staff = client_of(admin_user)
+    for video, known in ((two, [[1.25, 3.0], [5.5, 8.75]]), (none, [])):
+        response = staff.put(f"/api/qualification-videos/{video.uid}/", {"segments": known}, "application/json")
+        assert response.status_code == 200 and response.json() == {"segments": known}
+    return {"two": two, "none": none, "work": work}
+
+
+def test_a_video_is_right_when_its_segments_pair_one_to_one_with_the_known_ones_above_half_overlap():
+    from backend.quality.qualification import video_answer_correct
+
+    known = [(1.0, 3.0)]
+    assert video_answer_correct(given=[(1.5, 3.5)], known=known)  # tIoU 1.5 / 2.5 = 0.6
+    assert not video_answer_correct(given=[(2.0, 4.0)], known=known)  # tIoU 1 / 3 = 0.33
+    assert not video_answer_correct(given=[(2.0, 3.0)], known=known)  # tIoU 1 / 2 = 0.5: not above it
+    assert not video_answer_correct(given=[(1.0, 3.0), (5.0, 6.0)], known=known)  # an extra segment
+    assert not video_answer_correct(given=[(1.0, 2.0), (2.0, 3.0)], known=known)  # one action split in two
+    assert not video_answer_correct(given=[], known=known)  # missed
+    assert video_answer_correct(given=[(5.0, 8.0), (1.0, 3.0)], known=[(1.0, 3.0), (5.0, 8.0)])  # any order
+    assert video_answer_correct(given=[], known=[])  # the action is absent, and nothing is marked
+    assert not video_answer_correct(given=[(0.0, 1.0)], known=[])
+
+
+def test_an_annotator_qualifies_on_known_videos_before_real_timeline_work(
+    project, action_class, annotators, qualifying, known_videos
+):
+    from backend.segments.services import segment_queue_waiting, segment_task_next
+
+    annotator, client = annotators[0], client_of(annotators[0])
+    # given the set holds videos too: no timeline work, the timeline page sends the annotator to qualify
+    with pytest.raises(services.QueueError) as exc:
+        segment_task_next(annotator=annotator, project=project, action_class=action_class)
+    assert exc.value.code == "qualification"
+    assert client.get(f"/timeline/{project.pk}/{action_class.pk}/").url == f"/qualify/{project.pk}/{action_class.pk}/"
+    # the videos are served to segment, without their known segments
+    served = client.get(url(project, action_class))
+    videos = served.json()["videos"]
+    assert {v["item"] for v in videos} == {str(known_videos["two"].uid), str(known_videos["none"].uid)}
+    assert all(set(v) == {"item", "video_url", "duration", "fps"} and v["video_url"] for v in videos)
+    assert not any(known in served.content.decode() for known in ("1.25", "8.75", '"segments"'))
+    # every item must be answered: the clips alone are refused
+    body = {"labels": qualifying["truth"]}
+    assert client.post(url(project, action_class), body, content_type="application/json").status_code == 400
+    # boundaries a little off count; one of the two actions missed does not: 11 of 12
+    body["segments"] = {str(known_videos["two"].uid): [[1.2, 3.1]], str(known_videos["none"].uid): []}
+    response = client.post(url(project, action_class), body, content_type="application/json")
+    assert response.json() == {"score": pytest.approx(11 / 12), "passed": True, "attempts_left": 2, "pass_mark": 0.9}
+    assert not any(str(v.uid) in response.content.decode() for v in known_videos.values())  # the score only
+    # then real timeline work comes, and never a qualification video
+    assert segment_queue_waiting(annotator=annotator, project=project, action_class=action_class) == 1
+    task = segment_task_next(annotator=annotator, project=project, action_class=action_class)
+    assert task.segment_video == known_videos["work"]
+
+
+def test_videos_weigh_in_the_score_and_the_admin_sees_the_segments_given(
+    project, action_class, annotators, qualifying, known_videos, admin_user
+):
+    client = client_of(annotators[0])
+    wrong = {str(known_videos["two"].uid): [[2.0, 4.0], [5.0, 8.0]], str(known_videos["none"].uid): [[0.0, 1.0]]}
+    body = {"labels": qualifying["truth"], "segments": wrong}
+    response = client.post(url(project, action_class), body, content_type="application/json").json()
+    assert (response["score"], response["passed"]) == (pytest.approx(10 / 12), False)  # both videos wrong
+    attempt = client_of(admin_user).get(f"/api/projects/{project.pk}/qualification-attempts/").json()[0]
+    assert (attempt["correct"], attempt["total"]) == (10, 12)
+    assert attempt["answers"][str(known_videos["none"].uid)] == [[0.0, 1.0]]
+
+
+def test_a_qualification_video_is_kept_apart_from_gold_and_real_work(
+    project, action_class, annotators, known_videos, admin_user
+):
+    from backend.segments.models import SegmentAnnotation
+    from backend.segments.services import segment_gold_task_next
+    from tests.segments.factories import SegmentAnnotationFactory
+
+    staff = client_of(admin_user)
+    # an annotated video (here a gold one) cannot join the set
+    gold = SegmentAnnotationFactory(
+        segment_video__video__project=project,
+        segment_video__video__query_class=action_class,
+        kind=SegmentAnnotation.Kind.GOLD,
+        annotator=admin_user,
+        segments=[(1.0, 2.0)],
+    ).segment_video
+    type(gold).objects.filter(pk=gold.pk).update(is_gold=True, is_open=False)
+    refused = staff.put(f"/api/qualification-videos/{gold.uid}/", {"segments": []}, "application/json")
+    assert refused.status_code == 409
+    # gold mode never offers a qualification video, though it offers untouched videos first
+    type(gold).objects.filter(pk=known_videos["work"].pk).update(annotation_count=1)
+    offered = {segment_gold_task_next(admin=admin_user, project=project, action_class=action_class).segment_video}
+    assert offered == {known_videos["work"]}
+    # only admins set the set; bad segments are refused
+    video = known_videos["two"]
+    put = client_of(annotators[0]).put(f"/api/qualification-videos/{video.uid}/", {"segments": []}, "application/json")
+    assert put.status_code == 403
+    assert (
+        staff.put(f"/api/qualification-videos/{video.uid}/", {"segments": [[3, 1]]}, "application/json").status_code
+        == 400
+    )
