@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, QualificationAttempt
-from backend.catalog.qualification import guideline_version, qualification_attempt_reset
+from backend.catalog.qualification import qualification_attempt_reset, qualification_attempts_counting
 from backend.clips.api import GoldPageOutputSerializer, admin_page_payload
 from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answers_submit, qualification_page_next
 from backend.core.media import media_url
@@ -49,6 +49,7 @@ class QualificationStatusOutputSerializer(serializers.Serializer):
 
 class QualificationItemOutputSerializer(serializers.Serializer):
     item = serializers.UUIDField(help_text="the clip's uid")
+    action_class = serializers.CharField(help_text="the class asked about (a per-project set spans several)")
     group = serializers.IntegerField(help_text="items of one video share a group")
     video_url = serializers.CharField()
     poster_url = serializers.CharField()
@@ -56,6 +57,7 @@ class QualificationItemOutputSerializer(serializers.Serializer):
 
 class QualificationVideoOutputSerializer(serializers.Serializer):
     item = serializers.UUIDField(help_text="the video's uid (its timeline task's)")
+    action_class = serializers.CharField(help_text="the class to segment")
     video_url = serializers.CharField(help_text="the seekable proxy")
     duration = serializers.FloatField(help_text="seconds")
     fps = serializers.FloatField()
@@ -114,6 +116,7 @@ class QualificationApi(APIView):
         items = [
             {
                 "item": str(c.uid),
+                "action_class": c.action_class.name,
                 "group": groups.setdefault(c.video_id, len(groups)),
                 "video_url": media_url(c.media, request),
                 "poster_url": media_url(c.poster, request),
@@ -123,6 +126,7 @@ class QualificationApi(APIView):
         videos = [
             {
                 "item": str(v.uid),
+                "action_class": v.action_class.name,
                 "video_url": media_url(v.proxy, request),
                 "duration": v.media_duration,
                 "fps": v.media_fps,
@@ -182,7 +186,7 @@ QualificationAttemptOutputSerializer = type(
     {
         "id": serializers.IntegerField(),
         "annotator": serializers.CharField(),
-        "class_id": serializers.IntegerField(),
+        "class_id": serializers.IntegerField(allow_null=True, help_text="null: a project-wide attempt (per project)"),
         "class": serializers.CharField(),
         "created_at": serializers.DateTimeField(),
         "correct": serializers.IntegerField(),
@@ -192,7 +196,9 @@ QualificationAttemptOutputSerializer = type(
         "guideline_version": serializers.IntegerField(
             allow_null=True, help_text="the guideline-changing clarification it was made under"
         ),
-        "current": serializers.BooleanField(help_text="counts now: not reset, made under the current guideline"),
+        "current": serializers.BooleanField(
+            help_text="counts now: under the project's current scope, not reset, made under the current guideline"
+        ),
         "reset_at": serializers.DateTimeField(allow_null=True),
         "reset_by": serializers.CharField(allow_null=True),
         "answers": serializers.DictField(
@@ -202,20 +208,19 @@ QualificationAttemptOutputSerializer = type(
 )
 
 
-def _attempt_row(attempt: QualificationAttempt, current_versions: dict[int, int | None]) -> dict:
+def _attempt_row(attempt: QualificationAttempt, counting: set[int]) -> dict:
     return {
         "id": attempt.pk,
         "annotator": attempt.annotator.username,
         "class_id": attempt.action_class_id,
-        "class": attempt.action_class.name,
+        "class": attempt.action_class.name if attempt.action_class else "all classes",
         "created_at": attempt.created_at.isoformat(),
         "correct": attempt.correct,
         "total": attempt.total,
         "score": attempt.score,
         "passed": attempt.passed,
         "guideline_version": attempt.guideline_version_id,
-        "current": attempt.reset_at is None
-        and attempt.guideline_version_id == current_versions.get(attempt.action_class_id),
+        "current": attempt.pk in counting,
         "reset_at": attempt.reset_at.isoformat() if attempt.reset_at else None,
         "reset_by": attempt.reset_by.username if attempt.reset_by else None,
         "answers": attempt.answers,
@@ -223,20 +228,21 @@ def _attempt_row(attempt: QualificationAttempt, current_versions: dict[int, int 
 
 
 class QualificationAttemptsApi(APIView):
-    """Every qualification attempt of a project, newest first (admins)."""
+    """Every qualification attempt of a project, newest first (admins); `?class=<id>` keeps one class's."""
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses={200: QualificationAttemptOutputSerializer(many=True), 404: ErrorOutputSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("class", int, required=False, description="only this class's attempts")],
+        responses={200: QualificationAttemptOutputSerializer(many=True), 404: ErrorOutputSerializer},
+    )
     def get(self, request, project_id: int):
         project = get_object_or_404(Project, pk=project_id)
-        attempts = list(qualification_attempts(project=project)[:1000])
-        versions: dict[int, int | None] = {}
-        for attempt in attempts:
-            if attempt.action_class_id not in versions:
-                version = guideline_version(action_class=attempt.action_class)
-                versions[attempt.action_class_id] = version.pk if version else None
-        return Response([_attempt_row(a, versions) for a in attempts])
+        class_id = request.query_params.get("class")
+        action_class = get_object_or_404(ActionClass, pk=class_id) if class_id and class_id.isdigit() else None
+        attempts = list(qualification_attempts(project=project, action_class=action_class)[:1000])
+        counting = qualification_attempts_counting(project=project, attempts=attempts)
+        return Response([_attempt_row(a, counting) for a in attempts])
 
 
 class QualificationAttemptResetApi(APIView):

@@ -18,6 +18,7 @@ from backend.catalog.models import ActionClass, Project, QualificationAttempt
 from backend.catalog.qualification import (
     QualificationStatus,
     qualification_attempt_record,
+    qualification_classes,
     qualification_status,
 )
 from backend.clips.models import Clip
@@ -48,6 +49,15 @@ def video_answer_correct(*, given: list[tuple[float, float]], known: list[tuple[
     return len(matches) == len(known)
 
 
+def _items(*, user, project: Project, action_class: ActionClass) -> tuple[list[Clip], list[SegmentVideo]]:
+    """The clips and videos of every class the qualification covers (the class alone, or the user's classes of the
+    project: catalog.qualification.qualification_classes)."""
+    classes = qualification_classes(user=user, project=project, action_class=action_class)
+    clips = [clip for cls in classes for clip in qualification_clips(project=project, action_class=cls)]
+    videos = [video for cls in classes for video in qualification_videos(project=project, action_class=cls)]
+    return clips, videos
+
+
 @dataclass(frozen=True)
 class QualificationSet:
     status: QualificationStatus
@@ -62,8 +72,7 @@ def qualification_set_for(*, user, project: Project, action_class: ActionClass) 
     status = qualification_status(user=user, project=project, action_class=action_class)
     if not status.required or status.qualified or status.attempts_left <= 0:
         return QualificationSet(status=status, clips=[], videos=[])
-    clips = list(qualification_clips(project=project, action_class=action_class))
-    videos = list(qualification_videos(project=project, action_class=action_class))
+    clips, videos = _items(user=user, project=project, action_class=action_class)
     random.shuffle(clips)  # no order to remember between attempts
     random.shuffle(videos)
     return QualificationSet(status=status, clips=clips, videos=videos)
@@ -89,14 +98,14 @@ def qualification_submit(
     1 or -1, `segments` video uid -> [[start, end], …] seconds; together they must cover the set exactly. The result
     holds the score only."""
     check_class_access(user=user, project=project, action_class=action_class)
-    check_clarifications_acknowledged(user=user, action_class=action_class)  # the guideline read as it is now
+    for covered in qualification_classes(user=user, project=project, action_class=action_class):
+        check_clarifications_acknowledged(user=user, action_class=covered)  # the guidelines read as they are now
     segments = segments or {}
-    clip_truth = {
-        str(c.uid): c.qualification.value for c in qualification_clips(project=project, action_class=action_class)
-    }
-    videos = {str(v.uid): v for v in qualification_videos(project=project, action_class=action_class)}
+    clips, video_list = _items(user=user, project=project, action_class=action_class)
+    clip_truth = {str(c.uid): c.qualification.value for c in clips}
+    videos = {str(v.uid): v for v in video_list}
     if not clip_truth and not videos:
-        raise QueueError(f"{action_class.name} has no qualification set yet: ask an admin", code="empty")
+        raise QueueError("there is no qualification set here yet: ask an admin", code="empty")
     if set(labels) != set(clip_truth) or set(segments) != set(videos):
         raise QueueError("answer every clip and video of the qualification set (and only those)", code="invalid")
     given = {
@@ -123,10 +132,11 @@ def qualification_submit(
     )
 
 
-def qualification_attempts(*, project: Project):
-    """Every attempt in a project, newest first, for admins (reset ones included, marked)."""
-    return (
-        QualificationAttempt.objects.filter(project=project)
-        .select_related("annotator", "action_class", "reset_by", "guideline_version")
-        .order_by("-created_at", "-pk")
+def qualification_attempts(*, project: Project, action_class: ActionClass | None = None):
+    """Every attempt in a project (of one class, when given), newest first, for admins (reset ones included)."""
+    attempts = QualificationAttempt.objects.filter(project=project)
+    if action_class is not None:
+        attempts = attempts.filter(action_class=action_class)
+    return attempts.select_related("annotator", "action_class", "reset_by", "guideline_version").order_by(
+        "-created_at", "-pk"
     )

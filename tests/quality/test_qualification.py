@@ -72,7 +72,7 @@ def test_the_set_is_served_without_answers_and_feedback_is_the_score_only(
     client = client_of(annotators[0])
     served = client.get(url(project, action_class)).json()
     assert {it["item"] for it in served["items"]} == set(qualifying["truth"])
-    assert all(set(it) == {"item", "group", "video_url", "poster_url"} for it in served["items"])
+    assert all(set(it) == {"item", "action_class", "group", "video_url", "poster_url"} for it in served["items"])
     assert served["status"] == {
         "required": True,
         "qualified": False,
@@ -95,7 +95,7 @@ def test_the_set_is_served_without_answers_and_feedback_is_the_score_only(
     )
     again = client.get(url(project, action_class)).json()
     assert again["status"]["last_score"] == 0.8 and again["status"]["attempts_used"] == 1
-    assert all(set(it) == {"item", "group", "video_url", "poster_url"} for it in again["items"])
+    assert all(set(it) == {"item", "action_class", "group", "video_url", "poster_url"} for it in again["items"])
 
 
 def test_the_pass_mark_is_inclusive_and_a_partial_answer_is_refused(project, action_class, annotators, qualifying):
@@ -323,7 +323,7 @@ def test_an_annotator_qualifies_on_known_videos_before_real_timeline_work(
     served = client.get(url(project, action_class))
     videos = served.json()["videos"]
     assert {v["item"] for v in videos} == {str(known_videos["two"].uid), str(known_videos["none"].uid)}
-    assert all(set(v) == {"item", "video_url", "duration", "fps"} and v["video_url"] for v in videos)
+    assert all(set(v) == {"item", "action_class", "video_url", "duration", "fps"} and v["video_url"] for v in videos)
     assert not any(known in served.content.decode() for known in ("1.25", "8.75", '"segments"'))
     # every item must be answered: the clips alone are refused
     body = {"labels": qualifying["truth"]}
@@ -383,3 +383,99 @@ def test_a_qualification_video_is_kept_apart_from_gold_and_real_work(
         staff.put(f"/api/qualification-videos/{video.uid}/", {"segments": [[3, 1]]}, "application/json").status_code
         == 400
     )
+
+
+# --- per class or per project (Project.qualification_scope) -------------------------------------------------------
+
+
+@pytest.fixture
+def second_class(project, action_class, annotators, qualifying, admin_user):
+    """Class B in the same annotator group (named to sort after A): 2 qualification clips (positive), 2 of work."""
+    from tests.factories import ActionClassFactory, ClipFactory, VideoFactory
+
+    other = ActionClassFactory(name="zz " + action_class.name)
+    project.groups.get().classes.add(other)
+    video = VideoFactory(project=project, query_class=other)
+    items = [ClipFactory(video=video, start=2.0 * i, end=2.0 * i + 2) for i in range(2)]
+    work = [ClipFactory(video=VideoFactory(project=project, query_class=other)) for _ in range(2)]
+    services.qualification_answers_submit(author=admin_user, answers={str(c.uid): 1 for c in items})
+    return {"class": other, "truth": {str(c.uid): 1 for c in items}, "work": work}
+
+
+def test_per_class_a_pass_opens_its_class_alone_and_admins_see_and_reset_attempts_per_class(
+    project, action_class, annotators, qualifying, second_class, admin_user
+):
+    annotator, other = annotators[0], second_class["class"]
+    assert project.qualification_scope == "class"  # the default
+    client = client_of(annotator)
+    # the set of class A is A's alone
+    served = client.get(url(project, action_class)).json()["items"]
+    assert {it["item"] for it in served} == set(qualifying["truth"])
+    client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    # A is open, B is not
+    assert [q.qualified for q in annotator_classes(annotator)] == [True, False]
+    assert services.page_next(annotator=annotator, project=project, action_class=action_class)
+    with pytest.raises(services.QueueError) as exc:
+        services.page_next(annotator=annotator, project=project, action_class=other)
+    assert exc.value.code == "qualification"
+    assert client.get(f"/grid/{project.pk}/{other.pk}/").url == f"/qualify/{project.pk}/{other.pk}/"
+    client.post(url(project, other), {"labels": second_class["truth"]}, content_type="application/json")
+    assert [q.qualified for q in annotator_classes(annotator)] == [True, True]
+    # the admin lists one class's attempts and resets B's pass: B closes, A stays open
+    staff = client_of(admin_user)
+    listed = staff.get(f"/api/projects/{project.pk}/qualification-attempts/?class={other.pk}").json()
+    assert [(a["class_id"], a["passed"], a["current"]) for a in listed] == [(other.pk, True, True)]
+    staff.post(f"/api/qualification-attempts/{listed[0]['id']}/reset/")
+    assert [q.qualified for q in annotator_classes(annotator)] == [True, False]
+
+
+def test_per_project_one_pass_over_every_class_opens_them_all(
+    project, action_class, annotators, qualifying, second_class, admin_user
+):
+    project.qualification_scope = "project"
+    project.save()
+    annotator, other = annotators[0], second_class["class"]
+    client = client_of(annotator)
+    assert [q.qualified for q in annotator_classes(annotator)] == [False, False]
+    # the set, reached from either class, holds both classes' items, each saying which class it asks about
+    served = client.get(url(project, other)).json()["items"]
+    assert {(it["item"], it["action_class"]) for it in served} == {
+        *((uid, action_class.name) for uid in qualifying["truth"]),
+        *((uid, other.name) for uid in second_class["truth"]),
+    }
+    both = {**qualifying["truth"], **second_class["truth"]}
+    assert (
+        client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    ).status_code == 400  # A's items alone do not answer the project's set
+    response = client.post(url(project, action_class), {"labels": both}, content_type="application/json").json()
+    assert (response["score"], response["passed"]) == (1.0, True)
+    # one pass opens every class of the project
+    assert [q.qualified for q in annotator_classes(annotator)] == [True, True]
+    assert services.page_next(annotator=annotator, project=project, action_class=other)
+    staff = client_of(admin_user)
+    listed = staff.get(f"/api/projects/{project.pk}/qualification-attempts/").json()
+    assert [(a["class_id"], a["class"], a["current"]) for a in listed] == [(None, "all classes", True)]
+    # a clarification that changes B's guideline closes the whole project until the set is passed again
+    change = clarification_post(admin=admin_user, action_class=other, text="Only indoors.", changes_guideline=True)
+    clarification_ack(user=annotator, clarification=change)
+    assert [q.qualified for q in annotator_classes(annotator)] == [False, False]
+    assert staff.get(f"/api/projects/{project.pk}/qualification-attempts/").json()[0]["current"] is False
+    assert client.post(url(project, other), {"labels": both}, content_type="application/json").json()["passed"]
+    assert [q.qualified for q in annotator_classes(annotator)] == [True, True]
+    # an admin's reset withdraws it for every class
+    staff.post(
+        f"/api/qualification-attempts/{staff.get(f'/api/projects/{project.pk}/qualification-attempts/').json()[0]['id']}/reset/"
+    )
+    assert [q.qualified for q in annotator_classes(annotator)] == [False, False]
+
+
+def test_switching_the_setting_starts_afresh(project, action_class, annotators, qualifying, second_class):
+    client = client_of(annotators[0])
+    client.post(url(project, action_class), {"labels": qualifying["truth"]}, content_type="application/json")
+    project.qualification_scope = "project"
+    project.save()
+    # a pass on one class is not the project's qualification
+    assert [q.qualified for q in annotator_classes(annotators[0])] == [False, False]
+    project.qualification_scope = "class"
+    project.save()
+    assert [q.qualified for q in annotator_classes(annotators[0])] == [True, False]
