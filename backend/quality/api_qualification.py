@@ -23,11 +23,11 @@ from backend.segments.models import SegmentVideo
 from backend.segments.services import segment_video_qualification_set
 
 
-def _clip_uid_labels(labels: dict) -> dict:
-    bad = [key for key in labels if not _is_uuid(key)]
+def _uid_keys(answers: dict, *, kind: str = "clip") -> dict:
+    bad = [key for key in answers if not _is_uuid(key)]
     if bad:
-        raise serializers.ValidationError(f"{len(bad)} key(s) are not clip ids, e.g. {bad[0][:40]!r}")
-    return labels
+        raise serializers.ValidationError(f"{len(bad)} key(s) are not {kind} ids, e.g. {bad[0][:40]!r}")
+    return answers
 
 
 def _is_uuid(text: str) -> bool:
@@ -98,10 +98,10 @@ class QualificationApi(APIView):
         )
 
         def validate_labels(self, labels: dict) -> dict:
-            return _clip_uid_labels(labels)
+            return _uid_keys(labels)
 
         def validate_segments(self, segments: dict) -> dict:
-            return _clip_uid_labels(segments)
+            return _uid_keys(segments, kind="video")
 
     def _target(self, project_id: int, class_id: int) -> tuple[Project, ActionClass]:
         return get_object_or_404(Project, pk=project_id), get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
@@ -275,7 +275,7 @@ class QualificationItemsApi(APIView):
         )
 
         def validate_labels(self, labels: dict) -> dict:
-            return _clip_uid_labels(labels)
+            return _uid_keys(labels)
 
     @extend_schema(
         request=QualificationItemsInputSerializer,

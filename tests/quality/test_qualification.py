@@ -463,9 +463,9 @@ def test_per_project_one_pass_over_every_class_opens_them_all(
     assert client.post(url(project, other), {"labels": both}, content_type="application/json").json()["passed"]
     assert [q.qualified for q in annotator_classes(annotator)] == [True, True]
     # an admin's reset withdraws it for every class
-    staff.post(
-        f"/api/qualification-attempts/{staff.get(f'/api/projects/{project.pk}/qualification-attempts/').json()[0]['id']}/reset/"
-    )
+    latest = staff.get(f"/api/projects/{project.pk}/qualification-attempts/").json()[0]
+    assert latest["passed"] and latest["current"]
+    assert staff.post(f"/api/qualification-attempts/{latest['id']}/reset/").status_code == 200
     assert [q.qualified for q in annotator_classes(annotator)] == [False, False]
 
 
