@@ -14,6 +14,7 @@ class ProjectAdmin(admin.ModelAdmin):
         "gold_rate",
         "accuracy_gate",
         "qualification_required",
+        "qualification_scope",
     ]
 
 

@@ -64,6 +64,20 @@ class Project(models.Model):
     qualification_required = models.BooleanField(
         default=False, help_text="annotators pass each class's qualification set before real work"
     )
+
+    # Issue 15: "per class (or per project, a setting)". Per class, a pass opens its class alone; per project, one
+    # pass on the set of every class the annotator labels in the project opens them all. Attempts made under the
+    # other setting do not count (catalog.qualification: an attempt's class is its scope, null for the project).
+    class QualificationScope(models.TextChoices):
+        CLASS = "class", "per class"
+        PROJECT = "project", "per project"
+
+    qualification_scope = models.CharField(
+        max_length=7,
+        choices=QualificationScope.choices,
+        default=QualificationScope.CLASS,
+        help_text="per class: a pass opens its class only; per project: one set over all the annotator's classes",
+    )
     qualification_pass_mark = models.FloatField(default=0.90, help_text="share of the qualification set to get right")
     qualification_max_attempts = models.PositiveSmallIntegerField(
         default=3, help_text="attempts per class and guideline version, until an admin resets one"
@@ -144,7 +158,8 @@ class ClarificationAck(models.Model):
 
 
 class QualificationAttempt(models.Model):
-    """One submission of a class's qualification set by an annotator: its score only, never shown per item.
+    """One submission of a qualification set by an annotator (a class's, or the project's): its score only, never
+    shown per item.
 
     Written by `catalog.qualification.qualification_attempt_record` (the quality app scores it); read by the gate in
     `catalog.access`. A reset attempt (an admin's) no longer counts, as a pass or as an attempt.
@@ -152,12 +167,18 @@ class QualificationAttempt(models.Model):
 
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="qualification_attempts")
-    action_class = models.ForeignKey(ActionClass, on_delete=models.CASCADE, related_name="qualification_attempts")
-    # The latest guideline-changing clarification when the attempt was made (null: the guideline as first written).
+    # The class qualified for; null for a project-wide attempt (Project.qualification_scope "per project").
+    action_class = models.ForeignKey(
+        ActionClass, null=True, blank=True, on_delete=models.CASCADE, related_name="qualification_attempts"
+    )
+    # The latest guideline-changing clarification of the attempt's classes when it was made (null: the guidelines as
+    # first written).
     guideline_version = models.ForeignKey(
         Clarification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    answers = models.JSONField(default=dict, help_text="clip uid -> 1 or -1, as submitted (for admins)")
+    answers = models.JSONField(
+        default=dict, help_text="clip uid -> 1 or -1, video uid -> [[start, end], …], as submitted (for admins)"
+    )
     correct = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
     score = models.FloatField()

@@ -2,7 +2,8 @@
 >= 90 % on the golden set): the gate's rows and rules. Catalog owns them because the gate is part of who may work on
 a class (`catalog.access`); the quality app serves the qualification set, scores a submission and records it here.
 
-A pass counts for the guideline version it was made under: a clarification that changes the guideline
+A qualification covers one class, or every class the annotator labels in the project (`Project.qualification_scope`).
+A pass counts for the guideline version it was made under: a clarification that changes a covered guideline
 (`Clarification.changes_guideline`) starts a new version, and passes and attempts made before it no longer count.
 """
 
@@ -23,25 +24,62 @@ class QualificationError(ApplicationError):
     left (forbidden)."""
 
 
-def guideline_version(*, action_class: ActionClass) -> Clarification | None:
-    """The latest clarification that changed the class's guideline; None while the guideline is as first written."""
+def qualification_classes(*, user, project: Project, action_class: ActionClass | None) -> list[ActionClass]:
+    """The classes one qualification covers (Project.qualification_scope): the class alone per class; per project,
+    every class the user's annotator groups of the project hold, so one pass on their sets opens all of them."""
+    if project.qualification_scope == Project.QualificationScope.CLASS:
+        return [action_class] if action_class else []
+    return list(
+        ActionClass.objects.filter(annotator_groups__project=project, annotator_groups__members=user)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _filed_under(*, project: Project, action_class: ActionClass | None) -> ActionClass | None:
+    """The class an attempt is filed under: its class per class, None (the whole project) per project."""
+    return action_class if project.qualification_scope == Project.QualificationScope.CLASS else None
+
+
+def guideline_version(*, classes: list[ActionClass]) -> Clarification | None:
+    """The latest clarification that changed one of these guidelines; None while they are as first written."""
     return (
-        Clarification.objects.filter(action_class=action_class, changes_guideline=True)
+        Clarification.objects.filter(action_class__in=classes, changes_guideline=True)
         .order_by("-created_at", "-pk")
         .first()
     )
 
 
-def qualification_attempts_current(*, user, project: Project, action_class: ActionClass):
-    """The attempts that count now: not reset, made under the current guideline version."""
-    version = guideline_version(action_class=action_class)
+def qualification_attempts_current(*, user, project: Project, action_class: ActionClass | None):
+    """The attempts that count now: filed under the project's current scope (the class per class, None for the
+    whole project: attempts made under the other setting do not count), not reset, made under the current guideline
+    version of the classes they cover. `action_class` None asks for the project's attempts."""
+    filed_under = _filed_under(project=project, action_class=action_class)
+    if project.qualification_scope == Project.QualificationScope.CLASS and filed_under is None:
+        return QualificationAttempt.objects.none()
+    version = guideline_version(classes=qualification_classes(user=user, project=project, action_class=action_class))
     return QualificationAttempt.objects.filter(
-        annotator=user, project=project, action_class=action_class, reset_at__isnull=True, guideline_version=version
+        annotator=user,
+        project=project,
+        action_class=filed_under,
+        reset_at__isnull=True,
+        guideline_version=version,
     )
 
 
+def qualification_attempts_counting(*, project: Project, attempts: list[QualificationAttempt]) -> set[int]:
+    """The ids among `attempts` (of `project`) that count now, for the admins' list: one query per annotator and
+    scope, by the rule of `qualification_attempts_current`."""
+    counting: set[int] = set()
+    for annotator, action_class in {(a.annotator, a.action_class) for a in attempts}:
+        current = qualification_attempts_current(user=annotator, project=project, action_class=action_class)
+        counting.update(current.values_list("pk", flat=True))
+    return counting
+
+
 def annotator_qualified(*, user, project: Project, action_class: ActionClass) -> bool:
-    """True when the project asks for no qualification, or the user passed the class's current one."""
+    """True when the project asks for no qualification, or the user passed the qualification that covers the class
+    (its own, or the project's) as the guidelines now stand."""
     if not project.qualification_required:
         return True
     return (
@@ -75,10 +113,10 @@ def qualification_status(*, user, project: Project, action_class: ActionClass) -
 
 
 def qualification_attempt_record(
-    *, user, project: Project, action_class: ActionClass, answers: dict[str, int], correct: int, total: int
+    *, user, project: Project, action_class: ActionClass, answers: dict[str, object], correct: int, total: int
 ) -> QualificationAttempt:
     """Store a scored attempt, refusing one past the limit or after a pass. The caller checked the user's access to
-    the class and scored `answers` against the qualification set (`total` > 0)."""
+    the class and scored `answers` against the qualification set of `qualification_classes` (`total` > 0)."""
     if not project.qualification_required:
         raise QualificationError(f"{project.name} asks for no qualification", code="invalid")
     with transaction.atomic():
@@ -95,8 +133,10 @@ def qualification_attempt_record(
         return QualificationAttempt.objects.create(
             annotator=user,
             project=project,
-            action_class=action_class,
-            guideline_version=guideline_version(action_class=action_class),
+            action_class=_filed_under(project=project, action_class=action_class),
+            guideline_version=guideline_version(
+                classes=qualification_classes(user=user, project=project, action_class=action_class)
+            ),
             answers=answers,
             correct=correct,
             total=total,

@@ -1,6 +1,7 @@
 """Trim tool writes: a clip's exact first and last frame and its HAA500 metadata, and the clip made from a segment.
 
-Who may trim: admins, and annotators of the clip's class group (catalog.access.check_class_access). Frame numbers
+Who may trim: admins, and annotators of the clip's class under the gates every tool applies before real work
+(catalog.access.check_work_access: the class is theirs, its clarifications are read, its qualification passed). Frame numbers
 and the seconds derived from them follow the time base written in backend/curation/selectors_trim.py.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from backend.catalog.access import check_class_access
+from backend.catalog.access import check_work_access
 from backend.clips.models import Clip
 from backend.clips.services import QueueError
 from backend.core.errors import ApplicationError
@@ -29,8 +30,11 @@ class TrimError(ApplicationError, ValueError):
 
 
 def check_trim_access(*, user, clip: Clip) -> None:
-    """Admins trim any clip; an annotator the clips of the classes their group labels. Raises QueueError."""
-    check_class_access(user=user, project=clip.video.project, action_class=clip.action_class, staff_ok=True)
+    """Admins trim any clip; an annotator the clips of the classes their group labels, once qualified (a trim is
+    real work of the class, as a grid page or a timeline task). Raises QueueError."""
+    if user.is_staff:
+        return
+    check_work_access(user=user, project=clip.video.project, action_class=clip.action_class)
 
 
 def check_segment_access(*, user, segment: Segment) -> None:
@@ -40,7 +44,7 @@ def check_segment_access(*, user, segment: Segment) -> None:
     if user.is_staff:
         return
     annotation = segment.annotation
-    check_class_access(user=user, project=annotation.segment_video.video.project, action_class=segment.action_class)
+    check_work_access(user=user, project=annotation.segment_video.video.project, action_class=segment.action_class)
     mine = annotation.annotator_id == user.pk and annotation.kind == SegmentAnnotation.Kind.REGULAR
     if not mine or not annotation.active:
         raise QueueError("no such segment", code="not_found")

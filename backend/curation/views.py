@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -20,13 +19,20 @@ from backend.segments.models import Segment
 SEGMENT_ROWS = 200  # annotated segments listed on the curation page (the class filter hides the others' rows)
 
 
+def _refused(request, exc: QueueError) -> HttpResponse:
+    """A 403 page that says why and, for a qualification still to pass, links to it (as the grid redirects there)."""
+    return render(
+        request, "refused.html", {"message": str(exc), "qualify_url": exc.extra.get("qualify_url")}, status=403
+    )
+
+
 @login_required
 def trim_page(request, clip_uid):
     clip = get_object_or_404(Clip.objects.select_related("video__project", "action_class"), uid=clip_uid)
     try:
         services_trim.check_trim_access(user=request.user, clip=clip)
     except QueueError as exc:
-        raise PermissionDenied(str(exc)) from None
+        return _refused(request, exc)
     try:
         context, error = selectors_trim.trim_context(clip=clip, user=request.user), ""
     except TimingError as exc:
@@ -59,7 +65,7 @@ def trim_from_segment(request, segment_id: int):
     except QueueError as exc:
         if exc.code == "not_found":
             raise Http404(str(exc)) from None
-        raise PermissionDenied(str(exc)) from None
+        return _refused(request, exc)
     if request.method == "GET":
         existing = selectors_trim.segment_clip(segment=segment)
         if existing is not None:

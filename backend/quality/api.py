@@ -73,7 +73,10 @@ class DashboardProjectOutputSerializer(serializers.Serializer):
     gold_rate = serializers.FloatField()
     fast_seconds_per_clip = serializers.FloatField()
     fast_min_labels = serializers.IntegerField()
-    qualification_required = serializers.BooleanField(help_text="annotators qualify per class before real work")
+    qualification_required = serializers.BooleanField(help_text="annotators qualify before real work")
+    qualification_scope = serializers.ChoiceField(
+        choices=Project.QualificationScope.values, help_text="class: a pass opens its class; project: every class"
+    )
 
 
 class DashboardOutputSerializer(serializers.Serializer):

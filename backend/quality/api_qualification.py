@@ -1,31 +1,33 @@
 """Qualification API (issue 15 item 1): the annotator's set and submission (score only); the admins' attempts list,
-reset, and the qualification set's answers."""
+reset, and the qualification set's answers (clips' yes or no, videos' known segments)."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, QualificationAttempt
-from backend.catalog.qualification import guideline_version, qualification_attempt_reset
+from backend.catalog.qualification import qualification_attempt_reset, qualification_attempts_counting
 from backend.clips.api import GoldPageOutputSerializer, admin_page_payload
 from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answers_submit, qualification_page_next
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer
 from backend.quality.qualification import qualification_attempts, qualification_set_for, qualification_submit
+from backend.segments.models import SegmentVideo
+from backend.segments.services import segment_video_qualification_set
 
 
-def _clip_uid_labels(labels: dict) -> dict:
-    bad = [key for key in labels if not _is_uuid(key)]
+def _uid_keys(answers: dict, *, kind: str = "clip") -> dict:
+    bad = [key for key in answers if not _is_uuid(key)]
     if bad:
-        raise serializers.ValidationError(f"{len(bad)} key(s) are not clip ids, e.g. {bad[0][:40]!r}")
-    return labels
+        raise serializers.ValidationError(f"{len(bad)} key(s) are not {kind} ids, e.g. {bad[0][:40]!r}")
+    return answers
 
 
 def _is_uuid(text: str) -> bool:
@@ -47,15 +49,34 @@ class QualificationStatusOutputSerializer(serializers.Serializer):
 
 class QualificationItemOutputSerializer(serializers.Serializer):
     item = serializers.UUIDField(help_text="the clip's uid")
+    action_class = serializers.CharField(help_text="the class asked about (a per-project set spans several)")
     group = serializers.IntegerField(help_text="items of one video share a group")
     video_url = serializers.CharField()
     poster_url = serializers.CharField()
 
 
+class QualificationVideoOutputSerializer(serializers.Serializer):
+    item = serializers.UUIDField(help_text="the video's uid (its timeline task's)")
+    action_class = serializers.CharField(help_text="the class to segment")
+    video_url = serializers.CharField(help_text="the seekable proxy")
+    duration = serializers.FloatField(help_text="seconds")
+    fps = serializers.FloatField()
+
+
 class QualificationSetOutputSerializer(serializers.Serializer):
     status = QualificationStatusOutputSerializer()
     default_label = serializers.IntegerField(help_text="1 or -1: a clip's answer until it is clicked")
-    items = QualificationItemOutputSerializer(many=True, help_text="empty once qualified or out of attempts")
+    items = QualificationItemOutputSerializer(many=True, help_text="clips; empty once qualified or out of attempts")
+    videos = QualificationVideoOutputSerializer(
+        many=True, help_text="videos to segment (never their known segments); empty once qualified or out of attempts"
+    )
+
+
+SegmentsField = serializers.ListField(
+    child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+    allow_empty=True,
+    help_text="[[start, end], …] seconds; empty: the action does not happen",
+)
 
 
 class QualificationResultOutputSerializer(serializers.Serializer):
@@ -70,11 +91,17 @@ class QualificationApi(APIView):
 
     class QualificationSubmitInputSerializer(serializers.Serializer):
         labels = serializers.DictField(
-            child=serializers.ChoiceField(choices=[1, -1]), allow_empty=False, help_text="clip uid -> 1 or -1"
+            child=serializers.ChoiceField(choices=[1, -1]), default=dict, help_text="clip uid -> 1 or -1"
+        )
+        segments = serializers.DictField(
+            child=SegmentsField, default=dict, help_text="video uid -> its segments, for a set with videos"
         )
 
         def validate_labels(self, labels: dict) -> dict:
-            return _clip_uid_labels(labels)
+            return _uid_keys(labels)
+
+        def validate_segments(self, segments: dict) -> dict:
+            return _uid_keys(segments, kind="video")
 
     def _target(self, project_id: int, class_id: int) -> tuple[Project, ActionClass]:
         return get_object_or_404(Project, pk=project_id), get_object_or_404(ActionClass, pk=class_id, is_leaf=True)
@@ -84,16 +111,27 @@ class QualificationApi(APIView):
     )
     def get(self, request, project_id: int, class_id: int):
         project, action_class = self._target(project_id, class_id)
-        status, clips = qualification_set_for(user=request.user, project=project, action_class=action_class)
-        groups: dict[int, int] = {}
+        served = qualification_set_for(user=request.user, project=project, action_class=action_class)
+        status, groups = served.status, {}
         items = [
             {
                 "item": str(c.uid),
+                "action_class": c.action_class.name,
                 "group": groups.setdefault(c.video_id, len(groups)),
                 "video_url": media_url(c.media, request),
                 "poster_url": media_url(c.poster, request),
             }
-            for c in clips
+            for c in served.clips
+        ]
+        videos = [
+            {
+                "item": str(v.uid),
+                "action_class": v.action_class.name,
+                "video_url": media_url(v.proxy, request),
+                "duration": v.media_duration,
+                "fps": v.media_fps,
+            }
+            for v in served.videos
         ]
         return Response(
             {
@@ -107,6 +145,7 @@ class QualificationApi(APIView):
                 },
                 "default_label": 1 if project.default_label == Project.DefaultLabel.POSITIVE else -1,
                 "items": items,
+                "videos": videos,
             }
         )
 
@@ -125,7 +164,11 @@ class QualificationApi(APIView):
         data = self.QualificationSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = qualification_submit(
-            user=request.user, project=project, action_class=action_class, answers=data.validated_data["labels"]
+            user=request.user,
+            project=project,
+            action_class=action_class,
+            labels=data.validated_data["labels"],
+            segments=data.validated_data["segments"],
         )
         return Response(
             {
@@ -143,7 +186,7 @@ QualificationAttemptOutputSerializer = type(
     {
         "id": serializers.IntegerField(),
         "annotator": serializers.CharField(),
-        "class_id": serializers.IntegerField(),
+        "class_id": serializers.IntegerField(allow_null=True, help_text="null: a project-wide attempt (per project)"),
         "class": serializers.CharField(),
         "created_at": serializers.DateTimeField(),
         "correct": serializers.IntegerField(),
@@ -153,28 +196,31 @@ QualificationAttemptOutputSerializer = type(
         "guideline_version": serializers.IntegerField(
             allow_null=True, help_text="the guideline-changing clarification it was made under"
         ),
-        "current": serializers.BooleanField(help_text="counts now: not reset, made under the current guideline"),
+        "current": serializers.BooleanField(
+            help_text="counts now: under the project's current scope, not reset, made under the current guideline"
+        ),
         "reset_at": serializers.DateTimeField(allow_null=True),
         "reset_by": serializers.CharField(allow_null=True),
-        "answers": serializers.DictField(help_text="clip uid -> 1 or -1 as submitted (admins only)"),
+        "answers": serializers.DictField(
+            help_text="clip uid -> 1 or -1, video uid -> [[start, end], …], as submitted (admins only)"
+        ),
     },
 )
 
 
-def _attempt_row(attempt: QualificationAttempt, current_versions: dict[int, int | None]) -> dict:
+def _attempt_row(attempt: QualificationAttempt, counting: set[int]) -> dict:
     return {
         "id": attempt.pk,
         "annotator": attempt.annotator.username,
         "class_id": attempt.action_class_id,
-        "class": attempt.action_class.name,
+        "class": attempt.action_class.name if attempt.action_class else "all classes",
         "created_at": attempt.created_at.isoformat(),
         "correct": attempt.correct,
         "total": attempt.total,
         "score": attempt.score,
         "passed": attempt.passed,
         "guideline_version": attempt.guideline_version_id,
-        "current": attempt.reset_at is None
-        and attempt.guideline_version_id == current_versions.get(attempt.action_class_id),
+        "current": attempt.pk in counting,
         "reset_at": attempt.reset_at.isoformat() if attempt.reset_at else None,
         "reset_by": attempt.reset_by.username if attempt.reset_by else None,
         "answers": attempt.answers,
@@ -182,20 +228,21 @@ def _attempt_row(attempt: QualificationAttempt, current_versions: dict[int, int 
 
 
 class QualificationAttemptsApi(APIView):
-    """Every qualification attempt of a project, newest first (admins)."""
+    """Every qualification attempt of a project, newest first (admins); `?class=<id>` keeps one class's."""
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses={200: QualificationAttemptOutputSerializer(many=True), 404: ErrorOutputSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("class", int, required=False, description="only this class's attempts")],
+        responses={200: QualificationAttemptOutputSerializer(many=True), 404: ErrorOutputSerializer},
+    )
     def get(self, request, project_id: int):
         project = get_object_or_404(Project, pk=project_id)
-        attempts = list(qualification_attempts(project=project)[:1000])
-        versions: dict[int, int | None] = {}
-        for attempt in attempts:
-            if attempt.action_class_id not in versions:
-                version = guideline_version(action_class=attempt.action_class)
-                versions[attempt.action_class_id] = version.pk if version else None
-        return Response([_attempt_row(a, versions) for a in attempts])
+        class_id = request.query_params.get("class")
+        action_class = get_object_or_404(ActionClass, pk=class_id) if class_id and class_id.isdigit() else None
+        attempts = list(qualification_attempts(project=project, action_class=action_class)[:1000])
+        counting = qualification_attempts_counting(project=project, attempts=attempts)
+        return Response([_attempt_row(a, counting) for a in attempts])
 
 
 class QualificationAttemptResetApi(APIView):
@@ -228,7 +275,7 @@ class QualificationItemsApi(APIView):
         )
 
         def validate_labels(self, labels: dict) -> dict:
-            return _clip_uid_labels(labels)
+            return _uid_keys(labels)
 
     @extend_schema(
         request=QualificationItemsInputSerializer,
@@ -276,3 +323,32 @@ class QualificationItemsNextApi(APIView):
                 mode="qualification", project=project, action_class=action_class, clips=clips, request=request
             )
         )
+
+
+class QualificationVideoApi(APIView):
+    """An admin sets a qualification video's known segments (the video's class; none: the action is absent). A video
+    anyone has annotated, gold included, is refused."""
+
+    permission_classes = [IsAdminUser]
+
+    class QualificationVideoInputSerializer(serializers.Serializer):
+        segments = SegmentsField
+
+    @extend_schema(
+        request=QualificationVideoInputSerializer,
+        responses={
+            200: inline_serializer("QualificationVideoStored", {"segments": serializers.ListField()}),
+            400: ErrorOutputSerializer,
+            404: ErrorOutputSerializer,
+            409: ErrorOutputSerializer,
+        },
+    )
+    def put(self, request, video_uid):
+        data = self.QualificationVideoInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answer = segment_video_qualification_set(
+            segment_video=get_object_or_404(SegmentVideo, uid=video_uid),
+            segments=data.validated_data["segments"],
+            author=request.user,
+        )
+        return Response({"segments": answer.segments})

@@ -121,6 +121,7 @@ def dashboard(*, project: Project) -> dict:
             "accuracy_gate": project.accuracy_gate,
             "consensus_mode": project.consensus_mode,
             "qualification_required": project.qualification_required,
+            "qualification_scope": project.qualification_scope,
             "gold_rate": project.gold_rate,
             "fast_seconds_per_clip": settings.FAST_SECONDS_PER_CLIP,
             "fast_min_labels": settings.FAST_MIN_LABELS,

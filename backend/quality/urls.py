@@ -73,6 +73,11 @@ urlpatterns = [
     ),
     path("api/qualification-items/", api_qualification.QualificationItemsApi.as_view(), name="api-qualification-items"),
     path(
+        "api/qualification-videos/<uuid:video_uid>/",
+        api_qualification.QualificationVideoApi.as_view(),
+        name="api-qualification-video",
+    ),
+    path(
         "api/qualification-items/next/",
         api_qualification.QualificationItemsNextApi.as_view(),
         name="api-qualification-items-next",

@@ -106,6 +106,20 @@ class SegmentVideo(models.Model):
         return f"{self.video} ({self.action_class})"
 
 
+class VideoQualificationAnswer(models.Model):
+    """The known segments of a qualification video (issue 15): annotators who will segment its class mark it while
+    qualifying and are scored against these (quality.qualification). Kept apart from the hidden golden set: a video
+    with any annotation (gold, real or imported) cannot become one (segments.services.qualification), and one is
+    never leased as real work nor in gold mode (segments.services.queue). Never serialised to annotators."""
+
+    segment_video = models.OneToOneField(SegmentVideo, on_delete=models.CASCADE, related_name="qualification")
+    segments = models.JSONField(default=list, help_text="[[start, end], …] seconds of the video's class, sorted")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class SegmentAnnotation(models.Model):
     """One person's pass over one video: leased, autosaved as a draft, then submitted or rejected.
 

@@ -155,3 +155,45 @@ def test_annotator_qualifies_after_a_failed_attempt_and_admin_resets(
     admin.wait_for_selector("text=No clips of this class are waiting for you")
     stored = dict(QualificationAnswer.objects.filter(clip__in=fresh).values_list("clip_id", "value"))
     assert sorted(stored.values()) == [-1, 1]
+
+
+def test_annotator_qualifies_on_a_known_video_by_marking_its_segment(
+    open_as, shot, qualifying, project, action_class, live_server
+):
+    """The set holds a video too (its known segment 0.5–1.5 s): the annotator marks it at the playhead with the
+    buttons, answers the clips, and passes on the score alone; then the timeline opens."""
+    from backend.segments.models import SegmentVideo
+    from backend.segments.services import segment_video_qualification_set
+
+    media = qualifying["items"][0]  # a real 2-s clip file stands in for the video's proxy
+    video = SegmentVideo.objects.create(
+        video=VideoFactory(project=project, query_class=action_class, duration=2.0),
+        action_class=action_class,
+        proxy=media.media.name,
+        media_state=SegmentVideo.MediaState.READY,
+        media_duration=2.0,
+        media_fps=25.0,
+    )
+    segment_video_qualification_set(segment_video=video, segments=[[0.5, 1.5]], author=qualifying["admin"])
+    page = open_as("annotator1", "pass-1")
+    page.goto(f"{live_server.url}/qualify/{project.pk}/{action_class.pk}/")
+    page.wait_for_selector("#terms:has-text('4 clips and 1 videos to segment')")
+    page.click("#start")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 4")
+    flip_to(page, qualifying["truth"], wrong=set())
+    card = page.locator(f".qvideo[data-item='{video.uid}']")
+    card.locator("video").evaluate("v => new Promise(r => v.readyState >= 1 ? r() : v.onloadedmetadata = r)")
+    for at, button in ((0.56, ".mark-start"), (1.44, ".mark-end")):
+        card.locator("video").evaluate("(v, t) => new Promise(r => { v.onseeked = r; v.currentTime = t; })", at)
+        card.locator(button).click()
+    page.wait_for_selector(".qvideo .marks li")
+    assert "0.56 s – 1.44 s" in card.inner_text()
+    page.wait_for_selector("#page-status:has-text('1 segments marked')")
+    shot(page, "qualification-video")
+    page.click("#submit")
+    page.wait_for_selector("#result.passed #score:has-text('100 %')")
+    assert str(video.uid) not in page.content()
+    attempt = QualificationAttempt.objects.get()
+    assert (attempt.correct, attempt.total) == (5, 5)
+    page.goto(f"{live_server.url}/timeline/{project.pk}/{action_class.pk}/")
+    assert f"/timeline/{project.pk}/{action_class.pk}/" in page.url  # no longer sent to qualify

@@ -71,6 +71,6 @@ def qualification_clips(*, project: Project, action_class: ActionClass):
             retired_reason="",
             qualification__isnull=False,
         )
-        .select_related("qualification")
+        .select_related("qualification", "action_class")
         .order_by("video_id", "start", "pk")
     )

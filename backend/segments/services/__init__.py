@@ -1,6 +1,7 @@
-"""Timeline writes, by concept: queue (leases, the next task, gold mode) and work (drafts, submit, reject, admin
-decisions). Callers import from here."""
+"""Timeline writes, by concept: queue (leases, the next task, gold mode), work (drafts, submit, reject, admin
+decisions) and qualification (the qualification set's videos). Callers import from here."""
 
+from backend.segments.services.qualification import qualification_videos, segment_video_qualification_set
 from backend.segments.services.queue import (
     DONE,
     LIVE,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_SEGMENTS",
     "SubmitResult",
     "check_segments",
+    "qualification_videos",
     "segment_annotations_revoke",
     "segment_draft_save",
     "segment_final_pick",
@@ -41,4 +43,5 @@ __all__ = [
     "segment_task_reject",
     "segment_task_submit",
     "segment_tasks_release_expired",
+    "segment_video_qualification_set",
 ]

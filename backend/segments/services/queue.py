@@ -103,9 +103,14 @@ def _live_of(annotator):
 
 
 def _available(*, annotator, project: Project, action_class: ActionClass):
-    """Videos with media this annotator has not annotated or leased (gold and regular alike)."""
+    """Videos with media this annotator has not annotated or leased (gold and regular alike); never a qualification
+    video (its known segments are the qualification's, not work)."""
     return SegmentVideo.objects.filter(
-        action_class=action_class, video__project=project, media_state=SegmentVideo.MediaState.READY, retired_reason=""
+        action_class=action_class,
+        video__project=project,
+        media_state=SegmentVideo.MediaState.READY,
+        retired_reason="",
+        qualification__isnull=True,
     ).exclude(Exists(_live_of(annotator)))
 
 
@@ -251,6 +256,7 @@ def segment_gold_task_next(*, admin, project: Project, action_class: ActionClass
                 video__project=project,
                 is_gold=False,
                 final__isnull=True,
+                qualification__isnull=True,  # a qualification video is never gold too
                 media_state=SegmentVideo.MediaState.READY,
                 retired_reason="",
             )

@@ -1,11 +1,13 @@
 // Qualification (issue 15; HACS trained annotators on the guideline first): the training step shows the guideline
-// and its examples; then the qualification set on the grid's tiles (one click flips a clip); the answer is the score
-// only, never which clips were wrong. State lives in one object; render() draws it.
+// and its examples; then the qualification set: clips on the grid's tiles (one click flips a clip) and videos to
+// segment (videos.js); the answer is the score only, never which items were wrong. State lives in one object;
+// render() draws it.
 import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge } from "../common/clarify.js";
 import { exampleVideo, showGuideline } from "../common/guideline.js";
 import { notify } from "../common/notice.js";
 import { OnScreenPlayback } from "../grid/playback.js";
+import { buildVideoCards } from "./videos.js";
 
 const root = document.getElementById("qualify-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class) };
@@ -15,8 +17,9 @@ const playback = new OnScreenPlayback();
 
 const state = {
   step: "training", // training | answering | result
-  set: null,        // {status, default_label, items:[{item, group, video_url, poster_url}]}
+  set: null,        // {status, default_label, items:[{item, action_class, group, video_url, poster_url}], videos:[…]}
   labels: new Map(),
+  segments: new Map(), // video uid -> [[start, end], …] marked
   focus: 0,
   result: null,     // {score, passed, attempts_left, pass_mark}
   busy: false,
@@ -29,6 +32,7 @@ async function load() {
   ]);
   state.set = set;
   state.labels = new Map(set.items.map((it) => [it.item, set.default_label]));
+  state.segments = new Map(set.videos.map((v) => [v.item, []]));
   $("training-definition").textContent = guideline.definition || "No definition yet.";
   $("training-clarifications").replaceChildren(...guideline.clarifications.map((c) =>
     el("div", { class: "clarification" }, el("b", {}, "Clarification: "), c.text)));
@@ -41,20 +45,24 @@ async function load() {
   render();
 }
 
-function terms(status, n) {
+function terms(status, clips, videos) {
   if (!status.required) return "This project asks for no qualification: you can start labelling.";
   if (status.qualified) return "You are qualified for this class.";
   if (status.attempts_left <= 0) return `No attempts left (last score ${pct(status.last_score)}). Ask an admin to reset one.`;
-  if (!n) return "This class has no qualification set yet. Ask an admin.";
+  if (!clips && !videos) return "This class has no qualification set yet. Ask an admin.";
   const last = status.last_score == null ? "" : ` Your last score: ${pct(status.last_score)}.`;
-  return `${n} clips · pass mark ${pct(status.pass_mark)} · ${status.attempts_left} attempt(s) left.${last}`;
+  const what = [clips ? `${clips} clips` : "", videos ? `${videos} videos to segment` : ""].filter(Boolean).join(" and ");
+  return `${what} · pass mark ${pct(status.pass_mark)} · ${status.attempts_left} attempt(s) left.${last}`;
 }
+
+// A per-project set spans the annotator's classes: each item then names the class it asks about.
+const manyClasses = () => new Set([...state.set.items, ...state.set.videos].map((it) => it.action_class)).size > 1;
 
 function render() {
   const { set, step } = state;
   const status = set.status;
-  $("terms").textContent = terms(status, set.items.length);
-  $("start").hidden = step !== "training" || !set.items.length;
+  $("terms").textContent = terms(status, set.items.length, set.videos.length);
+  $("start").hidden = step !== "training" || !(set.items.length || set.videos.length);
   $("training").hidden = step !== "training";
   $("grid-app").hidden = step !== "answering";
   $("submit").hidden = step !== "answering";
@@ -65,18 +73,28 @@ function render() {
 }
 
 function renderTiles() {
-  if (!$("groups").children.length) buildTiles();
-  let negatives = 0;
+  if (!$("groups").children.length && !$("videos").children.length) {
+    buildTiles();
+    buildVideoCards($("videos"), state.set.videos, state.segments, renderStatus, { classNames: manyClasses() });
+  }
   document.querySelectorAll(".tile").forEach((tile) => {
     const value = state.labels.get(tile.dataset.item);
-    if (value === -1) negatives += 1;
     tile.classList.toggle("positive", value === 1);
     tile.classList.toggle("negative", value === -1);
     tile.setAttribute("aria-pressed", value === 1 ? "true" : "false");
     tile.querySelector(".state").textContent = value === 1 ? "✓ yes" : "✗ no";
   });
+  renderStatus();
+}
+
+function renderStatus() {
   const n = state.set.items.length;
-  $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative` + (state.busy ? " · scoring…" : "");
+  const negatives = [...state.labels.values()].filter((value) => value === -1).length;
+  const clips = n ? `${n} clips · ${n - negatives} positive · ${negatives} negative` : "";
+  const videos = state.set.videos.length;
+  const marked = [...state.segments.values()].reduce((sum, pairs) => sum + pairs.length, 0);
+  const segments = videos ? `${videos} videos · ${marked} segments marked` : "";
+  $("page-status").textContent = [clips, segments].filter(Boolean).join(" · ") + (state.busy ? " · scoring…" : "");
 }
 
 function buildTiles() {
@@ -86,6 +104,7 @@ function buildTiles() {
     groups.get(it.group).append(el("div", { class: "tile", tabindex: "-1", role: "gridcell",
       dataset: { item: it.item, index: String(index) }, onclick: () => flip(index) },
     el("video", { poster: it.poster_url, dataset: { src: it.video_url }, muted: true, loop: true, playsinline: true, preload: "none" }),
+    manyClasses() ? el("span", { class: "class-name" }, it.action_class) : "",
     el("span", { class: "state" }, "")));
   });
   $("groups").replaceChildren(...groups.values());
@@ -121,10 +140,11 @@ async function submit() {
   render();
   try {
     state.result = await api(`/api/qualify/${cfg.project}/${cfg.actionClass}/`, { method: "POST",
-      body: { labels: Object.fromEntries(state.labels) } });
+      body: { labels: Object.fromEntries(state.labels), segments: Object.fromEntries(state.segments) } });
     state.step = "result";
     playback.watch([]);
-    $("groups").replaceChildren(); // no clip stays on screen next to the score
+    $("groups").replaceChildren(); // no clip or video stays on screen next to the score
+    $("videos").replaceChildren();
   } catch (err) {
     if (err instanceof ApiError && err.code === "clarification") {
       state.busy = false;
@@ -144,7 +164,7 @@ function focusTile() {
 }
 
 document.addEventListener("keydown", (e) => {
-  if (keyBelongsToForm(e) || state.step !== "answering") return;
+  if (keyBelongsToForm(e) || state.step !== "answering" || e.target.closest?.(".qvideo")) return;
   const n = state.set.items.length;
   const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1 };
   if (e.key in moves) { e.preventDefault(); state.focus = Math.min(n - 1, Math.max(0, state.focus + moves[e.key])); focusTile(); }
