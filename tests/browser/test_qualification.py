@@ -188,7 +188,7 @@ def test_annotator_qualifies_on_a_known_video_by_marking_its_segment(
         card.locator(button).click()
     page.wait_for_selector(".qvideo .marks li")
     assert "0.56 s – 1.44 s" in card.inner_text()
-    page.wait_for_selector("#page-status:has-text('1 segments marked')")
+    page.wait_for_selector("#page-status:has-text('1 segment marked')")
     shot(page, "qualification-video")
     page.click("#submit")
     page.wait_for_selector("#result.passed #score:has-text('100 %')")

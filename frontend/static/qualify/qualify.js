@@ -90,10 +90,11 @@ function renderTiles() {
 function renderStatus() {
   const n = state.set.items.length;
   const negatives = [...state.labels.values()].filter((value) => value === -1).length;
-  const clips = n ? `${n} clips · ${n - negatives} positive · ${negatives} negative` : "";
+  const count = (k, one, many) => `${k} ${k === 1 ? one : many}`;
+  const clips = n ? `${count(n, "clip", "clips")} · ${n - negatives} positive · ${negatives} negative` : "";
   const videos = state.set.videos.length;
   const marked = [...state.segments.values()].reduce((sum, pairs) => sum + pairs.length, 0);
-  const segments = videos ? `${videos} videos · ${marked} segments marked` : "";
+  const segments = videos ? `${count(videos, "video", "videos")} · ${count(marked, "segment", "segments")} marked` : "";
   $("page-status").textContent = [clips, segments].filter(Boolean).join(" · ") + (state.busy ? " · scoring…" : "");
 }
 
