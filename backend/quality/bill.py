@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 
 from backend.catalog.models import Project
 from backend.clips.models import ConsensusResult, Label
-from backend.quality.selectors import annotator_accuracy
+from backend.quality.selectors import GOLD_CHECK, annotator_accuracy
 
 # SLAC (Zhao et al., ICCV 2019), table 3: the reference figures the page shows beside ours.
 SLAC_SECONDS_PER_CLIP = 8.8
@@ -108,7 +108,7 @@ def slac_table(*, project: Project) -> dict:
     labels = Label.objects.filter(clip__video__project=project, active=True).aggregate(
         n=Count("pk"),
         seconds=Sum("seconds_spent"),
-        gold=Count("pk", filter=Q(clip__gold__isnull=False)),
+        gold=Count("pk", filter=GOLD_CHECK),  # checks only: labels given before a clip became gold were work
         decided=Count("pk", filter=Q(clip__consensus__isnull=False)),
     )
     per_label = _ratio(labels["seconds"], labels["n"])

@@ -22,15 +22,22 @@ class Accuracy:
         return self.correct / self.gold_answers if self.gold_answers else None
 
 
+# A label is a check of its annotator (counted in accuracy) when its clip was gold before the label was given. A
+# clip made gold afterwards (a gold candidate: issue 15, decided unanimously by the very annotators who labelled it)
+# would otherwise credit each of them with a right answer they gave as ordinary work.
+GOLD_CHECK = Q(clip__gold__isnull=False, created_at__gte=F("clip__gold__created_at"))
+CORRECT = Count("pk", filter=GOLD_CHECK & Q(value=F("clip__gold__value")))
+
+
 def annotator_accuracy(*, annotator, action_class: ActionClass | None = None, submitted_until=None) -> Accuracy:
     """Share of the annotator's active labels on gold clips that match the gold answer (of the pages submitted
-    until `submitted_until`, when given)."""
-    qs = Label.objects.filter(annotator=annotator, active=True, clip__gold__isnull=False)
+    until `submitted_until`, when given); only labels given once the clip was gold (GOLD_CHECK)."""
+    qs = Label.objects.filter(GOLD_CHECK, annotator=annotator, active=True)
     if action_class is not None:
         qs = qs.filter(clip__action_class=action_class)
     if submitted_until is not None:
         qs = qs.filter(page__submitted_at__lte=submitted_until)
-    agg = qs.aggregate(n=Count("pk"), correct=Count("pk", filter=Q(value=F("clip__gold__value"))))
+    agg = qs.aggregate(n=Count("pk"), correct=CORRECT)
     return Accuracy(gold_answers=agg["n"], correct=agg["correct"])
 
 

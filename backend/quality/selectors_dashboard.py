@@ -16,9 +16,7 @@ from django.db.models.functions import RowNumber, TruncDate
 
 from backend.catalog.models import ActionClass, Project
 from backend.clips.models import Clip, ConsensusResult, Label
-from backend.quality.selectors import Accuracy, is_flagged, is_too_fast
-
-CORRECT = Count("pk", filter=Q(value=F("clip__gold__value")))
+from backend.quality.selectors import CORRECT, GOLD_CHECK, Accuracy, is_flagged, is_too_fast
 
 
 def _project_users(project: Project):
@@ -62,7 +60,7 @@ def dashboard(*, project: Project) -> dict:
     classes = list(_project_classes(project))
     names = {c.pk: c.name for c in classes}
     user_ids = [u.pk for u in users]
-    gold_labels = Label.objects.filter(annotator_id__in=user_ids, active=True, clip__gold__isnull=False)
+    gold_labels = Label.objects.filter(GOLD_CHECK, annotator_id__in=user_ids, active=True)
     # Overall accuracy counts every gold answer of the annotator (as annotator_accuracy does), per class only this
     # project's classes.
     overall = {
@@ -177,7 +175,7 @@ def dashboard_class(*, project: Project, action_class: ActionClass) -> dict:
         r["annotator_id"]: r
         for r in labels.values("annotator_id").annotate(
             labels=Count("pk"),
-            n=Count("pk", filter=Q(clip__gold__isnull=False)),
+            n=Count("pk", filter=GOLD_CHECK),
             correct=CORRECT,
         )
     }

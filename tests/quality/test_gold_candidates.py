@@ -111,6 +111,30 @@ def test_confirm_creates_the_gold_answer_with_the_agreed_value(project, candidat
     assert staff_client.post(f"/api/clips/{candidate.uid}/gold-candidate/confirm/").status_code == 409
 
 
+def test_a_confirmed_candidate_checks_later_labels_only(project, candidate, staff_client, world, annotators):
+    """The three annotators who decided the candidate gave those labels as work: confirming it must not credit each
+    with a right gold answer (their accuracy, the dashboard's and the bill's gold counts stay put); a label given
+    after it became gold is a check like any other."""
+    from backend.quality.bill import slac_table
+    from backend.quality.selectors import annotator_accuracy
+
+    def figures():
+        accuracy = [annotator_accuracy(annotator=u) for u in annotators]
+        overall = {r["username"]: r["gold_answers"] for r in dashboard(project=project)["annotators"]}
+        return (
+            [(a.gold_answers, a.correct) for a in accuracy],
+            overall,
+            slac_table(project=project)["ours"]["gold_label_share"],
+        )
+
+    before = figures()
+    assert staff_client.post(f"/api/clips/{candidate.uid}/gold-candidate/confirm/").status_code == 200
+    assert figures() == before
+    label(candidate, world["bad"], 1)  # wrong (gold says -1), given after the clip became gold
+    after = annotator_accuracy(annotator=world["bad"])
+    assert (after.gold_answers, after.correct) == (before[0][3][0] + 1, before[0][3][1])
+
+
 def test_dismiss_hides_the_candidate_and_it_cannot_be_confirmed(project, candidate, staff_client):
     assert staff_client.post(f"/api/clips/{candidate.uid}/gold-candidate/dismiss/").status_code == 200
     assert candidates(project) == []
