@@ -8,8 +8,8 @@
 import { clipVideo } from "./playback.js";
 
 // Clips of the page's first rows (the layout keeps page order but for small groups moved up into holes: layout.js).
-// Eight: one row at 1440×900. More did not play the first clip sooner and cost a decoder each while the current page
-// plays (docs/benchmarks.md, "Grid in the browser").
+// Eight: one row at 1440×900, the first clips seen. Each is a download and a decoder competing with the page on
+// screen; no other count was measured (docs/benchmarks.md, "Grid in the browser").
 export const PRELOADED = 8;
 
 export class UpcomingPage {
