@@ -14,10 +14,12 @@ Each visit is a fresh annotator in a fresh browser context, alternating 60 and 2
 - visible: tiles wholly inside the viewport at the top of the page (tests/browser/test_grid_layout.py's rule);
 - CPU: once the on-screen clips have frames, `--cpu-seconds` of playback; the CPU seconds of every chromium process
   (browser, renderer, GPU/utility: /proc utime + stime) and the renderer's own TaskDuration (CDP Performance metrics);
-- swap (`--swaps` per visit): Enter pressed once the page's submit floor has passed, to the animation frame in which
-  the next page's tiles are in the document (on screen), and to the first `playing` event of one of its videos.
+- swap (`--swaps` per visit): Enter pressed once Submit is ready (the page's submit floor has passed), to the next
+  page's tiles painted (the first task after the animation frame in which they are in the document), and to the first
+  `playing` event of one of its videos (only clips on screen play: grid/playback.js).
 The submit floor is shortened (ACTIONLOOM_SUBMIT_FLOOR_SECONDS_PER_CLIP=0.04) so a 200-clip page waits 10 s, not 32;
-the next page is prefetched while the current one is shown either way.
+the next page is prefetched while the current one is shown either way. Each figure is printed per swap, then as its
+median and range.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ SWAP_JS = """(old) => {
   const mo = new MutationObserver(() => {
     if (swap.shown !== null || !isNew(document.querySelector('.tile'))) return;
     mo.disconnect();
-    requestAnimationFrame(() => { swap.shown = performance.now(); });
+    // the frame that holds the new tiles, then the first task after it: that frame has been painted
+    requestAnimationFrame(() => { const ch = new MessageChannel(); ch.port1.onmessage = () => { swap.shown = performance.now(); };
+      ch.port2.postMessage(0); });
   });
   mo.observe(document.getElementById('groups'), { childList: true, subtree: true });
   document.addEventListener('playing', (e) => {
@@ -195,15 +199,18 @@ def measure_cpu(page, seconds: float) -> dict:
 def measure_swap(page, size: int, shown_at: float) -> dict:
     floor = 2.0 + FLOOR_PER_CLIP * size + 0.5
     time.sleep(max(0.0, floor - (time.monotonic() - shown_at)))
+    page.wait_for_selector("#submit:not(.waiting)")  # the guard counts from when the server says the page is shown
     old = page.eval_on_selector_all(".tile", "ts => ts.map(t => t.dataset.item)")
     page.evaluate(SWAP_JS, old)
     page.keyboard.press("Enter")
     page.wait_for_function("window.benchSwap.playing !== null && window.benchSwap.shown !== null", timeout=30_000)
+    # the submit's answer may come after the swap: wait for it, for its time and so the next swap starts clean
+    page.wait_for_function("!document.getElementById('page-status').textContent.includes('saving')", timeout=30_000)
     swap = page.evaluate(SUBMIT_TIMING_JS)
     return {
         "shown": swap["shown"] - swap["t0"],
         "playing": swap["playing"] - swap["t0"],
-        "submit": swap["submitEnd"] - swap["t0"],  # the submit's answer back (the swap waits for it)
+        "submit": swap["submitEnd"] - swap["t0"],  # the submit's answer back
         "api": swap["api"],
     }
 
@@ -299,15 +306,16 @@ def report(results: dict) -> None:
     )
     for key, label in (
         ("submit", "Submit → the submit's answer back (ms)"),
-        ("shown", "Submit → next page on screen (ms)"),
+        ("shown", "Submit → next page's tiles painted (ms)"),
         ("playing", "Submit → its first clip playing (ms)"),
     ):
         a = [s[key] for s in results[60]["swap"]]
         b = [s[key] for s in results[200]["swap"]]
-        print(
-            f"| {label} | {', '.join(f'{x:.0f}' for x in a)} (median {med(a):.0f}) "
-            f"| {', '.join(f'{x:.0f}' for x in b)} (median {med(b):.0f}) | — |"
-        )
+        print(f"| {label} | {spread(a)} | {spread(b)} | — |")
+
+
+def spread(values: list[float]) -> str:
+    return f"{', '.join(f'{x:.0f}' for x in values)} (median {statistics.median(values):.0f}, {min(values):.0f}–{max(values):.0f})"
 
 
 if __name__ == "__main__":

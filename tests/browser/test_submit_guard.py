@@ -41,9 +41,13 @@ def shown_page(page) -> Page:
 
 
 def wait_for_next_page(page, before: Page) -> Page:
+    """The next page is on screen and the submit of `before` answered: the grid shows a prefetched next page at
+    Submit, before the answer, and says "saving the previous page…" until it comes (issue 14)."""
     uids = [str(uid) for uid in before.items.values_list("uid", flat=True)]
     page.wait_for_function(
-        "uids => { const tile = document.querySelector('.tile'); return tile && !uids.includes(tile.dataset.item); }",
+        """uids => { const tile = document.querySelector('.tile');
+        return tile && !uids.includes(tile.dataset.item)
+          && !document.getElementById('page-status').textContent.includes('saving'); }""",
         arg=uids,
     )
     return shown_page(page)

@@ -28,3 +28,9 @@ export function clearNotice() {
   box.replaceChildren();
   delete box.dataset.kind;
 }
+
+// Is a message up? A tool that reports a background result (the grid's "Page saved") leaves a newer one in place.
+export function noticeShown() {
+  const box = document.getElementById("notice");
+  return Boolean(box && !box.hidden);
+}

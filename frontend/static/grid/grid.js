@@ -6,10 +6,11 @@ import { ActiveTimer } from "../common/active_timer.js";
 import { api, ApiError, el, keyBelongsToForm } from "../common/api.js";
 import { askToAcknowledge as acknowledge } from "../common/clarify.js";
 import { exampleVideo, showGuideline } from "../common/guideline.js";
-import { clearNotice, notify } from "../common/notice.js";
+import { clearNotice, notify, noticeShown } from "../common/notice.js";
 import { SubmitGuard } from "../common/submit_guard.js";
 import { arrangeGroups } from "./layout.js";
-import { OnScreenPlayback } from "./playback.js";
+import { clipVideo, OnScreenPlayback } from "./playback.js";
+import { UpcomingPage } from "./upcoming.js";
 
 const root = document.getElementById("grid-app");
 const cfg = { project: Number(root.dataset.project), actionClass: Number(root.dataset.class), gold: root.dataset.gold === "1" };
@@ -23,8 +24,8 @@ const state = {
   labels: new Map(), // item uid -> 1 | -1
   focus: 0,
   shownAt: 0,       // when the page was shown (ms); identifies the rendering
-  next: null,       // prefetched page (or a promise of one)
-  busy: false,
+  busy: false,      // a submit in flight with this page on screen
+  savingPrevious: false, // this page was shown at Submit, before the page before it was stored
   message: "",
 };
 
@@ -41,54 +42,43 @@ async function requestPage(after) {
   return api("/api/pages/next/", { method: "POST", body });
 }
 
-function prefetch() {
-  if (cfg.gold || !state.page) return;
-  const after = state.page.page;
-  state.next = requestPage(after)
-    .then((page) => { warm(page); return page; })
-    .catch(() => null); // nothing more waiting: fine, the empty state shows after submit
-}
+const upcoming = new UpcomingPage(requestPage); // the page after this one, leased and warmed (not in gold mode)
 
-function warm(page) {
-  // Posters are tiny: fetch them now so the next page paints at once; videos stream when shown.
-  for (const it of page.items) { const img = new Image(); img.src = it.poster_url; }
-}
-
-// afterSubmit: the page comes up because of a Submit (the guard then ignores a second press of a double Enter).
-async function showPage(page, { afterSubmit = false } = {}) {
+// afterSubmit: the page comes up because of a Submit (the guard then ignores a second press of a double Enter);
+// previousSaving: before that submit was answered (see pageOnScreen); videos: its preloaded clips (upcoming.js).
+function showPage(page, { afterSubmit = false, previousSaving = false, videos = new Map() } = {}) {
   state.page = page;
   state.labels = new Map(page.items.map((it) => [it.item, page.default_label]));
   state.focus = 0;
   state.shownAt = performance.now();
+  state.savingPrevious = previousSaving;
   timer.reset();
   state.message = "";
-  guard.shown({ minSeconds: page.min_seconds, afterSubmit });
-  render();
+  guard.shown({ minSeconds: page.min_seconds, afterSubmit, previousSaving });
+  render(videos);
   focusTile();
-  // The submit floor counts from when the page is on screen, not from when it was fetched (a prefetched page).
-  if (!cfg.gold) {
-    api(`/api/pages/${page.page}/shown/`, { method: "POST" })
-      .then(() => { if (state.page === page) guard.confirmed(); })
-      .catch(() => {}); // the server then counts from the lease, which is earlier: the guard's count still holds
-  }
-  prefetch();
+  if (!previousSaving) pageOnScreen(page);
+}
+
+// The page is on screen and the page before it is saved. The server's submit floor counts from now, not from the
+// lease (a prefetched page waited unseen), nor from a Submit whose page may yet come back (restore); and the page
+// after it may be leased now (asked while the page before is open, the lease would be that one).
+function pageOnScreen(page) {
+  state.savingPrevious = false;
+  guard.previousSaved();
+  if (cfg.gold) return;
+  api(`/api/pages/${page.page}/shown/`, { method: "POST" })
+    .then(() => { if (state.page === page) guard.confirmed(); })
+    .catch(() => {}); // the server then counts from the lease, which is earlier: the guard's count still holds
+  upcoming.fetch(page.page);
 }
 
 async function load({ afterSubmit = false } = {}) {
   try {
-    await showPage(await requestPage(), { afterSubmit });
+    showPage(await requestPage(), { afterSubmit });
   } catch (err) {
     handleError(err);
   }
-}
-
-// After a submit (stored, or refused because another tab stored it): the prefetched page, or ask again.
-async function nextPage() {
-  const current = state.page;
-  const next = cfg.gold ? await requestPage().catch(() => null) : await state.next;
-  state.next = null;
-  if (next && next.items.length && (cfg.gold || next.page !== current.page)) await showPage(next, { afterSubmit: true });
-  else await load({ afterSubmit: true }); // the prefetch may have raced an expiry or a clarification: ask again
 }
 
 function handleError(err) {
@@ -102,35 +92,43 @@ function handleError(err) {
   render();
 }
 
+// Submit puts the prefetched page on screen at once and sends the labels meanwhile (issue 14: the next page < 100 ms
+// after Submit). Refused, the sent page comes back as it was, labels and all, and says why; nothing is lost. With no
+// page prefetched (gold mode, or none was waiting) the next page is asked for once the labels are stored.
 async function submit() {
   if (!state.page || !state.page.items.length) return;
-  if (!guard.mayStart()) return; // in flight: ignored; too soon: it says how long is left
+  if (!guard.mayStart()) return; // in flight: ignored; too soon, or the page before still saving: it says so
+  const sent = { page: state.page, labels: new Map(state.labels), focus: state.focus, seconds: timer.seconds(),
+    guard: guard.snapshot() }; // seconds: active time only, idle and hidden time are not work
   guard.begin();
-  state.busy = true;
   clearNotice();
-  render();
   playback.hold();
-  const labels = Object.fromEntries(state.labels);
-  const seconds = timer.seconds(); // active time only: idle and hidden time are not work
+  const answer = send(sent).then((result) => ({ result }), (err) => ({ err }));
+  let next = null;
   try {
-    let result = {};
-    if (cfg.gold) await api(ANSWER_API.submit, { method: "POST", body: { labels } });
-    else {
-      result = await api(`/api/pages/${state.page.page}/submit/`, { method: "POST",
-        body: { labels, seconds_spent: seconds, submit_token: guard.token } });
-    }
-    refreshAccuracy();
-    await nextPage();
-    if (result.already_submitted) {
+    next = cfg.gold ? null : await upcoming.take(sent.page.page);
+    if (next) showPage(next.page, { afterSubmit: true, previousSaving: true, videos: next.videos });
+    else { state.busy = true; render(); }
+    const { result, err } = await answer;
+    if (!err) {
+      refreshAccuracy();
+      if (next) pageOnScreen(next.page);
+      else await load({ afterSubmit: true });
       // A retry of a submit whose answer was lost on the way: the first one was stored.
-      notify(`This page was already saved: your earlier Submit reached the server. ${whatNow()}`);
+      if (result.already_submitted) notify(`This page was already saved: your earlier Submit reached the server. ${whatNow()}`);
+      // Said briefly (the next page is already on screen), and not over a message that answers a press made since.
+      else if (!noticeShown()) notify(savedText(sent.labels), { hideAfterMs: 2500 });
+    } else if (err instanceof ApiError && err.code === "conflict") {
+      // Stored from another tab: nothing to bring back, go on with the next page.
+      if (next) pageOnScreen(next.page);
+      else await load({ afterSubmit: true });
+      notify(`This page was already submitted from another tab or window, so nothing from this tab was stored; `
+        + `the labels saved there are kept. ${whatNow()}`, { kind: "warn", hideAfterMs: 12000 });
     } else {
-      notify(savedText(labels), { hideAfterMs: 2500 }); // said, briefly: the next page is already on screen
+      if (next) restore(sent, next.page);
+      else if (state.page === sent.page) playback.resume(); // refused, the page stays: its clips play again
+      submitRefused(err);
     }
-  } catch (err) {
-    const page = state.page;
-    await submitRefused(err);
-    if (state.page === page) playback.resume(); // refused, the page stays: its clips play again
   } finally {
     guard.end();
     state.busy = false;
@@ -138,15 +136,33 @@ async function submit() {
   }
 }
 
-async function submitRefused(err) {
+async function send({ page, labels, seconds, guard: { token } }) {
+  const body = { labels: Object.fromEntries(labels) };
+  if (cfg.gold) return api(ANSWER_API.submit, { method: "POST", body });
+  return api(`/api/pages/${page.page}/submit/`, { method: "POST",
+    body: { ...body, seconds_spent: seconds, submit_token: token } });
+}
+
+// The submit was refused after the next page went up: the sent page comes back as it was (its labels, the focused
+// clip, its on-screen count and submit token), and the next page waits, unstarted, for the next Submit.
+function restore(sent, next) {
+  upcoming.putBack(next);
+  state.page = sent.page;
+  state.labels = sent.labels;
+  state.shownAt = performance.now();
+  state.savingPrevious = false;
+  timer.reset(sent.seconds);
+  guard.restore(sent.guard);
+  render();
+  state.focus = sent.focus;
+  focusTile();
+}
+
+function submitRefused(err) {
   if (err instanceof ApiError && err.code === "too_early") {
     guard.waitMore(err.body.retry_after);
     notify(`Not saved: ${err.message}. Your labels are still here; Submit works in ${Math.ceil(guard.remaining())} s.`,
       { kind: "warn", hideAfterMs: 8000 });
-  } else if (err instanceof ApiError && err.code === "conflict") {
-    await nextPage();
-    notify(`This page was already submitted from another tab or window, so nothing from this tab was stored; `
-      + `the labels saved there are kept. ${whatNow()}`, { kind: "warn", hideAfterMs: 12000 });
   } else {
     notify(`Not saved: ${err.message}. Your labels are still here; press Submit (Enter) to try again.`,
       { kind: "error", hideAfterMs: 0 });
@@ -154,7 +170,7 @@ async function submitRefused(err) {
 }
 
 function savedText(labels) {
-  const values = Object.values(labels), no = values.filter((v) => v === -1).length;
+  const values = [...labels.values()], no = values.filter((v) => v === -1).length;
   return `Page saved: ${values.length} clips (${no} marked no). ${whatNow()}`;
 }
 
@@ -246,7 +262,8 @@ $("submit").addEventListener("click", submit);
 
 let renderedPage = null;
 
-function render() {
+// videos: preloaded clips for the tiles of a page drawn now (upcoming.js).
+function render(videos = new Map()) {
   const page = state.page;
   $("empty").hidden = !!page || !state.message;
   // an empty state always has the way back: the queues, where another class may be waiting
@@ -257,7 +274,7 @@ function render() {
     $("groups").replaceChildren(); pageGroups = []; playback.watch([]); $("page-status").textContent = ""; renderedPage = null;
     return;
   }
-  if (renderedPage !== page.page + state.shownAt) { buildTiles(page); renderedPage = page.page + state.shownAt; }
+  if (renderedPage !== page.page + state.shownAt) { buildTiles(page, videos); renderedPage = page.page + state.shownAt; }
   let negatives = 0;
   document.querySelectorAll(".tile").forEach((tile) => {
     const value = state.labels.get(tile.dataset.item);
@@ -268,19 +285,20 @@ function render() {
     tile.querySelector(".state").textContent = value === 1 ? "✓ yes" : "✗ no";
   });
   const n = page.items.length;
-  $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative` + (state.busy ? " · saving…" : "");
+  const saving = state.busy ? " · saving…" : state.savingPrevious ? " · saving the previous page…" : "";
+  $("page-status").textContent = `${n} clips · ${n - negatives} positive · ${negatives} negative${saving}`;
 }
 
 // A video's clips sit together in a framed group; rows are filled with whole groups, and one longer than a row takes
-// full rows and a tail (layout.js). Videos get their source only when on screen (playback.js).
-function buildTiles(page) {
+// full rows and a tail (layout.js). Videos get their source only when on screen (playback.js), but for the preloaded
+// first clips of a prefetched page (upcoming.js).
+function buildTiles(page, videos) {
   const groups = new Map();
   page.items.forEach((it, index) => {
     if (!groups.has(it.group)) groups.set(it.group, []);
     const tile = el("div", { class: "tile", tabindex: "-1", role: "gridcell", dataset: { item: it.item, index: String(index) },
       onclick: () => flip(index) },
-      el("video", { poster: it.poster_url, dataset: { src: it.video_url }, muted: true, loop: true, playsinline: true,
-        preload: "none" }),
+      videos.get(it.item) ?? clipVideo(it),
       el("span", { class: "state" }, ""));
     groups.get(it.group).push(tile);
   });
