@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, TextIO
 
@@ -321,7 +322,11 @@ def import_rows(
     return clips_load(rows=rows, project=project, gold=gold, author=author, on_conflict=on_conflict)
 
 
+# HACS ids are YouTube ids (11 characters of [A-Za-z0-9_-]); anything else has no public URL. The pattern is also
+# matched in SQL by the PostgreSQL loader (POSIX regular expressions read it the same way).
+YOUTUBE_ID = "^[A-Za-z0-9_-]{11}$"
+YOUTUBE_WATCH = "https://www.youtube.com/watch?v="
+
+
 def _youtube_url(external_id: str) -> str:
-    # HACS ids are YouTube ids (11 characters of [A-Za-z0-9_-]); anything else has no public URL.
-    ok = len(external_id) == 11 and all(c.isalnum() or c in "-_" for c in external_id)
-    return f"https://www.youtube.com/watch?v={external_id}" if ok else ""
+    return YOUTUBE_WATCH + external_id if re.match(YOUTUBE_ID, external_id) else ""

@@ -104,8 +104,8 @@ def baseline_load(dsn: str, csv_path: Path, project_id: int) -> dict[str, float]
         )
         lap("clips")
         cur.execute(
-            "INSERT INTO clips_consensusresult (clip_id, value, mode, n_labels, unanimous, decided_at) "
-            "SELECT id, label, 'imported', 0, true, now() FROM base_clip ORDER BY id"
+            "INSERT INTO clips_consensusresult (clip_id, value, mode, n_labels, unanimous, decided_at, source) "
+            "SELECT id, label, 'imported', 0, true, now(), 'imported' FROM base_clip ORDER BY id"
         )
         lap("labels")
     lap("commit (deferred foreign keys)")
