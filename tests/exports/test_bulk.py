@@ -169,3 +169,9 @@ def test_the_postgresql_loader_keeps_no_python_entry_per_video(world, tmp_path):
     small, large = peak(2_000, "s"), peak(20_000, "l")
     assert Video.objects.count() == 22_001
     assert large - small < 1_000_000, (small, large)
+
+
+def test_a_new_video_takes_the_class_of_its_first_row_in_the_file(world, tmp_path):
+    later = ActionClass.objects.filter(is_leaf=True).order_by("-pk")[0]  # a higher id than Long jump's
+    run(tmp_path, f"{later.name},twoclasses1,training,1,3,1\nLong jump,twoclasses1,training,5,7,1\n")
+    assert Video.objects.get(external_id="twoclasses1").query_class == later

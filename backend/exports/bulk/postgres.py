@@ -164,18 +164,21 @@ class _PostgresLoad:
         """One row per video of the file, from the staged rows (GROUP BY, not a Python dict: issue 13's flat memory):
         its first row's line, subset and class, its latest clip end, its rows; and what the project has of it."""
         video = Video._meta.db_table
+        # The first row's line and class come out of one min() over (line, class) packed into a bigint, so the
+        # GROUP BY is the only pass over the rows; its subset is every row's subset unless the video is `mixed`
+        # (refused, see _file_subset_conflict).
         cur.execute(
             f"""
             CREATE TEMP TABLE import_video ON COMMIT DROP AS
-            SELECT a.youtube_id AS external_id, a.first_line, r.subset, r.class_id, a.duration, a.n_rows, a.mixed,
+            SELECT a.youtube_id AS external_id, a.first >> 32 AS first_line, a.first & 4294967295 AS class_id,
+                   a.subset, a.duration, a.n_rows, a.mixed,
                    v.id AS db_id, v.subset AS db_subset, v.duration AS db_duration,
                    coalesce(v.file <> '', false) AS has_file,
                    -- a new video's id comes from the table's own sequence now, so its clips need no second join
                    coalesce(v.id, nextval(pg_get_serial_sequence('{video}', 'id'))) AS video_id
-            FROM (SELECT youtube_id, min(line) AS first_line, max("end") AS duration, count(*) AS n_rows,
-                         min(subset) <> max(subset) AS mixed
+            FROM (SELECT youtube_id, min((line::bigint << 32) | class_id) AS first, min(subset) AS subset,
+                         min(subset) <> max(subset) AS mixed, max("end") AS duration, count(*) AS n_rows
                   FROM import_row GROUP BY youtube_id) a
-            JOIN import_row r ON r.line = a.first_line
             LEFT JOIN {video} v ON v.project_id = %s AND v.external_id = a.youtube_id""",
             [self.project.pk],
         )
@@ -188,9 +191,9 @@ class _PostgresLoad:
         if not cur.fetchone()[0]:
             return None
         cur.execute(
-            "SELECT r.line, r.youtube_id, v.subset, r.subset FROM import_row r "
-            "JOIN import_video v ON v.external_id = r.youtube_id WHERE v.mixed AND r.subset <> v.subset "
-            "ORDER BY r.line LIMIT 1"
+            "SELECT r.line, r.youtube_id, f.subset, r.subset FROM import_video v "
+            "JOIN import_row f ON f.line = v.first_line JOIN import_row r ON r.youtube_id = v.external_id "
+            "WHERE v.mixed AND r.subset <> f.subset ORDER BY r.line LIMIT 1"
         )
         line, youtube_id, subset, wanted = cur.fetchone()
         return line, _subset_conflict(youtube_id, subset, wanted)
