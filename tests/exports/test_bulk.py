@@ -175,3 +175,11 @@ def test_a_new_video_takes_the_class_of_its_first_row_in_the_file(world, tmp_pat
     later = ActionClass.objects.filter(is_leaf=True).order_by("-pk")[0]  # a higher id than Long jump's
     run(tmp_path, f"{later.name},twoclasses1,training,1,3,1\nLong jump,twoclasses1,training,5,7,1\n")
     assert Video.objects.get(external_id="twoclasses1").query_class == later
+
+
+def test_a_field_over_300_characters_is_refused_by_name_and_a_long_row_of_short_fields_is_not(world, tmp_path):
+    padded = "0" * 250 + "40"  # 252 characters: the row is over 300, no field is
+    run(tmp_path, f"Long jump,abcdefghijk,training,{padded},42,1\n")
+    assert Clip.objects.get().start == 40.0
+    with pytest.raises(CommandError, match="line 2: field youtube_id is longer than 300 characters"):
+        run(tmp_path, f"Long jump,{'x' * 301},training,1,3,1\n")
