@@ -9,7 +9,7 @@ dropped and made again) on the PostgreSQL of 127.0.0.1:
 2. baseline: the set-based load of the same CSV into the same schema (the real tables, with every index, constraint
    and foreign key): COPY into a staging table, then INSERT … SELECT into catalog_video, clips_clip and
    clips_consensusresult, in one transaction; the tables are emptied again (TRUNCATE) after it;
-3. `manage.py import_clips` of the same file into the empty tables (a subprocess; its peak RSS by getrusage), then
+3. `manage.py import_clips` of the same file into the empty tables (a subprocess; its peak RSS from /proc's VmHWM), then
    again (a re-import with nothing new), and the import of a tenth of the file into another project (peak RSS at
    another file size);
 4. `manage.py import_segments` of the segments file into a new project, then again (nothing new);
@@ -393,7 +393,7 @@ def main() -> None:
             else []
         ),
         "",
-        f"Peak RSS of the imports (getrusage of each child): {peak:.0f} MB at most — goal < 300 MB: "
+        f"Peak RSS of the imports (VmHWM of each child): {peak:.0f} MB at most — goal < 300 MB: "
         f"{goal(peak < 300)}; a tenth of the file: {small.peak_rss_mb:.0f} MB.",
         f"Import stages (its log): {stages(first)}; the re-import's: {stages(again)}.",
         f"Wall time of the run: {time.perf_counter() - wall:.0f} s.",
