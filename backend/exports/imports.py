@@ -147,6 +147,7 @@ def segments_file_import(
             else:
                 classes_refuse_unknown(segment_labels(data))
             videos = activitynet.parse(data)
+            del data  # the parsed videos hold what is needed; the loaded JSON is as big again
             report("writing", 0.6)
             counts = activitynet.import_videos(
                 videos=videos, project=project, gold=gold, update_durations=update_durations

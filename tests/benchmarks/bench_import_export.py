@@ -8,7 +8,7 @@ again; `actionloom_bench` unless --database says otherwise) on the PostgreSQL of
 2. baseline: a bare COPY of that CSV into a plain table (no index, no constraint) in the same database, 3 times;
 3. `manage.py import_clips` of the CSV in a subprocess: rows/s, and its ratio to the median COPY's;
 4. `manage.py export_clips --format hacs-csv` of the same data in a subprocess: rows/s and the process's peak RSS
-   (getrusage of the child, and /proc samples while it runs); the export must give the generated file back byte
+   (VmHWM and VmRSS from /proc while it runs); the export must give the generated file back byte
    for byte;
 5. when the segments app's `import_segments` command exists: an ActivityNet-layout segments file (49,581 videos,
    ~139K segments, HACS Segments' string durations) and the command's time.
@@ -128,8 +128,11 @@ class Run:
 
 
 def run_measured(cmd: list[str], env: dict) -> Run:
-    """Run a command, returning its wall time, its peak RSS (getrusage of the child) and RSS samples (/proc)."""
+    """Run a command, returning its wall time, its peak RSS (VmHWM, every 0.25 s) and RSS samples (/proc)."""
     samples: list[float] = []
+    # The process's own peak (VmHWM, sampled): getrusage's ru_maxrss of a child starts from this script's size at
+    # fork on Linux (it survives exec), so a child smaller than the script reports the script's size.
+    high_water: list[float] = []
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
@@ -144,6 +147,9 @@ def run_measured(cmd: list[str], env: dict) -> Run:
                 found = re.search(r"VmRSS:\s+(\d+) kB", status)
                 if found:
                     samples.append(int(found.group(1)) / 1024)
+                found = re.search(r"VmHWM:\s+(\d+) kB", status)
+                if found:
+                    high_water.append(int(found.group(1)) / 1024)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -153,7 +159,8 @@ def run_measured(cmd: list[str], env: dict) -> Run:
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
-        run = Run(seconds, usage.ru_maxrss / 1024, samples, out.read(), err.read())
+        peak = max(high_water) if high_water else usage.ru_maxrss / 1024
+        run = Run(seconds, peak, samples, out.read(), err.read())
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}")
     return run

@@ -1,13 +1,16 @@
 """The bulk import (backend/exports/bulk.py) against rows already in the database: the same answers as the
 row-by-row import it replaced, on SQLite (batched bulk_create) and PostgreSQL (COPY + INSERT … SELECT)."""
 
+import tracemalloc
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from backend.catalog.models import ActionClass, Video
 from backend.catalog.services import taxonomy_load
 from backend.clips.models import Clip, ConsensusResult, GoldAnswer
-from backend.exports import hacs
+from backend.exports import bulk, hacs
 from tests.factories import ClipFactory, ProjectFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +119,67 @@ def test_a_nul_character_in_a_video_id_is_refused_by_line(world, tmp_path):
     with pytest.raises(CommandError, match="line 2: youtube_id must not contain NUL characters"):
         call_command("import_clips", str(path))
     assert Clip.objects.count() == 0
+
+
+def test_a_repeated_row_that_gives_its_video_another_subset_is_refused_by_its_line(world, tmp_path):
+    body = "Long jump,newvideo0001,training,6,8,1\nLong jump,newvideo0001,validation,6,8,1\n"
+    with pytest.raises(CommandError, match="line 3: video 'newvideo0001' is in subset 'training', not 'validation'"):
+        run(tmp_path, body)
+    assert Video.objects.count() == 1
+
+
+def test_video_ids_with_quotes_commas_and_non_ascii_letters_are_stored_as_written(world, tmp_path):
+    odd = ['a"b,c', "tab\there", 'x""y', "éléphant_01"]
+    run(tmp_path, "".join(f'Long jump,"{v.replace(chr(34), chr(34) * 2)}",training,1,3,1\n' for v in odd))
+    stored = dict(Video.objects.exclude(external_id="abcdefghijk").values_list("external_id", "source_url"))
+    assert stored == dict.fromkeys(odd, "")  # none is an 11-character YouTube id, so none gets a watch URL
+
+
+def test_a_re_import_with_nothing_new_writes_nothing_and_draws_no_ids(world, tmp_path, capsys):
+    # given: 300 clips imported
+    project, jump, video = world
+    body = "".join(f"Long jump,vid{i:08d},training,{k},{k + 2},1\n" for i in range(100) for k in (1, 5, 9))
+    run(tmp_path, body)
+    last_clip, last_video = Clip.objects.order_by("-pk")[0].pk, Video.objects.order_by("-pk")[0].pk
+    # when: the same file again, then one more clip
+    run(tmp_path, body)
+    assert "imported 300 rows: 0 new clips, 0 new videos, 300 already present" in capsys.readouterr().out
+    run(tmp_path, "Long jump,vid00000000,training,20,22,1\n")
+    # then: the re-import matched every row without taking an id for it (the next clip's id follows on)
+    assert Clip.objects.order_by("-pk")[0].pk == last_clip + 1
+    assert Video.objects.order_by("-pk")[0].pk == last_video
+    assert Clip.objects.count() == 301 and ConsensusResult.objects.count() == 301
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQLite loader keeps the file's rows in memory")
+def test_the_postgresql_loader_keeps_no_python_entry_per_video(world, tmp_path):
+    """Issue 13: peak memory flat whatever the file size. Python's own allocations (tracemalloc) while importing
+    20,000 videos stay within a fixed margin of those for 2,000; one small object per video would add megabytes."""
+
+    def peak(videos: int, name: str) -> int:
+        path = tmp_path / f"{name}.csv"
+        path.write_text(HEADER + "".join(f"Long jump,{name}{i:07d},training,1,3,1\n" for i in range(videos)))
+        tracemalloc.start()
+        try:
+            bulk.clips_import_file(path=path, project=world[0])
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(2_000, "s"), peak(20_000, "l")
+    assert Video.objects.count() == 22_001
+    assert large - small < 1_000_000, (small, large)
+
+
+def test_a_new_video_takes_the_class_of_its_first_row_in_the_file(world, tmp_path):
+    later = ActionClass.objects.filter(is_leaf=True).order_by("-pk")[0]  # a higher id than Long jump's
+    run(tmp_path, f"{later.name},twoclasses1,training,1,3,1\nLong jump,twoclasses1,training,5,7,1\n")
+    assert Video.objects.get(external_id="twoclasses1").query_class == later
+
+
+def test_a_field_over_300_characters_is_refused_by_name_and_a_long_row_of_short_fields_is_not(world, tmp_path):
+    padded = "0" * 250 + "40"  # 252 characters: the row is over 300, no field is
+    run(tmp_path, f"Long jump,abcdefghijk,training,{padded},42,1\n")
+    assert Clip.objects.get().start == 40.0
+    with pytest.raises(CommandError, match="line 2: field youtube_id is longer than 300 characters"):
+        run(tmp_path, f"Long jump,{'x' * 301},training,1,3,1\n")

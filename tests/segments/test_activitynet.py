@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from backend.catalog.models import ActionClass, Video
 from backend.exports import activitynet
+from backend.segments import imports as segment_imports
 from backend.segments.models import Segment, SegmentAnnotation, SegmentVideo
 from tests.factories import ActionClassFactory, ProjectFactory
 from tests.segments.factories import SegmentAnnotationFactory, SegmentVideoFactory
@@ -332,3 +333,22 @@ def test_the_import_writes_set_based_not_video_by_video(
     assert SegmentVideo.objects.filter(final__isnull=False, is_open=False).count() == count
     assert Segment.objects.count() == count - count // 3
     assert (again["unchanged"], again["annotations"], SegmentAnnotation.objects.count()) == (count, 0, count)
+
+
+def test_written_in_batches_every_video_gets_its_own_answer_and_segments(project, taxonomy, tmp_path, monkeypatch):
+    # given batches of 4 videos (2,000 in production), and 3 of the file's 11 videos already answered the same way
+    monkeypatch.setattr(segment_imports, "BATCH", 4)
+    data = _many_videos(11)
+    for i, entry in enumerate(data["database"].values()):
+        entry["annotations"] = [{"label": "Drinking beer", "segment": [1.0, 2.0 + i]}] if i % 3 else []
+    first = {"database": {k: v for i, (k, v) in enumerate(data["database"].items()) if i in (1, 5, 9)}}
+    activitynet.import_videos(videos=activitynet.parse(first), project=project)
+    # when the whole file is imported
+    counts = activitynet.import_videos(videos=activitynet.parse(data), project=project)
+    # then each video's final answer holds exactly its own segment (none shifted to a neighbour across a batch edge)
+    assert (counts["videos"], counts["unchanged"], counts["annotations"]) == (8, 3, 8)
+    finals = {
+        sv.video.external_id: list(sv.final.segments.values_list("end", flat=True))
+        for sv in SegmentVideo.objects.select_related("video", "final")
+    }
+    assert finals == {f"vid{i:05d}": ([2.0 + i] if i % 3 else []) for i in range(11)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import sys
 import time
@@ -25,15 +23,15 @@ from backend.exports.bulk.shared import (
     _refuse_first,
     _refuse_unknown_gold_videos,
     _subset_conflict,
-    _Tally,
     log,
 )
 from backend.exports.hacs import (
+    YOUTUBE_ID,
+    YOUTUBE_WATCH,
     ImportFileError,
     Problems,
     Repeats,
     Row,
-    _youtube_url,
 )
 
 
@@ -50,13 +48,20 @@ class _PostgresLoad:
         self._clock = now
 
     def run(self, rows: Iterable[Row], problems: Problems, repeats: Repeats) -> dict:
-        class_ids, tally = _class_ids(), _Tally()
+        """Stream the checked rows into staging, then do every per-video and per-clip step in SQL: Python keeps no
+        entry per row or per video, so memory stays flat whatever the file's size (issue 13)."""
+        class_ids, n_rows = _class_ids(), 0
 
         def staged_lines() -> Iterator[str]:
+            nonlocal n_rows
             for row in rows:
-                class_id = class_ids[row.classname]
-                video = tally.add(row, class_id)
-                yield f"{row.line},{video.vno},{class_id},{row.start!r},{row.end!r},{row.label}\n"
+                n_rows += 1
+                # The video id is the one free text: quoted for CSV (a quote doubled), so any character passes.
+                youtube_id = row.youtube_id.replace('"', '""')
+                yield (
+                    f'{row.line},"{youtube_id}",{row.subset},{class_ids[row.classname]},{row.start!r},{row.end!r},'
+                    f"{row.label}\n"
+                )
 
         with transaction.atomic(), connection.cursor() as cur:
             # Large hash aggregates and joins stay in memory; only for this transaction.
@@ -64,12 +69,16 @@ class _PostgresLoad:
             self._create_staging(cur)
             self._copy(cur, "import_row", staged_lines(), self.bar)
             self._lap("check+copy")
+            subset_conflict = None
+            if problems.count == 0 and n_rows:
+                # Before the repeats go: a repeated row may be the one that gives its video a second subset.
+                self._stage_videos(cur)
+                subset_conflict = self._file_subset_conflict(cur)
             self._repeats(cur, problems, repeats)
             self._lap("repeats")
             problems.raise_if_any()
-            if not tally.videos:
+            if not n_rows:
                 raise ImportFileError("the file has no rows — nothing was imported")
-            self._stage_videos(cur, tally)
             if self.gold:
                 cur.execute(
                     "SELECT first_line, external_id, sum(n_rows) OVER () FROM import_video "
@@ -83,10 +92,10 @@ class _PostgresLoad:
             fk_names = self._foreign_keys(cur)
             # Check foreign keys as each chunk is written, not all at commit: the bar then shows where time goes.
             cur.execute(f"SET CONSTRAINTS {fk_names} IMMEDIATE")
-            created = self._old_video_clips(cur)
-            _refuse_first(tally.conflict, self._db_subset_conflict(cur), self._label_conflict(cur))
+            _refuse_first(subset_conflict, self._db_subset_conflict(cur), self._label_conflict(cur))
+            created = self._write_old_video_clips(cur)
             self._lap("existing videos")
-            counts = {"rows": sum(v.rows for v in tally.videos.values()), "videos": self._write_videos(cur)}
+            counts = {"rows": n_rows, "videos": self._write_videos(cur)}
             self._lap("videos")
             counts["clips"] = created + self._write_new_video_clips(cur)
             self._lap("clips")
@@ -115,7 +124,7 @@ class _PostgresLoad:
             "DROP TABLE IF EXISTS pg_temp.import_row, pg_temp.import_video, pg_temp.import_clip, pg_temp.import_drop"
         )
         cur.execute(
-            "CREATE TEMP TABLE import_row (line integer, vno integer, class_id bigint, start float8, "
+            "CREATE TEMP TABLE import_row (line integer, youtube_id text, subset text, class_id bigint, start float8, "
             '"end" float8, label smallint) ON COMMIT DROP'
         )
 
@@ -135,11 +144,11 @@ class _PostgresLoad:
         with connection.connection.cursor(name="import_repeats") as found:
             found.itersize = CHUNK
             found.execute("""
-                SELECT r.vno, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
-                    SELECT vno, class_id, start, "end" FROM import_row
-                    GROUP BY vno, class_id, start, "end" HAVING count(*) > 1
-                ) d USING (vno, class_id, start, "end")
-                ORDER BY r.vno, r.class_id, r.start, r."end", r.line""")
+                SELECT r.youtube_id, r.class_id, r.start, r."end", r.line, r.label FROM import_row r JOIN (
+                    SELECT youtube_id, class_id, start, "end" FROM import_row
+                    GROUP BY youtube_id, class_id, start, "end" HAVING count(*) > 1
+                ) d USING (youtube_id, class_id, start, "end")
+                ORDER BY r.youtube_id, r.class_id, r.start, r."end", r.line""")
             groups = (
                 [(line, label) for *_, line, label in group]
                 for _, group in itertools.groupby(found, key=lambda row: row[:4])
@@ -151,58 +160,68 @@ class _PostgresLoad:
             cur.execute("DELETE FROM import_row r USING import_drop d WHERE r.line = d.line")
             cur.execute("DROP TABLE import_drop")
 
-    def _stage_videos(self, cur, tally: _Tally) -> None:
-        cur.execute(
-            "CREATE TEMP TABLE import_video_file (vno integer, external_id text, subset text, "
-            "class_id bigint, duration float8, source_url text, first_line integer, n_rows integer) "
-            "ON COMMIT DROP"
-        )
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-
-        def lines() -> Iterator[str]:
-            for external_id, v in tally.videos.items():
-                writer.writerow(
-                    (
-                        v.vno,
-                        external_id,
-                        v.subset,
-                        v.class_id,
-                        repr(v.duration),
-                        _youtube_url(external_id),
-                        v.first_line,
-                        v.rows,
-                    )
-                )
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-
-        self._copy(cur, "import_video_file", lines(), not_null=("source_url",))
-        # A new video's id comes from the table's own sequence now, so its clips can be written without a join.
+    def _stage_videos(self, cur) -> None:
+        """One row per video of the file, from the staged rows (GROUP BY, not a Python dict: issue 13's flat memory):
+        its first row's line, subset and class, its latest clip end, its rows; and what the project has of it."""
+        video = Video._meta.db_table
+        # The first row's line and class come out of one min() over (line, class) packed into a bigint, so the
+        # GROUP BY is the only pass over the rows; its subset is every row's subset unless the video is `mixed`
+        # (refused, see _file_subset_conflict).
         cur.execute(
             f"""
             CREATE TEMP TABLE import_video ON COMMIT DROP AS
-            SELECT f.*, v.id AS db_id, v.subset AS db_subset, v.duration AS db_duration,
+            SELECT a.youtube_id AS external_id, a.first >> 32 AS first_line, a.first & 4294967295 AS class_id,
+                   a.subset, a.duration, a.n_rows, a.mixed,
+                   v.id AS db_id, v.subset AS db_subset, v.duration AS db_duration,
                    coalesce(v.file <> '', false) AS has_file,
-                   coalesce(v.id, nextval(pg_get_serial_sequence('{Video._meta.db_table}', 'id'))) AS video_id
-            FROM import_video_file f
-            LEFT JOIN {Video._meta.db_table} v ON v.project_id = %s AND v.external_id = f.external_id""",
+                   -- a new video's id comes from the table's own sequence now, so its clips need no second join
+                   coalesce(v.id, nextval(pg_get_serial_sequence('{video}', 'id'))) AS video_id
+            FROM (SELECT youtube_id, min((line::bigint << 32) | class_id) AS first, min(subset) AS subset,
+                         min(subset) <> max(subset) AS mixed, max("end") AS duration, count(*) AS n_rows
+                  FROM import_row GROUP BY youtube_id) a
+            LEFT JOIN {video} v ON v.project_id = %s AND v.external_id = a.youtube_id""",
             [self.project.pk],
         )
-        cur.execute("DROP TABLE import_video_file")
         cur.execute("CREATE INDEX ON import_video USING brin (video_id)")
         cur.execute("ANALYZE import_video")
 
+    def _file_subset_conflict(self, cur) -> tuple[int, str] | None:
+        """The first row (by line) that gives its video another subset than the video's first row did."""
+        cur.execute("SELECT EXISTS (SELECT 1 FROM import_video WHERE mixed)")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(
+            "SELECT r.line, r.youtube_id, f.subset, r.subset FROM import_video v "
+            "JOIN import_row f ON f.line = v.first_line JOIN import_row r ON r.youtube_id = v.external_id "
+            "WHERE v.mixed AND r.subset <> f.subset ORDER BY r.line LIMIT 1"
+        )
+        line, youtube_id, subset, wanted = cur.fetchone()
+        return line, _subset_conflict(youtube_id, subset, wanted)
+
     def _stage_clips(self, cur) -> None:
-        # new_id: the clip's id if it is new, drawn from the table's sequence in staging order (so chunks by
-        # new_id are chunks of the file); clip_id: the id it ends up with (an existing clip's, if there is one).
+        """One row per kept row of the file, with its video's id; a row of a video the project already has is
+        matched to its clip (if any) and the label that clip already has (gold first, as the consensus rule reads
+        it) in the same statement: one set-based join, so a re-import with nothing new finds that out without a
+        row going through Python twice or an UPDATE of the staging table (issue 13).
+
+        clip_id: the existing clip the row names; new_id: the id of the clip to write, drawn from the table's
+        sequence only for rows that name none (so chunks by new_id are chunks of the file)."""
+        clip, gold, consensus = Clip._meta.db_table, GoldAnswer._meta.db_table, ConsensusResult._meta.db_table
+        new = f"nextval(pg_get_serial_sequence('{clip}', 'id'))"
+        cur.execute("SELECT EXISTS (SELECT 1 FROM import_video WHERE db_id IS NOT NULL)")
+        if cur.fetchone()[0]:
+            match = f"""
+                LEFT JOIN {clip} c ON v.db_id IS NOT NULL AND c.video_id = v.db_id AND c.action_class_id = r.class_id
+                                  AND c.start = r.start AND c."end" = r."end"
+                LEFT JOIN {gold} g ON g.clip_id = c.id LEFT JOIN {consensus} cr ON cr.clip_id = c.id"""
+            found = f"c.id AS clip_id, coalesce(g.value, cr.value) AS known, CASE WHEN c.id IS NULL THEN {new} END"
+        else:  # a first import into the project: nothing to match
+            match, found = "", f"NULL::bigint AS clip_id, NULL::smallint AS known, {new}"
         cur.execute(f"""
             CREATE TEMP TABLE import_clip ON COMMIT DROP AS
             SELECT r.line, r.class_id, r.start, r."end", r.label, v.video_id, v.db_id IS NOT NULL AS old_video,
-                   v.has_file, nextval(pg_get_serial_sequence('{Clip._meta.db_table}', 'id')) AS new_id,
-                   NULL::bigint AS clip_id, false AS existed, NULL::smallint AS known
-            FROM import_row r JOIN import_video v USING (vno)""")
+                   v.has_file, {found} AS new_id
+            FROM import_row r JOIN import_video v ON v.external_id = r.youtube_id {match}""")
         cur.execute("CREATE INDEX ON import_clip USING brin (new_id)")
         cur.execute("ANALYZE import_clip")
 
@@ -214,31 +233,6 @@ class _PostgresLoad:
         return ", ".join(sorted(names))
 
     # checks that need the database
-
-    def _old_video_clips(self, cur) -> int:
-        """Rows of videos already in the project: note which clip each row is and the label it already has (gold
-        first, as the consensus rule reads it), then write the clips of the rows that matched none.
-
-        Existing rows are skipped set-based (issue 13: a re-import with nothing new): one join of the staging rows to
-        the clips finds them, and only the rest are inserted. A clip another import added meanwhile meets ON CONFLICT
-        and is matched by the second pass."""
-        cur.execute("SELECT EXISTS (SELECT 1 FROM import_video WHERE db_id IS NOT NULL)")
-        if not cur.fetchone()[0]:
-            return 0
-        clip, gold, consensus = Clip._meta.db_table, GoldAnswer._meta.db_table, ConsensusResult._meta.db_table
-        match = f'''
-            UPDATE import_clip i SET clip_id = c.id, existed = c.id <> i.new_id, known = coalesce(g.value, cr.value)
-            FROM {clip} c LEFT JOIN {gold} g ON g.clip_id = c.id LEFT JOIN {consensus} cr ON cr.clip_id = c.id
-            WHERE i.old_video AND i.clip_id IS NULL AND c.video_id = i.video_id AND c.action_class_id = i.class_id
-              AND c.start = i.start AND c."end" = i."end"'''
-        cur.execute(match)
-        cur.execute("SELECT EXISTS (SELECT 1 FROM import_clip WHERE old_video AND clip_id IS NULL)")
-        if not cur.fetchone()[0]:
-            return 0
-        cur.execute(*self._insert_clips("old_video"))
-        created = cur.rowcount
-        cur.execute(match)
-        return created
 
     def _db_subset_conflict(self, cur) -> tuple[int, str] | None:
         cur.execute(
@@ -274,15 +268,18 @@ class _PostgresLoad:
                 bar.update(cur.rowcount)
         return written
 
-    def _insert_select(self, model, given: dict[str, str], constants: dict[str, object]) -> tuple[str, str, list]:
+    def _insert_select(
+        self, model, given: dict[str, str | tuple[str, list]], constants: dict[str, object]
+    ) -> tuple[str, str, list]:
         """Columns and SELECT list of an INSERT … SELECT into `model`: `given` (column → SQL over the staging
-        table), `constants` (column → value), every other column at its model default — so a field added later
-        with a default needs no change here."""
+        table, or (SQL, its parameters)), `constants` (column → value), every other column at its model default —
+        so a field added later with a default needs no change here."""
         columns, exprs, params = [], [], []
         for field in model._meta.concrete_fields:
             column = field.column
             if column in given:
-                expr = given[column]
+                expr, extra = (given[column], []) if isinstance(given[column], str) else given[column]
+                params += extra
             elif field.primary_key:
                 continue
             elif column in constants or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -311,19 +308,40 @@ class _PostgresLoad:
             },
             constants={"method": Clip.Method.IMPORTED, "is_open": self.gold},
         )
-        # Rows of new videos cannot meet an existing clip (nobody else sees the video yet); old videos' can.
-        conflict = 'ON CONFLICT (video_id, action_class_id, start, "end") DO NOTHING'
         if which == "old_video":
             return (
                 f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-                f"WHERE old_video AND clip_id IS NULL ORDER BY new_id {conflict}",
+                'WHERE old_video AND clip_id IS NULL ORDER BY new_id ON CONFLICT (video_id, action_class_id, start, "end") '
+                "DO NOTHING",
                 params,
             )
+        # Rows of new videos cannot meet an existing clip (no one else sees the video before the commit), and the
+        # file's repeats are gone: no ON CONFLICT, whose speculative insertion probes the span index once more.
         return (
             f"INSERT INTO {Clip._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-            f"WHERE NOT old_video {{chunk}} ORDER BY new_id {conflict}",
+            "WHERE NOT old_video {chunk} ORDER BY new_id",
             params,
         )
+
+    def _write_old_video_clips(self, cur) -> int:
+        """Clips for the rows of the project's videos that name none yet. One that another import added meanwhile
+        meets ON CONFLICT: its row is matched to that clip instead, and checked against its label."""
+        cur.execute("SELECT count(*) FROM import_clip WHERE old_video AND clip_id IS NULL")
+        wanted = cur.fetchone()[0]
+        if not wanted:
+            return 0
+        cur.execute(*self._insert_clips("old_video"))
+        created = cur.rowcount
+        if created < wanted:
+            clip, gold, consensus = Clip._meta.db_table, GoldAnswer._meta.db_table, ConsensusResult._meta.db_table
+            cur.execute(f"""
+                UPDATE import_clip i SET clip_id = c.id, new_id = NULL, known = coalesce(g.value, cr.value)
+                FROM {clip} c LEFT JOIN {gold} g ON g.clip_id = c.id LEFT JOIN {consensus} cr ON cr.clip_id = c.id
+                WHERE i.old_video AND i.clip_id IS NULL AND c.id <> i.new_id AND c.video_id = i.video_id
+                  AND c.action_class_id = i.class_id AND c.start = i.start AND c."end" = i."end"
+                """)
+            _refuse_first(self._label_conflict(cur))
+        return created
 
     def _write_videos(self, cur) -> int:
         columns, exprs, params = self._insert_select(
@@ -332,7 +350,10 @@ class _PostgresLoad:
                 "id": "video_id",
                 "uid": "gen_random_uuid()",
                 "external_id": "external_id",
-                "source_url": "source_url",
+                "source_url": (
+                    "CASE WHEN external_id ~ %s THEN %s || external_id ELSE '' END",
+                    [YOUTUBE_ID, YOUTUBE_WATCH],
+                ),
                 "query_class_id": "class_id",
                 "subset": "subset",
                 "duration": "duration",
@@ -371,14 +392,21 @@ class _PostgresLoad:
             given={"clip_id": "coalesce(clip_id, new_id)", "value": "label"},
             constants={"mode": "imported", "n_labels": 0, "unanimous": True, "source": "imported"},
         )
-        sql = (
-            f"INSERT INTO {ConsensusResult._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
-            "WHERE known IS NULL {chunk} ON CONFLICT (clip_id) DO NOTHING"
+        insert = f"INSERT INTO {ConsensusResult._meta.db_table} ({columns}) SELECT {exprs} FROM import_clip "
+        # The clips this import made have no consensus anywhere else yet: no ON CONFLICT for them.
+        self._chunked(
+            cur,
+            insert + "WHERE clip_id IS NULL {chunk}",
+            params,
+            table="import_clip",
+            key="new_id",
+            where="clip_id IS NULL",
+            desc="labels",
         )
-        self._chunked(cur, sql, params, table="import_clip", key="new_id", where="known IS NULL", desc="labels")
+        cur.execute(insert + "WHERE clip_id IS NOT NULL AND known IS NULL ON CONFLICT (clip_id) DO NOTHING", params)
         cur.execute(
             f"UPDATE {Clip._meta.db_table} SET is_open = false "
-            "WHERE id IN (SELECT clip_id FROM import_clip WHERE existed AND known IS NULL)"
+            "WHERE id IN (SELECT clip_id FROM import_clip WHERE clip_id IS NOT NULL AND known IS NULL)"
         )
         cur.execute("SELECT count(*) FROM import_clip WHERE known IS NOT NULL")
         return cur.fetchone()[0]
@@ -386,7 +414,7 @@ class _PostgresLoad:
     def _write_gold(self, cur) -> None:
         columns, exprs, params = self._insert_select(
             GoldAnswer,
-            given={"clip_id": "clip_id", "value": "label"},
+            given={"clip_id": "coalesce(clip_id, new_id)", "value": "label"},
             constants={"author_id": self.author.pk if self.author else None},
         )
         cur.execute(
@@ -394,5 +422,5 @@ class _PostgresLoad:
             "ON CONFLICT (clip_id) DO UPDATE SET value = EXCLUDED.value, author_id = EXCLUDED.author_id",
             params,
         )
-        cur.execute("SELECT clip_id FROM import_clip WHERE NOT existed AND has_file ORDER BY line")
+        cur.execute("SELECT new_id FROM import_clip WHERE clip_id IS NULL AND has_file ORDER BY line")
         _publish_media_tasks(pk for (pk,) in cur.fetchall())
