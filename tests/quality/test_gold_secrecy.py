@@ -131,3 +131,28 @@ def test_clips_waiting_drops_by_the_page_size_when_the_page_holds_decoys(
         assert drop == len(res.json()["items"])
     else:
         assert drop < len(res.json()["items"])
+
+
+def test_clips_waiting_is_what_the_annotator_is_shown_when_the_queue_fits_a_page(
+    client, annotators, project, action_class, make_clips, admin_user
+):
+    """The decoys counted are clips that need no label from the annotator, not the regular clips of a gold video
+    still waiting for them (counted once, as work): a queue that fits a page says how many clips that page holds,
+    and 0 after it (seen on `make run`: 16 waiting, a page of 12, then none)."""
+    project.gold_rate = 0.1
+    project.page_size = 60
+    project.save()
+    clips = make_clips(videos=4, per_video=3)
+    services.clip_gold_set(clip=clips[0], value=1, author=admin_user)  # its two siblings still need labels
+    client.force_login(annotators[0])
+
+    def waiting() -> int:
+        queues = client.get("/api/queues/").json()
+        return next(q["waiting"] for q in queues if q["action_class"] == action_class.pk)
+
+    before = waiting()
+    res = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    )
+    assert res.status_code == 200, res.content
+    assert (before, waiting()) == (len(res.json()["items"]), 0)

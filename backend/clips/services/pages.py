@@ -345,24 +345,18 @@ def queue_counts(*, annotator, project: Project, action_class: ActionClass) -> i
 
 
 def _decoys_left(*, annotator, project: Project, action_class: ActionClass) -> int:
-    """The decoys this annotator may still be shown: every clip that can ever be one (a served clip of a video that
-    holds gold) less those already served to them. A decoy is an item nobody counts as work, so a counter of work
-    alone would drop by less than a page's size exactly on the pages that hold gold; counting what a draw may yet
-    serve as decoys would not help either, since that pool grows and shrinks with the page's own draw. This figure
-    changes only when a decoy is served (by one per decoy: a clip is a decoy for an annotator at most once, _decoys)
-    or when gold or media change, never by what a page holds otherwise. It may count decoys the annotator is never
-    shown; the counter is 0 all the same once no regular clip is left."""
-    ready, example, is_gold = _ready(project=project, action_class=action_class)
+    """The decoys this annotator may still be shown: the clips of every video holding gold of the class that need
+    no label from them (_decoys' own rule). A decoy is an item nobody counts as work, so a counter of work alone
+    would drop by less than a page's size exactly on the pages that hold gold. A clip of such a video is either
+    work waiting for the annotator (counted as regular) or a decoy (counted here) until they lease or label it, so
+    others' labels move it from one count to the other and leasing a page lowers the sum by what the page holds.
+    Videos whose gold the annotator has seen count too: dropping them when the gold is served would move the counter
+    by more than the page on exactly the pages with gold. So it may count decoys that are never shown; the counter
+    is 0 all the same once no regular clip is left."""
     gold_videos = GoldAnswer.objects.filter(clip__action_class=action_class, clip__video__project=project)
-    possible = ready.filter(video_id__in=gold_videos.values("clip__video_id")).filter(~example, ~is_gold).count()
-    served = PageItem.objects.filter(
-        decoy=True,
-        page__annotator=annotator,
-        page__project=project,
-        page__action_class=action_class,
-        page__released_at__isnull=True,
+    return _decoys(
+        annotator=annotator, project=project, action_class=action_class, video_ids=gold_videos.values("clip__video_id")
     ).count()
-    return max(0, possible - served)
 
 
 def _lock_clips(clip_ids: list[int]) -> list[Clip]:
