@@ -1,8 +1,8 @@
 """Per-video mining compute (SLAC §3.4–3.6, HACS §3.3): the stages the Celery pipeline runs, pure and Django-free.
 
-A video is decoded twice: once small at its native rate for shot detection (colour histograms need every frame,
-not detail), once at ANALYSIS_FPS for everything that looks at content (de-dup features, person detection,
-frame classifiers), so a stage never decodes the video again frame by frame.
+A video is decoded once for its content (analyse_video: shot detection at SHOT_ANALYSIS_FPS and, from the same frames,
+the ANALYSIS_FPS frames the models look at: de-dup features, person detection, frame classifiers) and once more, up
+to its last kept cut, to refine those cuts at the video's own rate (workers.shots.refine_cuts, run by the scores stage).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from workers.dedup import mean_feature
+from workers.detection.base import PersonDetector
 from workers.media import frames as frame_io
 from workers.media.probing import probe_video
 from workers.shots import Shot
@@ -74,7 +75,9 @@ def analyse_video(*, path: str | Path) -> tuple[AnalysisFrames, list[Shot]]:
 
     def histogram_batches() -> Iterator[np.ndarray]:
         seen = 0
-        for batch in frame_io.iter_frames(path=path, fps=SHOT_ANALYSIS_FPS, short_side=ANALYSIS_SHORT_SIDE):
+        # A reader thread drains ffmpeg's pipe while this one computes histograms: decoding and compute overlap.
+        decoded = frame_io.iter_frames(path=path, fps=SHOT_ANALYSIS_FPS, short_side=ANALYSIS_SHORT_SIDE)
+        for batch in frame_io.read_ahead(decoded):
             timestamps.append(batch.timestamps)
             keep = (np.arange(seen, seen + len(batch.timestamps)) % keep_every) == 0
             kept_frames.append(batch.frames[keep].copy())
@@ -119,15 +122,16 @@ def person_frame_times(shot: Shot) -> list[float]:
     return [shot.start + length / 3, shot.start + 2 * length / 3]
 
 
-def shot_person_scores(
-    *, frames: AnalysisFrames, shots: Sequence[Shot], score: Callable[[np.ndarray], np.ndarray]
-) -> list[float]:
-    """Maximum person score over each shot's two frames (a shot with a person in either frame keeps it)."""
+def shot_person_scores(*, frames: AnalysisFrames, shots: Sequence[Shot], detector: PersonDetector) -> list[float]:
+    """Per shot, the person score of its two frames (SLAC §3.5), each frame looked at only while the shot's decision
+    is open (workers.detection.base.shots_person_scores)."""
+    from workers.detection.base import shots_person_scores
+
     times = [t for shot in shots for t in person_frame_times(shot)]
     if not times:
         return []
-    scores = np.asarray(score(frames.at(times)), dtype=float).reshape(len(shots), 2)
-    return scores.max(axis=1).tolist()
+    picked = frames.at(times)
+    return shots_person_scores(picked.reshape(len(shots), 2, *picked.shape[1:]), detector=detector).tolist()
 
 
 def sampling_span(shot: Shot, *, duration: float) -> Shot:
@@ -183,15 +187,16 @@ def score_candidates(
     *,
     frames: AnalysisFrames,
     times: Sequence[float],
-    predict_youtube: Callable[[np.ndarray], np.ndarray],
-    predict_google: Callable[[np.ndarray], np.ndarray],
-    embed: Callable[[np.ndarray], np.ndarray],
+    committee: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> ScoredFrames:
-    """SLAC §3.6: both 201-way classifiers on each candidate frame, plus its feature vector."""
-    picked = frames.at(times)
+    """SLAC §3.6: both 201-way classifiers on each candidate frame, plus its feature vector. ``committee`` answers
+    (p_youtube, p_google, features) for a batch of frames; the pipeline's runs the shared ImageNet trunk once for
+    all three (workers.classifiers.frame_classifier.committee_pass). Score every shot's candidates in one call:
+    a batch of one frame per call wastes most of a CPU's vector width."""
+    p_youtube, p_google, features = committee(frames.at(times))
     return ScoredFrames(
         times=np.asarray(times, dtype=float),
-        p_youtube=np.asarray(predict_youtube(picked), dtype=np.float64),
-        p_google=np.asarray(predict_google(picked), dtype=np.float64),
-        features=np.asarray(embed(picked), dtype=np.float64),
+        p_youtube=np.asarray(p_youtube, dtype=np.float64),
+        p_google=np.asarray(p_google, dtype=np.float64),
+        features=np.asarray(features, dtype=np.float64),
     )

@@ -117,7 +117,7 @@ def stage_persons(mining: VideoMining) -> None:
     from workers.detection.base import shot_has_person
 
     shots = list(Shot.objects.filter(video=mining.video))
-    scores = compute.shot_person_scores(frames=_analysis_frames(mining.video), shots=shots, score=_detector().score)
+    scores = compute.shot_person_scores(frames=_analysis_frames(mining.video), shots=shots, detector=_detector())
     with transaction.atomic():
         for shot, score in zip(shots, scores, strict=True):
             shot.person_score = score
@@ -147,33 +147,37 @@ def stage_scores(mining: VideoMining) -> None:
     placement = (
         compute.CandidatePlacement.RANDOM if strategy_for(video) == "qbc" else compute.CandidatePlacement.CENTRAL
     )
-    blobs = {}
-    for shot in person_shots:
-        times = compute.candidate_times(
+    shot_times = {
+        shot.pk: compute.candidate_times(
             shot=ShotSpan(index=shot.index, start=shot.start, end=shot.end),
             placement=placement,
             per_shot=settings.MINING_CANDIDATES_PER_SHOT,
             seed=[video.pk, shot.index],  # the same random frame when the stage runs again
         )
-        if class_index is None or youtube is None or web is None:
-            blobs[shot.pk] = _npz(times=np.asarray(times), exact_bounds=np.asarray(exact))
-            continue
+        for shot in person_shots
+    }
+    if class_index is None or youtube is None or web is None:
+        blobs = {pk: _npz(times=np.asarray(times), exact_bounds=np.asarray(exact)) for pk, times in shot_times.items()}
+    else:
+        # Every shot's candidates in one batch, through one pass of the frozen ImageNet trunk for both classifiers
+        # and the conv features (SLAC eq. 1: the last conv block, global-average-pooled, 1280-d).
         scored = compute.score_candidates(
             frames=frames,
-            times=times,
-            predict_youtube=classifier_load(youtube).predict_proba,
-            # SLAC eq. 1 compares conv features: the last conv block, global-average-pooled (1280-d).
-            predict_google=classifier_load(web).predict_proba,
-            embed=_backbone().embed,
+            times=[t for times in shot_times.values() for t in times],
+            committee=_committee(youtube, web),
         )
-        blobs[shot.pk] = _npz(
-            times=scored.times,
-            p_youtube=scored.p_youtube.astype(np.float32),
-            p_google=scored.p_google.astype(np.float32),
-            features=scored.features.astype(np.float32),
-            class_index=np.asarray(class_index),  # the column these scores were read with
-            exact_bounds=np.asarray(exact),  # whether the shot's cuts were refined at the video's own rate
-        )
+        blobs, start = {}, 0
+        for pk, times in shot_times.items():
+            part = slice(start, start + len(times))
+            start += len(times)
+            blobs[pk] = _npz(
+                times=scored.times[part],
+                p_youtube=scored.p_youtube[part].astype(np.float32),
+                p_google=scored.p_google[part].astype(np.float32),
+                features=scored.features[part].astype(np.float32),
+                class_index=np.asarray(class_index),  # the column these scores were read with
+                exact_bounds=np.asarray(exact),  # whether the shot's cuts were refined at the video's own rate
+            )
     with transaction.atomic():
         for shot in person_shots:
             shot.candidates = blobs[shot.pk]
@@ -202,6 +206,22 @@ def _refine_cuts(*, video: Video, shots: list[Shot], person_shots: list[Shot], v
     for shot in shots:  # a cut is the end of one shot and the start of the next: both move
         shot.start, shot.end = moved.get(shot.start, shot.start), moved.get(shot.end, shot.end)
     return True
+
+
+def _committee(youtube, web):
+    """(p_youtube, p_google, features) of a batch of frames from one pass of the worker's ImageNet trunk."""
+    from workers.classifiers.frame_classifier import committee_pass
+
+    backbone = _backbone()
+    classifiers = [classifier_load(youtube), classifier_load(web)]
+
+    def score(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        features, (p_youtube, p_google) = committee_pass(
+            frames, trunk=backbone.model, device=backbone.device, classifiers=classifiers
+        )
+        return p_youtube, p_google, features
+
+    return score
 
 
 def _npz(**arrays: np.ndarray) -> bytes:

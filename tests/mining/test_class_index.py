@@ -32,9 +32,8 @@ class ColourClassifier:
         return out
 
 
-class FlatBackbone:
-    def embed(self, frames: np.ndarray) -> np.ndarray:
-        return np.ones((len(frames), 4))
+def flat_embed(frames: np.ndarray) -> np.ndarray:
+    return np.ones((len(frames), 4))
 
 
 def trained_classifiers(monkeypatch, *, names: list[str], web_names: list[str] | None = None, **columns) -> None:
@@ -44,8 +43,11 @@ def trained_classifiers(monkeypatch, *, names: list[str], web_names: list[str] |
             kind=kind, version=1, file=f"models/{kind}-v1.pt", val_accuracy=0.5, class_names=labels
         )
     classifier = ColourClassifier(width=len(names), **columns)
-    monkeypatch.setattr(stages, "classifier_load", lambda model: classifier)
-    monkeypatch.setattr(stages, "_backbone", FlatBackbone)
+
+    def committee(youtube, web):  # both classifiers and the embedding, as stages._committee answers them
+        return lambda frames: (classifier.predict_proba(frames), classifier.predict_proba(frames), flat_embed(frames))
+
+    monkeypatch.setattr(stages, "_committee", committee)
 
 
 def add_class_before_the_others(name: str) -> ActionClass:

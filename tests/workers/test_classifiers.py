@@ -248,3 +248,38 @@ def test_fine_tuning_the_last_block_trains_and_round_trips(task, backbone, tmp_p
     # the trained block changed the features: they are no longer ImageNet's
     imagenet = backbone.embed(frames)
     assert not np.allclose(loaded.embed(frames), imagenet)
+
+
+@pytest.mark.slow
+def test_one_pass_of_the_imagenet_trunk_scores_both_classifiers_and_the_embedding(trained, task, backbone):
+    # given a trained head-only classifier, one whose last block differs from ImageNet's, and five photos
+    import torch
+
+    from workers.classifiers.frame_classifier import committee_pass
+
+    head_only = trained[0].model
+    last_block = FrameClassifier(train_last_block=True, device="cpu")
+    with torch.no_grad():
+        for param in last_block.net._blocks[-1].parameters():
+            param.mul_(1.05)
+    frames = list(task[0][:5])
+    stems = {name: [] for name in ("trunk", "head_only", "last_block")}
+    hooks = [
+        model._conv_stem.register_forward_hook(lambda module, args, out, name=name: stems[name].append(len(out)))
+        for name, model in (("trunk", backbone.model), ("head_only", head_only.net), ("last_block", last_block.net))
+    ]
+    # when
+    try:
+        embedding, (p_head_only, p_last_block) = committee_pass(
+            frames, trunk=backbone.model, device="cpu", classifiers=[head_only, last_block]
+        )
+    finally:
+        for hook in hooks:
+            hook.remove()
+    # then each frame went through the trunk's first layer once, and no classifier ran its own copy of it
+    assert stems == {"trunk": [5], "head_only": [], "last_block": []}
+    # and the answers are those of the three separate passes
+    np.testing.assert_allclose(embedding, backbone.embed(frames), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(p_head_only, head_only.predict_proba(frames), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(p_last_block, last_block.predict_proba(frames), rtol=1e-5, atol=1e-7)
+    assert not np.allclose(p_last_block, head_only.predict_proba(frames))

@@ -13,6 +13,7 @@ from workers.detection import (
     shot_has_person,
     shot_person_score,
     shot_sample_indices,
+    shots_person_scores,
 )
 from workers.detection.evalset import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES, build_person_evalset
 from workers.detection.mediapipe_detector import square_tiles
@@ -46,6 +47,71 @@ def test_threshold_is_the_papers():
 @pytest.mark.parametrize(("num_frames", "expected"), [(1, [0]), (2, [0, 1]), (3, [1, 2]), (90, [30, 60]), (7, [2, 4])])
 def test_two_frames_are_sampled_inside_the_shot(num_frames, expected):
     assert shot_sample_indices(num_frames) == expected
+
+
+class TwoLookDetector(PersonDetector):
+    """First look: brightness / 255; the closer look (tiles) finds 0.3 more. Counts the frames each look sees."""
+
+    name = "two-look"
+
+    def __init__(self) -> None:
+        self.looked = {"first": 0, "closer": 0}
+
+    def score(self, frames: np.ndarray) -> np.ndarray:
+        first = self.score_first_look(frames)
+        below = first < PERSON_SCORE_THRESHOLD
+        first[below] = np.maximum(first[below], self.score_closer_look(frames[below]))
+        return first
+
+    def score_first_look(self, frames: np.ndarray) -> np.ndarray:
+        self.looked["first"] += len(frames)
+        return frames.mean(axis=(1, 2, 3)) / 255.0
+
+    def score_closer_look(self, frames: np.ndarray) -> np.ndarray:
+        self.looked["closer"] += len(frames)
+        return frames.mean(axis=(1, 2, 3)) / 255.0 + 0.3
+
+
+def test_a_shot_whose_first_frame_shows_a_person_needs_no_second_look():
+    # given a shot whose first sampled frame (1/3 in) already scores above the threshold
+    detector = TwoLookDetector()
+    shot = shot_of([0, 0, 0, 204, 0, 0, 51, 0, 0])
+    # when
+    score = shot_person_score(shot, detector=detector)
+    # then the shot is kept on that frame alone: its other frame and the tiles were never run
+    assert shot_has_person(score) and score == pytest.approx(204 / 255)
+    assert detector.looked == {"first": 1, "closer": 0}
+
+
+def test_an_undecided_shot_gets_every_look_at_both_frames():
+    # given shots that no whole frame decides: one the tiles find a person in, one they do not
+    found, empty = shot_of([0, 0, 0, 80, 0, 0, 60, 0, 0]), shot_of([0, 0, 0, 20, 0, 0, 30, 0, 0])
+    for shot, expected in ((found, 80 / 255 + 0.3), (empty, 30 / 255 + 0.3)):
+        detector = TwoLookDetector()
+        # when
+        score = shot_person_score(shot, detector=detector)
+        # then both frames got both looks, and the shot scores the best view: the same as scoring every view
+        assert detector.looked == {"first": 2, "closer": 2}
+        assert score == pytest.approx(expected)
+        assert score == pytest.approx(TwoLookDetector().score(shot[[3, 6]]).max())
+    assert shot_has_person(shot_person_score(found, detector=TwoLookDetector()))
+    assert not shot_has_person(shot_person_score(empty, detector=TwoLookDetector()))
+
+
+def test_many_shots_at_once_decide_as_one_at_a_time_with_fewer_looks():
+    # given shots decided by their first frame, by their second, by the tiles, and not at all
+    rng = np.random.default_rng(0)
+    shots = np.stack([shot_of(list(rng.integers(0, 256, size=2))) for _ in range(40)])
+    one_at_a_time = [max(TwoLookDetector().score(shot)) for shot in shots]
+    detector = TwoLookDetector()
+    # when
+    scores = shots_person_scores(shots, detector=detector)
+    # then every shot's decision is the same; an undecided shot's score is the same too
+    assert [shot_has_person(s) for s in scores] == [shot_has_person(s) for s in one_at_a_time]
+    for score, full in zip(scores, one_at_a_time, strict=True):
+        if not shot_has_person(full):
+            assert score == pytest.approx(full)
+    assert detector.looked["first"] < 2 * len(shots)
 
 
 def test_shot_score_is_the_max_of_the_two_sampled_frames():

@@ -1,12 +1,21 @@
 """Frame decoding: shapes, timestamps and which source frame each timestamp really shows."""
 
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from workers.media.frames import center_crop, iter_frames, read_dedup_frames, read_frames, resize_short_side
+from workers.media.frames import (
+    center_crop,
+    iter_frames,
+    read_ahead,
+    read_dedup_frames,
+    read_frames,
+    resize_short_side,
+)
 from workers.media.probing import VideoDecodeError, probe_video
 
 FPS = 25
@@ -96,6 +105,37 @@ def test_stopping_a_stream_early_is_clean(numbered_video):
     stream.close()  # kills ffmpeg instead of waiting for it to fill the pipe
 
     assert len(first) == 4
+
+
+def test_reading_ahead_hands_out_the_same_batches_while_the_caller_works(numbered_video):
+    # given a caller that holds each batch a while, as the shot detector does
+    whole = read_frames(path=numbered_video, fps=10)
+    reader = read_ahead(iter_frames(path=numbered_video, fps=10, batch_frames=8), depth=2)
+    batches = []
+    for batch in reader:
+        time.sleep(0.05)
+        batches.append(batch)
+    # then it got every frame, in order, from a thread that read while it worked
+    np.testing.assert_array_equal(np.concatenate([b.frames for b in batches]), whole.frames)
+    np.testing.assert_allclose(np.concatenate([b.timestamps for b in batches]), whole.timestamps)
+
+
+def test_reading_ahead_raises_the_decoders_error_and_stops_early_cleanly(numbered_video):
+    def failing():
+        yield from iter_frames(path=numbered_video, batch_frames=4, duration=0.2)
+        raise VideoDecodeError("ffmpeg failed")
+
+    got = []
+    with pytest.raises(VideoDecodeError):
+        for batch in read_ahead(failing()):
+            got.append(batch)
+    assert sum(len(b) for b in got) == 5  # the batches before the error still arrive
+    # stopping after one batch closes the stream, and its ffmpeg, in the reading thread
+    before = threading.active_count()
+    reader = read_ahead(iter_frames(path=numbered_video, batch_frames=4))
+    assert len(next(reader)) == 4
+    reader.close()
+    assert threading.active_count() == before
 
 
 def test_dedup_frames_follow_slac(tmp_path):

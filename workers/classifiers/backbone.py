@@ -85,12 +85,18 @@ def preprocess(frames: Frames) -> torch.Tensor:
         image = np.asarray(image)
         if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
             raise ValueError(f"each frame must be H×W×3 uint8 RGB, got {image.shape} {image.dtype}")
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
         height, width = image.shape[:2]
         scale = RESIZE_SHORT_SIDE / min(height, width)
         size = (max(CROP_SIZE, round(height * scale)), max(CROP_SIZE, round(width * scale)))
-        x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
         top, left = (size[0] - CROP_SIZE) // 2, (size[1] - CROP_SIZE) // 2
+        if size == (height, width):
+            # Already at the model's size (the pipeline decodes there inside ffmpeg): resizing to the same size is
+            # the identity, so only the crop is converted.
+            crop = image[top : top + CROP_SIZE, left : left + CROP_SIZE]
+            out[index] = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)
+            continue
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
+        x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
         out[index] = x[0, :, top : top + CROP_SIZE, left : left + CROP_SIZE]
     return out.sub_(PIXEL_MEAN).div_(PIXEL_STD)
 

@@ -33,6 +33,8 @@ from workers.device import pick_device
 if TYPE_CHECKING:
     import torch
 
+    from workers.classifiers.lite0_net import EfficientNetLite0
+
 NUM_CLASSES = 201  # HACS/SLAC: 200 action classes + background
 BACKGROUND_CLASS = 200
 VALIDATION_FRACTION = 0.2
@@ -167,6 +169,40 @@ class FrameClassifier:
         for name, module in model._tail_modules:
             module.load_state_dict(state["tail"][name], strict=True)
         return model
+
+
+def committee_pass(
+    frames: Frames, *, trunk: EfficientNetLite0, device: str, classifiers: Sequence[FrameClassifier]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The ImageNet embedding (N×1280, as ``Backbone.embed``) and each classifier's probabilities, from one pass
+    of the frozen network ``trunk`` (the shipped ImageNet weights, e.g. ``Backbone.model``).
+
+    SLAC §3.6 scores a candidate frame with both classifiers and describes it by its conv features; all three
+    read the same frozen ImageNet network, so it runs once per frame, not once per model. A classifier that
+    trained its last block (``train_last_block``) shares everything up to that block and runs its own tail.
+    The operations are those of the separate calls, in the same order, so the numbers are the same.
+    """
+    import torch
+
+    for model in classifiers:
+        model._eval()
+    embeddings: list[torch.Tensor] = []
+    probabilities: list[list[torch.Tensor]] = [[] for _ in classifiers]
+    with torch.inference_mode():
+        for chunk in batches(frames):
+            x = trunk.stem(to_model_input(chunk, device))
+            for block in trunk._blocks[:-1]:
+                x = block(x)
+            pooled = trunk.pool(trunk.head(trunk._blocks[-1](x)))
+            embeddings.append(pooled.cpu())
+            for model, out in zip(classifiers, probabilities, strict=True):
+                features = model.tail_features(x.to(model.device)) if model.train_last_block else pooled
+                out.append(model.head(features.to(model.device)).softmax(dim=1).cpu())
+    if not embeddings:
+        return np.empty((0, EMBEDDING_SIZE), np.float32), [
+            np.empty((0, m.num_classes), np.float32) for m in classifiers
+        ]
+    return torch.cat(embeddings).numpy(), [torch.cat(out).numpy() for out in probabilities]
 
 
 _loaded: OrderedDict[Hashable, FrameClassifier] = OrderedDict()

@@ -8,6 +8,7 @@ from workers.detection.base import (
     shot_has_person,
     shot_person_score,
     shot_sample_indices,
+    shots_person_scores,
 )
 from workers.detection.registry import (
     DEFAULT_PERSON_DETECTOR,
@@ -28,4 +29,5 @@ __all__ = [
     "shot_has_person",
     "shot_person_score",
     "shot_sample_indices",
+    "shots_person_scores",
 ]

@@ -34,6 +34,16 @@ class PersonDetector(ABC):
     @abstractmethod
     def score(self, frames: np.ndarray) -> np.ndarray: ...
 
+    def score_first_look(self, frames: np.ndarray) -> np.ndarray:
+        """A cheaper first look (e.g. the whole frame only). A score at or above ``PERSON_SCORE_THRESHOLD`` is the
+        frame's; below it, ``score_closer_look`` may still find a person. Without a cheaper look: ``score``."""
+        return self.score(frames)
+
+    def score_closer_look(self, frames: np.ndarray) -> np.ndarray:
+        """The best score over the views the first look left out (tiles, …); 0 when there are none. For a frame
+        the first look scored below the threshold, ``score`` is the larger of the two looks."""
+        return np.zeros(len(check_frames(frames)), dtype=np.float64)
+
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing that needs freeing
         pass
 
@@ -79,8 +89,29 @@ def shot_person_score(frames_of_shot: np.ndarray, *, detector: PersonDetector | 
 
         detector = default_person_detector()
     sampled = frames[shot_sample_indices(len(frames))]
-    return float(np.max(detector.score(sampled)))
+    return float(shots_person_scores(sampled[None], detector=detector)[0])
 
 
-def shot_has_person(score: float) -> bool:
+def shots_person_scores(frames: np.ndarray, *, detector: PersonDetector) -> np.ndarray:
+    """``shot_person_score`` of many shots at once: ``frames`` is S×K×H×W×3, the K frames sampled from each of S
+    shots. The detector looks only as far as a shot's decision needs: the first look at each shot's first frame,
+    at its next frame only while the shot is below the threshold, and the closer look (tiles) only at the frames
+    of shots still below it. A shot at or above the threshold keeps the score that got it there (the best so far,
+    not necessarily the best over every view); a shot below it gets the best over all views of its frames."""
+    frames = np.asarray(frames)
+    if frames.ndim != 5:
+        raise ValueError(f"frames must be S×K×H×W×3 (K frames of each of S shots), got shape {frames.shape}")
+    scores = np.zeros(frames.shape[0], dtype=np.float64)
+    for k in range(frames.shape[1]):
+        undecided = np.flatnonzero(~shot_has_person(scores))
+        if len(undecided):
+            scores[undecided] = np.maximum(scores[undecided], detector.score_first_look(frames[undecided, k]))
+    undecided = np.flatnonzero(~shot_has_person(scores))
+    if len(undecided):
+        closer = detector.score_closer_look(frames[undecided].reshape(-1, *frames.shape[2:]))
+        scores[undecided] = np.maximum(scores[undecided], closer.reshape(len(undecided), -1).max(axis=1))
+    return scores
+
+
+def shot_has_person(score: float | np.ndarray) -> bool | np.ndarray:
     return score >= PERSON_SCORE_THRESHOLD

@@ -276,18 +276,31 @@ class SSDLitePersonDetector(PersonDetector):
         """Per frame, the best person score of the whole frame; for a frame below ``PERSON_SCORE_THRESHOLD`` the
         tiles are run too and the best over all views counts. Tiles can thus only turn a "no" into a "yes"; a frame
         already at or above the threshold keeps its whole-frame score (the shot decision is the same either way)."""
+        scores = self.score_first_look(frames)
+        below = np.flatnonzero(scores < PERSON_SCORE_THRESHOLD)
+        if len(below):
+            scores[below] = np.maximum(scores[below], self.score_closer_look(np.asarray(frames)[below]))
+        return scores
+
+    def score_first_look(self, frames: np.ndarray) -> np.ndarray:
+        """The whole frame's best person score, one network run per frame."""
         frames = check_frames(frames)
         if len(frames) == 0:
             return np.zeros(0, dtype=np.float64)
         _, logits, _ = self._run(list(frames))
-        scores = _sigmoid(logits.max(axis=1))
-        owners, tiles = [], []
-        for index in np.flatnonzero(scores < PERSON_SCORE_THRESHOLD):
-            for view, _, _ in self._views(frames[index])[1:]:
+        return _sigmoid(logits.max(axis=1))
+
+    def score_closer_look(self, frames: np.ndarray) -> np.ndarray:
+        """The best person score over each frame's other views (mirrored, tiles), without the whole frame."""
+        frames = check_frames(frames)
+        scores = np.zeros(len(frames), dtype=np.float64)
+        owners, views = [], []
+        for index, frame in enumerate(frames):
+            for view, _, _ in self._views(frame)[1:]:
                 owners.append(index)
-                tiles.append(view)
-        if tiles:
-            _, logits, _ = self._run(tiles)
+                views.append(view)
+        if views:
+            _, logits, _ = self._run(views)
             np.maximum.at(scores, np.array(owners), _sigmoid(logits.max(axis=1)))
         return scores
 

@@ -128,6 +128,56 @@ def iter_frames(
             process.wait()
 
 
+def read_ahead(batches: Iterator[FrameBatch], *, depth: int = 2) -> Iterator[FrameBatch]:
+    """The same batches, read by a thread up to ``depth`` batches ahead of the caller, so the pipe is drained (and
+    ffmpeg keeps decoding) while the caller computes on the previous batch: a pipe holds 64 KiB, a fraction of
+    one frame, so without a reader ffmpeg waits whenever the caller does. The thread's errors are raised here;
+    stopping early closes ``batches`` (and kills its ffmpeg) in the thread that runs it."""
+    import queue
+    import threading
+
+    done = object()
+    pending: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    break
+        except BaseException as error:  # handed to the caller, who raises it
+            put(error)
+        else:
+            put(done)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=reader, name="frame-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = pending.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def read_dedup_frames(*, path: str | os.PathLike[str]) -> FrameBatch:
     """Frames for near-duplicate detection, SLAC §3.4: 0.2 fps, short side 256, central 224×224 crop.
 
