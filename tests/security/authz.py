@@ -97,6 +97,9 @@ RULES: dict[str, Rule] = {
     "api-qualification-attempt-reset": Rule("POST", 403, 403, 403, 200),
     "api-qualification-items": Rule("POST", 403, 403, 403, 200, body=lambda w: {"labels": {str(_free_clip(w).uid): 1}}),
     "api-qualification-items-next": Rule("POST", 403, 403, 403, 200, body=_next),
+    "api-qualification-video": Rule(
+        "PUT", 403, 403, 403, 200, body=lambda w: {"segments": [[1.0, 3.0]]}, note="a video's known segments"
+    ),
     "bill": Rule("GET", ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
     # --- review (issue 15 item 2): reviewers (quality.review) and staff; tests/quality/test_review.py covers reviewers
     "review": Rule("GET", LOGIN, 403, 403, 200),
@@ -337,6 +340,7 @@ PARAMS: dict[str, Callable[[World], object]] = {
     "video_id": lambda w: w.clips[0].video_id,
     "segment_id": lambda w: _regular_segment(w).pk,
     "attempt_id": lambda w: _qualification_attempt(w).pk,
+    "video_uid": lambda w: _free_segment_video(w).uid,
 }
 
 
@@ -357,6 +361,25 @@ def _free_clip(w):
         .order_by("pk")
         .first()
     )
+
+
+def _free_segment_video(w):
+    """A ready timeline video of the world's class that nobody has annotated: one a qualification set can take."""
+    from backend.catalog.models import Video
+    from backend.segments.models import SegmentVideo
+
+    video, _ = Video.objects.get_or_create(
+        project=w.project, external_id="qualification-video", defaults=dict(query_class=w.action_class, duration=20.0)
+    )
+    return SegmentVideo.objects.get_or_create(
+        video=video,
+        defaults=dict(
+            action_class=w.action_class,
+            media_state=SegmentVideo.MediaState.READY,
+            media_duration=20.0,
+            media_fps=25.0,
+        ),
+    )[0]
 
 
 def _qualification_attempt(w):
