@@ -92,6 +92,21 @@ def test_gold_mode_and_answers_are_admin_only(client, annotators, project, actio
     assert client.post("/api/gold/submit/", {"labels": {}}, content_type="application/json").status_code == 403
 
 
+def lease_watching_the_counter(client, project, action_class) -> tuple[dict, int, int]:
+    """Lease the next page, reading *Clips waiting* before and after: (the page, before, after)."""
+
+    def waiting() -> int:
+        queues = client.get("/api/queues/").json()
+        return next(q["waiting"] for q in queues if q["action_class"] == action_class.pk)
+
+    before = waiting()
+    res = client.post(
+        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
+    )
+    assert res.status_code == 200, res.content
+    return res.json(), before, waiting()
+
+
 @pytest.mark.parametrize("decoys_counted", [True, False], ids=["fixed", "decoys-uncounted"])
 def test_clips_waiting_drops_by_the_page_size_when_the_page_holds_decoys(
     client, annotators, project, action_class, make_clips, admin_user, monkeypatch, decoys_counted
@@ -109,28 +124,18 @@ def test_clips_waiting_drops_by_the_page_size_when_the_page_holds_decoys(
     project.save()
     make_clips(videos=6, per_video=3)
     gold_video = Clip.objects.order_by("pk").first().video
-    gold, *decided = gold_video.clips.order_by("start")  # the page draws its group, gold kept or given up
+    gold, *decided = gold_video.clips.order_by("start")
     services.clip_gold_set(clip=gold, value=1, author=admin_user)
     Clip.objects.filter(pk__in=[c.pk for c in decided]).update(is_open=False)  # decided by others
 
     client.force_login(annotators[0])
-
-    def waiting() -> int:
-        queues = client.get("/api/queues/").json()
-        return next(q["waiting"] for q in queues if q["action_class"] == action_class.pk)
-
-    before = waiting()
-    res = client.post(
-        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
-    )
-    assert res.status_code == 200, res.content
-    page = Page.objects.get(uid=res.json()["page"])
-    assert page.items.filter(decoy=True).exists()  # whether the page keeps its gold or gives it up (same look)
-    drop = before - waiting()
+    page, before, after = lease_watching_the_counter(client, project, action_class)
+    # whether the page keeps its gold or gives it up (the two look the same), its gold video's group holds decoys
+    assert Page.objects.get(uid=page["page"]).items.filter(decoy=True).exists()
     if decoys_counted:
-        assert drop == len(res.json()["items"])
+        assert before - after == len(page["items"])
     else:
-        assert drop < len(res.json()["items"])
+        assert before - after < len(page["items"])
 
 
 def test_clips_waiting_is_what_the_annotator_is_shown_when_the_queue_fits_a_page(
@@ -145,14 +150,5 @@ def test_clips_waiting_is_what_the_annotator_is_shown_when_the_queue_fits_a_page
     clips = make_clips(videos=4, per_video=3)
     services.clip_gold_set(clip=clips[0], value=1, author=admin_user)  # its two siblings still need labels
     client.force_login(annotators[0])
-
-    def waiting() -> int:
-        queues = client.get("/api/queues/").json()
-        return next(q["waiting"] for q in queues if q["action_class"] == action_class.pk)
-
-    before = waiting()
-    res = client.post(
-        "/api/pages/next/", {"project": project.pk, "action_class": action_class.pk}, content_type="application/json"
-    )
-    assert res.status_code == 200, res.content
-    assert (before, waiting()) == (len(res.json()["items"]), 0)
+    page, before, after = lease_watching_the_counter(client, project, action_class)
+    assert (before, after) == (len(page["items"]), 0)
