@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from backend.catalog.models import Clarification
 from backend.clips import services as clip_services
-from backend.clips.models import ConsensusResult, GoldAnswer
+from backend.clips.models import ConsensusResult, GoldAnswer, Label
 from backend.core.jobs import job_create
 from backend.segments.models import SegmentAnnotation
 from tests.factories import ClipFactory
@@ -170,6 +170,9 @@ def test_dashboard_and_bill_match_the_schema(schema, client, annotators, project
         clip_services.page_submit(
             annotator=user, page_uid=page.uid, labels={str(i.uid): 1 for i in page.items.all()}, seconds_spent=20
         )
+        # each answers the gold clip right, on their page or not (a page's gold share is drawn at random)
+        if not Label.objects.filter(clip=clips[0], annotator=user).exists():
+            Label.objects.create(clip=clips[0], annotator=user, value=1, seconds_spent=2)
     client.force_login(admin_user)
     board = check(schema, client.get(f"/api/projects/{project.pk}/dashboard/"), "/api/projects/{project_id}/dashboard/")
     assert board["annotators"] and board["progress"] and board["consensus_clips"] == ConsensusResult.objects.count()
