@@ -23,41 +23,37 @@ from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer, IdNameOutputSerializer
 
 
+def grid_items(pairs, request) -> list[dict]:
+    """The grid's items for (item uid, clip) pairs in page order: clips of one video share a group number (the grid
+    shows them side by side), media by URL. One shape for an annotator's page, an admin's gold or qualification
+    page, and a qualification set."""
+    groups: dict[int, int] = {}
+    return [
+        {
+            "item": str(uid),
+            "group": groups.setdefault(clip.video_id, len(groups)),
+            "video_url": media_url(clip.media, request),
+            "poster_url": media_url(clip.poster, request),
+        }
+        for uid, clip in pairs
+    ]
+
+
 def admin_page_payload(*, mode: str, project: Project, action_class: ActionClass, clips, request) -> dict:
     """A page an admin answers (gold mode, qualification mode): the clips grouped by video as an annotator's page
     is, nothing leased; the admin's answers go to the mode's own submit."""
-    groups: dict[int, int] = {}
-    items = [
-        {
-            "item": str(c.uid),
-            "group": groups.setdefault(c.video_id, len(groups)),
-            "video_url": media_url(c.media, request),
-            "poster_url": media_url(c.poster, request),
-        }
-        for c in clips
-    ]
     return {
         "page": mode,
         "project": project.pk,
         "action_class": {"id": action_class.pk, "name": action_class.name},
         "default_label": 1,
-        "items": items,
+        "items": grid_items([(c.uid, c) for c in clips], request),
     }
 
 
 def page_payload(page: Page, request) -> dict:
-    groups: dict[int, int] = {}
-    items = []
-    for item in page.items.select_related("clip").order_by("position"):
-        group = groups.setdefault(item.clip.video_id, len(groups))
-        items.append(
-            {
-                "item": str(item.uid),
-                "group": group,
-                "video_url": media_url(item.clip.media, request),
-                "poster_url": media_url(item.clip.poster, request),
-            }
-        )
+    page_items = page.items.select_related("clip").order_by("position")
+    items = grid_items([(item.uid, item.clip) for item in page_items], request)
     return {
         "page": str(page.uid),
         "project": page.project_id,

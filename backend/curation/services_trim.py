@@ -32,9 +32,7 @@ class TrimError(ApplicationError, ValueError):
 def check_trim_access(*, user, clip: Clip) -> None:
     """Admins trim any clip; an annotator the clips of the classes their group labels, once qualified (a trim is
     real work of the class, as a grid page or a timeline task). Raises QueueError."""
-    if user.is_staff:
-        return
-    check_work_access(user=user, project=clip.video.project, action_class=clip.action_class)
+    check_work_access(user=user, project=clip.video.project, action_class=clip.action_class, staff_ok=True)
 
 
 def check_segment_access(*, user, segment: Segment) -> None:

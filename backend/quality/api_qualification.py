@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from backend.catalog.models import ActionClass, Project, QualificationAttempt
 from backend.catalog.qualification import qualification_attempt_reset, qualification_attempts_counting
-from backend.clips.api import GoldPageOutputSerializer, admin_page_payload
+from backend.clips.api import GoldPageOutputSerializer, admin_page_payload, grid_items
 from backend.clips.services import MAX_PAGE_SIZE, QueueError, qualification_answers_submit, qualification_page_next
 from backend.core.media import media_url
 from backend.core.schema import ErrorOutputSerializer
@@ -112,16 +112,10 @@ class QualificationApi(APIView):
     def get(self, request, project_id: int, class_id: int):
         project, action_class = self._target(project_id, class_id)
         served = qualification_set_for(user=request.user, project=project, action_class=action_class)
-        status, groups = served.status, {}
+        status = served.status
         items = [
-            {
-                "item": str(c.uid),
-                "action_class": c.action_class.name,
-                "group": groups.setdefault(c.video_id, len(groups)),
-                "video_url": media_url(c.media, request),
-                "poster_url": media_url(c.poster, request),
-            }
-            for c in served.clips
+            {**item, "action_class": clip.action_class.name}
+            for item, clip in zip(grid_items([(c.uid, c) for c in served.clips], request), served.clips, strict=True)
         ]
         videos = [
             {

@@ -49,10 +49,9 @@ def video_answer_correct(*, given: list[tuple[float, float]], known: list[tuple[
     return len(matches) == len(known)
 
 
-def _items(*, user, project: Project, action_class: ActionClass) -> tuple[list[Clip], list[SegmentVideo]]:
+def _items(*, project: Project, classes: list[ActionClass]) -> tuple[list[Clip], list[SegmentVideo]]:
     """The clips and videos of every class the qualification covers (the class alone, or the user's classes of the
     project: catalog.qualification.qualification_classes)."""
-    classes = qualification_classes(user=user, project=project, action_class=action_class)
     clips = [clip for cls in classes for clip in qualification_clips(project=project, action_class=cls)]
     videos = [video for cls in classes for video in qualification_videos(project=project, action_class=cls)]
     return clips, videos
@@ -72,7 +71,8 @@ def qualification_set_for(*, user, project: Project, action_class: ActionClass) 
     status = qualification_status(user=user, project=project, action_class=action_class)
     if not status.required or status.qualified or status.attempts_left <= 0:
         return QualificationSet(status=status, clips=[], videos=[])
-    clips, videos = _items(user=user, project=project, action_class=action_class)
+    classes = qualification_classes(user=user, project=project, action_class=action_class)
+    clips, videos = _items(project=project, classes=classes)
     random.shuffle(clips)  # no order to remember between attempts
     random.shuffle(videos)
     return QualificationSet(status=status, clips=clips, videos=videos)
@@ -98,10 +98,11 @@ def qualification_submit(
     1 or -1, `segments` video uid -> [[start, end], …] seconds; together they must cover the set exactly. The result
     holds the score only."""
     check_class_access(user=user, project=project, action_class=action_class)
-    for covered in qualification_classes(user=user, project=project, action_class=action_class):
+    classes = qualification_classes(user=user, project=project, action_class=action_class)
+    for covered in classes:
         check_clarifications_acknowledged(user=user, action_class=covered)  # the guidelines read as they are now
     segments = segments or {}
-    clips, video_list = _items(user=user, project=project, action_class=action_class)
+    clips, video_list = _items(project=project, classes=classes)
     clip_truth = {str(c.uid): c.qualification.value for c in clips}
     videos = {str(v.uid): v for v in video_list}
     if not clip_truth and not videos:
